@@ -1,0 +1,46 @@
+//! A mock runtime with the reputation pallet.
+
+use crate as pallet_offload_reputation;
+use frame_support::{derive_impl, parameter_types};
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Reputation: pallet_offload_reputation,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+/// Half-life used in tests.
+pub const HALF_LIFE: u64 = 100;
+
+parameter_types! {
+	pub const HalfLife: u64 = HALF_LIFE;
+}
+
+impl pallet_offload_reputation::Config for Test {
+	type HalfLife = HalfLife;
+	type WeightInfo = ();
+}
+
+/// Externalities at block 1, where events are recorded.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let storage = frame_system::GenesisConfig::<Test>::default()
+		.build_storage()
+		.expect("genesis builds");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Moves to block `n`.
+pub fn run_to_block(n: u64) {
+	System::set_block_number(n);
+}

@@ -1,0 +1,9 @@
+//! Configuration of every pallet in the runtime, one group per file.
+
+pub mod collators;
+pub mod identity;
+pub mod monetary;
+pub mod system;
+pub mod xcm;
+
+pub use system::RuntimeBlockWeights;

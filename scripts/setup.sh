@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what building Offload needs and is missing: Rust targets and components via rustup,
+# Debian packages via apt-get. Safe to run again: it only installs what is absent.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+if ! command -v rustup >/dev/null; then
+	echo "setup: rustup is required (https://rustup.rs); install it and re-run" >&2
+	exit 1
+fi
+
+installed_targets="$(rustup target list --installed)"
+for target in wasm32v1-none wasm32-unknown-unknown; do
+	if ! grep -qx "$target" <<<"$installed_targets"; then
+		echo "setup: rustup target add $target"
+		rustup target add "$target"
+	fi
+done
+if ! rustup component list --installed | grep -q '^rust-src'; then
+	echo "setup: rustup component add rust-src"
+	rustup component add rust-src
+fi
+
+# clang/libclang: rocksdb's bindings; protobuf-compiler: libp2p's build scripts; curl: scripts.
+packages=(clang libclang-dev protobuf-compiler pkg-config make curl)
+missing=()
+for package in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if ((${#missing[@]})); then
+	sudo=""
+	[[ "$(id -u)" == 0 ]] || sudo="sudo"
+	echo "setup: apt-get install ${missing[*]}"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+echo "setup: ready (cargo target dir: $CARGO_TARGET_DIR)"

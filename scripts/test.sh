@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs Offload's whole test suite: unit tests of every crate, and the integration tests that
+# start the real offload-node binary and talk to it over JSON-RPC.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$OFFLOAD_ROOT"
+
+cargo test --workspace --locked "$@"
