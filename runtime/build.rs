@@ -2,6 +2,17 @@
 
 #[cfg(feature = "std")]
 fn main() {
+	// The WASM builder finds `Cargo.lock` by walking up from the target dir. Offload's target dir
+	// lives outside the clone (scripts/env.sh), so name the workspace, or the runtime's WASM would
+	// be built from freshly resolved versions instead of the committed lockfile. Only this build
+	// script sees it: dependencies that build WASM of their own keep their defaults.
+	const HINT: &str = "WASM_BUILD_WORKSPACE_HINT";
+	if std::env::var_os(HINT).is_none() {
+		if let Some(workspace) = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent() {
+			// SAFETY: the build script is single-threaded at this point.
+			unsafe { std::env::set_var(HINT, workspace) };
+		}
+	}
 	substrate_wasm_builder::WasmBuilder::build_using_defaults();
 }
 

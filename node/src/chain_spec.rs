@@ -11,13 +11,13 @@ pub type ChainSpec = sc_service::GenericChainSpec<Extensions>;
 
 /// The relay chain and parachain id a collator of this chain works with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ChainSpecGroup, ChainSpecExtension)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields)]
 pub struct Extensions {
 	/// The relay chain's chain spec id.
-	#[serde(alias = "relayChain", alias = "relay_chain")]
+	#[serde(alias = "relayChain")]
 	pub relay_chain: String,
 	/// The parachain id.
-	#[serde(alias = "paraId", alias = "para_id")]
+	#[serde(alias = "paraId")]
 	pub para_id: u32,
 }
 

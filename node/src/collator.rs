@@ -19,8 +19,7 @@ use sc_cli::{
 	ChainSpec, CliConfiguration, DefaultConfigurationValues, ImportParams, KeystoreParams,
 	NetworkParams, SharedParams, SubstrateCli,
 };
-use sc_client_api::Backend as _;
-use sc_network::NetworkBackend;
+use sc_network::{service::traits::NetworkBlock as _, NetworkBackend};
 use sc_service::{Configuration, TaskManager};
 use sp_keystore::KeystorePtr;
 use std::{path::PathBuf, sync::Arc, time::Duration};
@@ -372,19 +371,15 @@ struct CollatorParts<'a> {
 fn start_collator(parts: CollatorParts<'_>) {
 	use cumulus_client_consensus_aura::collators::lookahead::{self as aura, Params};
 
-	let proposer = sc_basic_authorship::ProposerFactory::with_proof_recording(
+	let proposer = sc_basic_authorship::ProposerFactory::new(
 		parts.task_manager.spawn_handle(),
 		parts.client.clone(),
 		parts.transaction_pool,
 		parts.prometheus_registry.as_ref(),
 		parts.telemetry,
 	);
-	let collator_service = CollatorService::new(
-		parts.client.clone(),
-		Arc::new(parts.task_manager.spawn_handle()),
-		parts.announce_block,
-		parts.client.clone(),
-	);
+	let collator_service =
+		CollatorService::new(parts.client.clone(), parts.announce_block, parts.client.clone());
 	let code_hash_client = parts.client.clone();
 	let params = Params {
 		create_inherent_data_providers: move |_, ()| async move { Ok(()) },

@@ -8,7 +8,7 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_runtime::Permill;
+use sp_runtime::{DispatchError, DispatchResult, Permill};
 
 /// How a job ended for one provider; reputation is computed from these.
 #[derive(
@@ -41,4 +41,59 @@ impl<AccountId> ReputationOf<AccountId> for () {
 		Permill::from_percent(50)
 	}
 	fn record(_: &AccountId, _: Outcome, _: u128) {}
+}
+
+/// Identifier of a job.
+pub type JobId = u64;
+
+/// What a payment out of a job's escrow moved.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Payout<Balance> {
+	/// To the provider.
+	pub to_provider: Balance,
+	/// The protocol fee, to the treasury.
+	pub fee: Balance,
+}
+
+/// Moves money for jobs and provider bonds. Requesters' funds and providers' bonds stay in their
+/// own accounts, held under a reason, from the moment they are committed until they are paid,
+/// refunded or slashed.
+pub trait JobEscrow<AccountId, Balance> {
+	/// What the requester must hold to pay up to `max_payment`: the payment plus the protocol fee
+	/// on it.
+	fn with_fee(max_payment: Balance) -> Result<Balance, DispatchError>;
+
+	/// Holds `max_payment` plus its fee of `requester`'s funds for `job`.
+	fn hold_for_job(job: JobId, requester: &AccountId, max_payment: Balance) -> DispatchResult;
+
+	/// Pays `provider` `amount` out of `job`'s hold and the fee on it to the treasury.
+	fn pay(job: JobId, provider: &AccountId, amount: Balance) -> Result<Payout<Balance>, DispatchError>;
+
+	/// Moves `amount` of `job`'s hold to `to` with no fee (a dispute bond, a caller's reward).
+	fn transfer_from_job(job: JobId, to: &AccountId, amount: Balance) -> Result<Balance, DispatchError>;
+
+	/// Releases what is left of `job`'s hold to its requester and closes the escrow; returns the
+	/// amount released.
+	fn refund(job: JobId) -> Result<Balance, DispatchError>;
+
+	/// What is still held for `job`.
+	fn held_for(job: JobId) -> Balance;
+
+	/// Holds `amount` more of `provider`'s funds as its bond.
+	fn hold_bond(provider: &AccountId, amount: Balance) -> DispatchResult;
+
+	/// Releases `amount` of `provider`'s bond.
+	fn release_bond(provider: &AccountId, amount: Balance) -> DispatchResult;
+
+	/// Slashes up to `amount` of `provider`'s bond: `compensation` of it goes to `harmed`, the
+	/// rest to the treasury. Returns what was slashed.
+	fn slash_bond(
+		provider: &AccountId,
+		amount: Balance,
+		harmed: &AccountId,
+		compensation: Balance,
+	) -> Result<Balance, DispatchError>;
+
+	/// `provider`'s bond.
+	fn bond_of(provider: &AccountId) -> Balance;
 }

@@ -1,0 +1,238 @@
+//! The escrow's logic: [`JobEscrow`] for the pallet, and its invariants.
+
+use crate::{pallet::*, JobEscrow, JobId, Payout};
+use frame_support::{
+	ensure,
+	storage::with_storage_layer,
+	traits::{
+		fungible::{InspectHold, MutateHold},
+		tokens::{Fortitude, Precision, Restriction},
+		Get,
+	},
+};
+use sp_runtime::{
+	traits::{CheckedAdd, CheckedSub, Zero},
+	DispatchError, DispatchResult, Saturating,
+};
+
+impl<T: Config> Pallet<T> {
+	/// The fee on `amount`.
+	pub fn fee_on(amount: BalanceOf<T>) -> BalanceOf<T> {
+		T::ProtocolFee::get() * amount
+	}
+
+	/// Moves `amount` held under `reason` from `from` to `to`, as free balance.
+	fn transfer_held(
+		reason: HoldReason,
+		from: &T::AccountId,
+		to: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> DispatchResult {
+		if amount.is_zero() {
+			return Ok(());
+		}
+		T::Currency::transfer_on_hold(
+			&reason.into(),
+			from,
+			to,
+			amount,
+			Precision::Exact,
+			Restriction::Free,
+			Fortitude::Polite,
+		)
+		.map(|_| ())
+	}
+
+	/// Takes `amount` out of `job`'s escrow, failing if it holds less.
+	fn debit(job: JobId, amount: BalanceOf<T>) -> Result<EscrowOf<T>, DispatchError> {
+		let mut escrow = Escrows::<T>::get(job).ok_or(Error::<T>::NoEscrow)?;
+		escrow.held = escrow.held.checked_sub(&amount).ok_or(Error::<T>::InsufficientEscrow)?;
+		let total = TotalJobHeld::<T>::get().checked_sub(&amount).ok_or(Error::<T>::Overflow)?;
+		Escrows::<T>::insert(job, &escrow);
+		TotalJobHeld::<T>::put(total);
+		Ok(escrow)
+	}
+
+	/// Checks the pallet's invariants (see the crate docs).
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		let mut per_requester: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut sum = BalanceOf::<T>::zero();
+		for (_, escrow) in Escrows::<T>::iter() {
+			sum = sum.checked_add(&escrow.held).ok_or("escrows overflow")?;
+			let entry = per_requester.entry(escrow.requester).or_default();
+			*entry = entry.saturating_add(escrow.held);
+		}
+		ensure!(sum == TotalJobHeld::<T>::get(), "TotalJobHeld differs from the sum of escrows");
+		for (requester, held) in per_requester {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::JobPayment.into(), &requester) == held,
+				"a requester's job hold differs from its escrows"
+			);
+		}
+		let mut bonded = BalanceOf::<T>::zero();
+		for (provider, bond) in Bonds::<T>::iter() {
+			bonded = bonded.checked_add(&bond).ok_or("bonds overflow")?;
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::ProviderBond.into(), &provider) == bond,
+				"a provider's bond hold differs from its recorded bond"
+			);
+			ensure!(!bond.is_zero(), "a zero bond is stored");
+		}
+		ensure!(bonded == TotalBonded::<T>::get(), "TotalBonded differs from the sum of bonds");
+		Ok(())
+	}
+}
+
+impl<T: Config> JobEscrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn with_fee(max_payment: BalanceOf<T>) -> Result<BalanceOf<T>, DispatchError> {
+		max_payment
+			.checked_add(&Self::fee_on(max_payment))
+			.ok_or_else(|| Error::<T>::Overflow.into())
+	}
+
+	fn hold_for_job(
+		job: JobId,
+		requester: &T::AccountId,
+		max_payment: BalanceOf<T>,
+	) -> DispatchResult {
+		with_storage_layer(|| {
+			ensure!(!Escrows::<T>::contains_key(job), Error::<T>::EscrowExists);
+			let amount = Self::with_fee(max_payment)?;
+			let total = TotalJobHeld::<T>::get().checked_add(&amount).ok_or(Error::<T>::Overflow)?;
+			T::Currency::hold(&HoldReason::JobPayment.into(), requester, amount)?;
+			Escrows::<T>::insert(job, Escrow { requester: requester.clone(), held: amount });
+			TotalJobHeld::<T>::put(total);
+			Self::deposit_event(Event::JobFundsHeld { job, requester: requester.clone(), amount });
+			Ok(())
+		})
+	}
+
+	fn pay(
+		job: JobId,
+		provider: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> Result<Payout<BalanceOf<T>>, DispatchError> {
+		with_storage_layer(|| {
+			let fee = Self::fee_on(amount);
+			let total = amount.checked_add(&fee).ok_or(Error::<T>::Overflow)?;
+			let escrow = Self::debit(job, total)?;
+			Self::transfer_held(HoldReason::JobPayment, &escrow.requester, provider, amount)?;
+			Self::transfer_held(HoldReason::JobPayment, &escrow.requester, &T::Treasury::get(), fee)?;
+			Self::deposit_event(Event::ProviderPaid { job, provider: provider.clone(), amount, fee });
+			Ok(Payout { to_provider: amount, fee })
+		})
+	}
+
+	fn transfer_from_job(
+		job: JobId,
+		to: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		with_storage_layer(|| {
+			let escrow = Self::debit(job, amount)?;
+			Self::transfer_held(HoldReason::JobPayment, &escrow.requester, to, amount)?;
+			Self::deposit_event(Event::TransferredFromJob { job, to: to.clone(), amount });
+			Ok(amount)
+		})
+	}
+
+	fn refund(job: JobId) -> Result<BalanceOf<T>, DispatchError> {
+		with_storage_layer(|| {
+			let escrow = Escrows::<T>::take(job).ok_or(Error::<T>::NoEscrow)?;
+			let total =
+				TotalJobHeld::<T>::get().checked_sub(&escrow.held).ok_or(Error::<T>::Overflow)?;
+			T::Currency::release(
+				&HoldReason::JobPayment.into(),
+				&escrow.requester,
+				escrow.held,
+				Precision::Exact,
+			)?;
+			TotalJobHeld::<T>::put(total);
+			Self::deposit_event(Event::Refunded {
+				job,
+				requester: escrow.requester,
+				amount: escrow.held,
+			});
+			Ok(escrow.held)
+		})
+	}
+
+	fn held_for(job: JobId) -> BalanceOf<T> {
+		Escrows::<T>::get(job).map(|escrow| escrow.held).unwrap_or_default()
+	}
+
+	fn hold_bond(provider: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		with_storage_layer(|| {
+			let bond = Bonds::<T>::get(provider).checked_add(&amount).ok_or(Error::<T>::Overflow)?;
+			let total = TotalBonded::<T>::get().checked_add(&amount).ok_or(Error::<T>::Overflow)?;
+			T::Currency::hold(&HoldReason::ProviderBond.into(), provider, amount)?;
+			Self::set_bond(provider, bond);
+			TotalBonded::<T>::put(total);
+			Self::deposit_event(Event::BondHeld { provider: provider.clone(), amount, bond });
+			Ok(())
+		})
+	}
+
+	fn release_bond(provider: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		with_storage_layer(|| {
+			let bond = Bonds::<T>::get(provider)
+				.checked_sub(&amount)
+				.ok_or(Error::<T>::InsufficientBond)?;
+			let total = TotalBonded::<T>::get().checked_sub(&amount).ok_or(Error::<T>::Overflow)?;
+			T::Currency::release(
+				&HoldReason::ProviderBond.into(),
+				provider,
+				amount,
+				Precision::Exact,
+			)?;
+			Self::set_bond(provider, bond);
+			TotalBonded::<T>::put(total);
+			Self::deposit_event(Event::BondReleased { provider: provider.clone(), amount, bond });
+			Ok(())
+		})
+	}
+
+	fn slash_bond(
+		provider: &T::AccountId,
+		amount: BalanceOf<T>,
+		harmed: &T::AccountId,
+		compensation: BalanceOf<T>,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		with_storage_layer(|| {
+			let bond = Bonds::<T>::get(provider);
+			let amount = amount.min(bond);
+			let compensation = compensation.min(amount);
+			let to_treasury = amount.saturating_sub(compensation);
+			let total = TotalBonded::<T>::get().checked_sub(&amount).ok_or(Error::<T>::Overflow)?;
+			Self::transfer_held(HoldReason::ProviderBond, provider, harmed, compensation)?;
+			Self::transfer_held(HoldReason::ProviderBond, provider, &T::Treasury::get(), to_treasury)?;
+			Self::set_bond(provider, bond.saturating_sub(amount));
+			TotalBonded::<T>::put(total);
+			Self::deposit_event(Event::BondSlashed {
+				provider: provider.clone(),
+				amount,
+				harmed: harmed.clone(),
+				compensation,
+			});
+			Ok(amount)
+		})
+	}
+
+	fn bond_of(provider: &T::AccountId) -> BalanceOf<T> {
+		Bonds::<T>::get(provider)
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Stores `bond`, removing the entry when it reaches zero.
+	fn set_bond(provider: &T::AccountId, bond: BalanceOf<T>) {
+		if bond.is_zero() {
+			Bonds::<T>::remove(provider);
+		} else {
+			Bonds::<T>::insert(provider, bond);
+		}
+	}
+}
+

@@ -1,0 +1,165 @@
+//! The escrow: every path moves exactly what it says, and a failure moves nothing.
+
+use crate::{mock::*, Bonds, Error, Escrows, Event, HoldReason, JobEscrow, Payout, TotalJobHeld};
+use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
+
+type E = crate::Pallet<Test>;
+
+fn free(who: u64) -> u64 {
+	Balances::free_balance(who)
+}
+
+fn held(reason: HoldReason, who: u64) -> u64 {
+	Balances::balance_on_hold(&reason.into(), &who)
+}
+
+#[test]
+fn holding_for_a_job_holds_payment_plus_fee_in_the_requesters_account() {
+	run(|| {
+		assert_eq!(E::with_fee(1_000), Ok(1_100));
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000));
+		assert_eq!(free(REQUESTER), START - 1_100);
+		assert_eq!(held(HoldReason::JobPayment, REQUESTER), 1_100);
+		assert_eq!(E::held_for(7), 1_100);
+		assert_eq!(TotalJobHeld::<Test>::get(), 1_100);
+		System::assert_last_event(
+			Event::JobFundsHeld { job: 7, requester: REQUESTER, amount: 1_100 }.into(),
+		);
+	});
+}
+
+#[test]
+fn a_job_cannot_be_held_twice_nor_beyond_the_balance() {
+	run(|| {
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000));
+		assert_noop!(E::hold_for_job(7, &REQUESTER, 1), Error::<Test>::EscrowExists);
+		assert!(E::hold_for_job(8, &REQUESTER, START).is_err());
+		assert!(Escrows::<Test>::get(8).is_none());
+		assert_eq!(held(HoldReason::JobPayment, REQUESTER), 1_100);
+	});
+}
+
+#[test]
+fn paying_moves_the_amount_to_the_provider_and_the_fee_to_the_treasury() {
+	run(|| {
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000));
+		assert_eq!(E::pay(7, &PROVIDER, 600), Ok(Payout { to_provider: 600, fee: 60 }));
+		assert_eq!(free(PROVIDER), START + 600);
+		assert_eq!(free(TREASURY), ED + 60);
+		assert_eq!(E::held_for(7), 1_100 - 660);
+		assert_eq!(held(HoldReason::JobPayment, REQUESTER), 440);
+		System::assert_last_event(
+			Event::ProviderPaid { job: 7, provider: PROVIDER, amount: 600, fee: 60 }.into(),
+		);
+		// The rest goes back to the requester.
+		assert_eq!(E::refund(7), Ok(440));
+		assert_eq!(free(REQUESTER), START - 660);
+		assert_eq!(held(HoldReason::JobPayment, REQUESTER), 0);
+		assert!(Escrows::<Test>::get(7).is_none());
+		System::assert_last_event(Event::Refunded { job: 7, requester: REQUESTER, amount: 440 }.into());
+	});
+}
+
+#[test]
+fn paying_more_than_the_escrow_holds_fails_and_moves_nothing() {
+	run(|| {
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000));
+		// 1_001 plus its fee exceeds the 1_100 held.
+		assert_noop!(E::pay(7, &PROVIDER, 1_001), Error::<Test>::InsufficientEscrow);
+		assert_noop!(E::pay(8, &PROVIDER, 1), Error::<Test>::NoEscrow);
+		assert_eq!(E::held_for(7), 1_100);
+	});
+}
+
+#[test]
+fn several_replicas_can_be_paid_from_one_escrow() {
+	run(|| {
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000));
+		assert_ok!(E::pay(7, &PROVIDER, 500));
+		assert_ok!(E::pay(7, &OTHER, 500));
+		assert_eq!(E::held_for(7), 0);
+		assert_eq!(free(PROVIDER), START + 500);
+		assert_eq!(free(OTHER), START + 500);
+		assert_eq!(free(TREASURY), ED + 100);
+		assert_eq!(E::refund(7), Ok(0));
+		assert_eq!(free(REQUESTER), START - 1_100);
+	});
+}
+
+#[test]
+fn transfer_from_job_takes_no_fee() {
+	run(|| {
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000));
+		assert_eq!(E::transfer_from_job(7, &OTHER, 50), Ok(50));
+		assert_eq!(free(OTHER), START + 50);
+		assert_eq!(free(TREASURY), ED);
+		assert_eq!(E::held_for(7), 1_050);
+		assert_noop!(E::transfer_from_job(7, &OTHER, 1_051), Error::<Test>::InsufficientEscrow);
+		System::assert_last_event(Event::TransferredFromJob { job: 7, to: OTHER, amount: 50 }.into());
+	});
+}
+
+#[test]
+fn refunding_an_unknown_job_fails() {
+	run(|| {
+		assert_noop!(E::refund(7), Error::<Test>::NoEscrow);
+	});
+}
+
+#[test]
+fn bonds_are_held_and_released_in_the_providers_account() {
+	run(|| {
+		assert_ok!(E::hold_bond(&PROVIDER, 3_000));
+		assert_ok!(E::hold_bond(&PROVIDER, 1_000));
+		assert_eq!(E::bond_of(&PROVIDER), 4_000);
+		assert_eq!(held(HoldReason::ProviderBond, PROVIDER), 4_000);
+		assert_eq!(free(PROVIDER), START - 4_000);
+		System::assert_last_event(
+			Event::BondHeld { provider: PROVIDER, amount: 1_000, bond: 4_000 }.into(),
+		);
+		assert_noop!(E::release_bond(&PROVIDER, 4_001), Error::<Test>::InsufficientBond);
+		assert_ok!(E::release_bond(&PROVIDER, 4_000));
+		assert_eq!(free(PROVIDER), START);
+		assert!(!Bonds::<Test>::contains_key(PROVIDER));
+		System::assert_last_event(
+			Event::BondReleased { provider: PROVIDER, amount: 4_000, bond: 0 }.into(),
+		);
+	});
+}
+
+#[test]
+fn a_bond_cannot_exceed_the_balance() {
+	run(|| {
+		assert!(E::hold_bond(&PROVIDER, START + 1).is_err());
+		assert_eq!(E::bond_of(&PROVIDER), 0);
+	});
+}
+
+#[test]
+fn a_slash_compensates_the_harmed_and_sends_the_rest_to_the_treasury() {
+	run(|| {
+		assert_ok!(E::hold_bond(&PROVIDER, 3_000));
+		assert_eq!(E::slash_bond(&PROVIDER, 1_000, &REQUESTER, 700), Ok(1_000));
+		assert_eq!(free(REQUESTER), START + 700);
+		assert_eq!(free(TREASURY), ED + 300);
+		assert_eq!(E::bond_of(&PROVIDER), 2_000);
+		assert_eq!(held(HoldReason::ProviderBond, PROVIDER), 2_000);
+		assert_eq!(free(PROVIDER), START - 3_000);
+		System::assert_last_event(
+			Event::BondSlashed { provider: PROVIDER, amount: 1_000, harmed: REQUESTER, compensation: 700 }
+				.into(),
+		);
+	});
+}
+
+#[test]
+fn a_slash_takes_at_most_the_bond_and_compensates_at_most_the_slash() {
+	run(|| {
+		assert_ok!(E::hold_bond(&PROVIDER, 500));
+		assert_eq!(E::slash_bond(&PROVIDER, 1_000, &REQUESTER, 2_000), Ok(500));
+		assert_eq!(free(REQUESTER), START + 500);
+		assert_eq!(free(TREASURY), ED);
+		assert_eq!(E::bond_of(&PROVIDER), 0);
+		assert_eq!(E::slash_bond(&PROVIDER, 1_000, &REQUESTER, 0), Ok(0));
+	});
+}
