@@ -5,4 +5,6 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$OFFLOAD_ROOT"
 
+# Installs only what is missing; a second or so when everything is there.
+bash scripts/setup.sh
 cargo test --workspace --locked "$@"

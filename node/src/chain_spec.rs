@@ -45,34 +45,39 @@ fn wasm() -> Result<&'static [u8], String> {
 	})
 }
 
-/// The dev chain `offload-node --dev` runs: Alice collates, the dev accounts are funded.
-pub fn development() -> Result<ChainSpec, String> {
+/// A chain spec from the runtime's WASM and its genesis preset `preset`.
+fn build(name: &str, id: &str, chain_type: ChainType, preset: &str) -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(
 		wasm()?,
 		Extensions { relay_chain: "rococo-local".into(), para_id: PARACHAIN_ID },
 	)
-	.with_name("Offload Development")
-	.with_id("offload_dev")
-	.with_chain_type(ChainType::Development)
-	.with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
-	.with_protocol_id("offload-dev")
+	.with_name(name)
+	.with_id(id)
+	.with_chain_type(chain_type)
+	.with_genesis_config_preset_name(preset)
+	.with_protocol_id(id)
 	.with_properties(properties())
 	.build())
 }
 
+/// The dev chain `offload-node --dev` runs: Alice collates, the dev accounts are funded.
+pub fn development() -> Result<ChainSpec, String> {
+	build(
+		"Offload Development",
+		"offload_dev",
+		ChainType::Development,
+		sp_genesis_builder::DEV_RUNTIME_PRESET,
+	)
+}
+
 /// A local testnet for a relay-chain network: Alice and Bob collate.
 pub fn local_testnet() -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(
-		wasm()?,
-		Extensions { relay_chain: "rococo-local".into(), para_id: PARACHAIN_ID },
+	build(
+		"Offload Local Testnet",
+		"offload_local_testnet",
+		ChainType::Local,
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
 	)
-	.with_name("Offload Local Testnet")
-	.with_id("offload_local_testnet")
-	.with_chain_type(ChainType::Local)
-	.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
-	.with_protocol_id("offload-local")
-	.with_properties(properties())
-	.build())
 }
 
 /// The chain spec named by `--chain`: `dev`, `local`, or a path to a JSON file.

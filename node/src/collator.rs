@@ -63,7 +63,7 @@ impl SubstrateCli for RelayChainCli {
 	}
 
 	fn impl_version() -> String {
-		env!("SUBSTRATE_CLI_IMPL_VERSION").into()
+		crate::cli::Cli::impl_version()
 	}
 
 	fn description() -> String {
@@ -71,15 +71,15 @@ impl SubstrateCli for RelayChainCli {
 	}
 
 	fn author() -> String {
-		env!("CARGO_PKG_AUTHORS").into()
+		crate::cli::Cli::author()
 	}
 
 	fn support_url() -> String {
-		"https://example.invalid/offload/issues".into()
+		crate::cli::Cli::support_url()
 	}
 
 	fn copyright_start_year() -> i32 {
-		2026
+		crate::cli::Cli::copyright_start_year()
 	}
 
 	fn load_spec(&self, id: &str) -> Result<Box<dyn ChainSpec>, String> {
