@@ -97,3 +97,93 @@ pub trait JobEscrow<AccountId, Balance> {
 	/// `provider`'s bond.
 	fn bond_of(provider: &AccountId) -> Balance;
 }
+
+/// Compute resources: what a provider offers, what a job needs, what is free.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, DecodeWithMemTracking,
+	MaxEncodedLen, TypeInfo,
+)]
+pub struct Resources {
+	/// CPU, in thousandths of a core.
+	pub cpu_millicores: u32,
+	/// Memory, in MiB.
+	pub memory_mib: u32,
+	/// Scratch storage, in GiB.
+	pub storage_gib: u32,
+	/// GPUs.
+	pub gpus: u16,
+}
+
+impl Resources {
+	/// Whether `self` fits within `available`, in every dimension.
+	pub fn fits_in(&self, available: &Self) -> bool {
+		self.cpu_millicores <= available.cpu_millicores &&
+			self.memory_mib <= available.memory_mib &&
+			self.storage_gib <= available.storage_gib &&
+			self.gpus <= available.gpus
+	}
+
+	/// `self - other`, if no dimension goes negative.
+	pub fn checked_sub(&self, other: &Self) -> Option<Self> {
+		Some(Self {
+			cpu_millicores: self.cpu_millicores.checked_sub(other.cpu_millicores)?,
+			memory_mib: self.memory_mib.checked_sub(other.memory_mib)?,
+			storage_gib: self.storage_gib.checked_sub(other.storage_gib)?,
+			gpus: self.gpus.checked_sub(other.gpus)?,
+		})
+	}
+
+	/// `self + other`, if no dimension overflows.
+	pub fn checked_add(&self, other: &Self) -> Option<Self> {
+		Some(Self {
+			cpu_millicores: self.cpu_millicores.checked_add(other.cpu_millicores)?,
+			memory_mib: self.memory_mib.checked_add(other.memory_mib)?,
+			storage_gib: self.storage_gib.checked_add(other.storage_gib)?,
+			gpus: self.gpus.checked_add(other.gpus)?,
+		})
+	}
+}
+
+/// Where a job runs.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum RuntimeKind {
+	/// A WASM module in the worker's wasmtime sandbox, metered in fuel.
+	Wasm,
+	/// A container image, metered in wall-clock seconds.
+	Container,
+}
+
+impl RuntimeKind {
+	/// Both kinds.
+	pub const ALL: [RuntimeKind; 2] = [RuntimeKind::Wasm, RuntimeKind::Container];
+}
+
+/// A provider's prices.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, DecodeWithMemTracking,
+	MaxEncodedLen, TypeInfo,
+)]
+pub struct Prices<Balance> {
+	/// Per million units of WASM fuel.
+	pub per_million_fuel: Balance,
+	/// Per second of container wall-clock time.
+	pub per_second: Balance,
+	/// Per job, on top of usage.
+	pub base_per_job: Balance,
+}
+
+/// Whether a provider is verified (e.g. holds a positive identity judgement).
+pub trait VerifiedProvider<AccountId> {
+	/// `true` if `who` is verified.
+	fn is_verified(who: &AccountId) -> bool;
+}
+
+/// Nobody is verified by this source. For mocks, and runtimes with only the admin flag.
+impl<AccountId> VerifiedProvider<AccountId> for () {
+	fn is_verified(_: &AccountId) -> bool {
+		false
+	}
+}

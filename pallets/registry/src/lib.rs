@@ -1,0 +1,381 @@
+//! # Registry pallet
+//!
+//! Providers and what they sell. A provider registers with a bond (held through
+//! [`Config::Escrow`], never transferred) and an [`Offer`]: resources, supported runtimes,
+//! prices, how many jobs it runs at once, a region, an x25519 key for encrypted inputs and the
+//! endpoint where it serves results. It then heartbeats; a provider whose last heartbeat is older
+//! than [`Config::HeartbeatTimeout`] is not matched. It can pause and resume, update its offer,
+//! and leave: deregister, then withdraw its bond after [`Config::UnbondingPeriod`] with no open
+//! jobs.
+//!
+//! Free capacity is tracked per provider (offered resources minus those of running jobs) and
+//! never goes negative. Providers that can take a job are kept in an index per runtime kind and
+//! price band, so matching looks at a bounded number of entries however many providers exist.
+//!
+//! Verification: a provider is verified if [`Config::Verifier`] says so (the runtime reads
+//! identity judgements) or [`Config::AdminOrigin`] set its flag.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+pub use pallet::*;
+
+mod impls;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+pub use offload_primitives::{JobEscrow, Prices, Resources, RuntimeKind, VerifiedProvider};
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::*;
+
+	/// Balance type of the escrow.
+	pub type BalanceOf<T> = <T as Config>::Balance;
+
+	/// What a provider sells.
+	#[derive(
+		CloneNoBound,
+		PartialEqNoBound,
+		EqNoBound,
+		DebugNoBound,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
+		TypeInfo,
+	)]
+	#[scale_info(skip_type_params(T))]
+	pub struct Offer<T: Config> {
+		/// Resources for jobs, in all.
+		pub resources: Resources,
+		/// Runs WASM jobs.
+		pub wasm: bool,
+		/// Runs container jobs.
+		pub container: bool,
+		/// Prices.
+		pub prices: Prices<T::Balance>,
+		/// Most jobs at once.
+		pub max_concurrent: u16,
+		/// Region, as an ISO 3166-1 alpha-2 code (`*b"DE"`).
+		pub region: [u8; 2],
+		/// x25519 public key inputs may be encrypted to.
+		pub encryption_key: [u8; 32],
+		/// URL where the provider serves results.
+		pub endpoint: BoundedVec<u8, T::MaxEndpointLen>,
+	}
+
+	/// The offer type of this runtime.
+	pub type OfferOf<T> = Offer<T>;
+
+	/// Whether a provider takes jobs.
+	#[derive(
+		Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen,
+		TypeInfo,
+	)]
+	pub enum Status<BlockNumber> {
+		/// Takes jobs.
+		Active,
+		/// Takes no new jobs; can resume.
+		Paused,
+		/// Deregistered at `since`; takes no new jobs; its bond unlocks after the unbonding
+		/// period once its jobs are done.
+		Leaving {
+			/// Block of deregistration.
+			since: BlockNumber,
+		},
+	}
+
+	/// A registered provider.
+	#[derive(
+		CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+	)]
+	#[scale_info(skip_type_params(T))]
+	pub struct Provider<T: Config> {
+		/// What it sells.
+		pub offer: Offer<T>,
+		/// Whether it takes jobs.
+		pub status: Status<BlockNumberFor<T>>,
+		/// Offered resources not used by running jobs.
+		pub free: Resources,
+		/// Jobs running now.
+		pub running: u16,
+		/// Block of its last heartbeat.
+		pub last_heartbeat: BlockNumberFor<T>,
+		/// Set by the admin origin.
+		pub verified: bool,
+	}
+
+	/// The provider type of this runtime.
+	pub type ProviderOf<T> = Provider<T>;
+
+	/// An index bucket: a runtime kind and a price band (⌊log2(price + 1)⌋).
+	pub type Band = (RuntimeKind, u8);
+
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// Balance of bonds and prices.
+		type Balance: Parameter
+			+ Member
+			+ MaxEncodedLen
+			+ Copy
+			+ Default
+			+ Ord
+			+ sp_runtime::traits::AtLeast32BitUnsigned;
+
+		/// Holds and releases bonds.
+		type Escrow: JobEscrow<Self::AccountId, Self::Balance>;
+
+		/// Says whether a provider is verified (identity judgements, in the runtime).
+		type Verifier: VerifiedProvider<Self::AccountId>;
+
+		/// May set a provider's verified flag.
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Least bond of a provider; it also pays for the provider's storage. Too low and
+		/// misbehaving is cheap; too high and small providers stay away.
+		#[pallet::constant]
+		type MinBond: Get<Self::Balance>;
+
+		/// Longest endpoint URL, in bytes.
+		#[pallet::constant]
+		type MaxEndpointLen: Get<u32>;
+
+		/// Most providers in one index band; a full band refuses new entries, so keep it well
+		/// above the expected providers per price band.
+		#[pallet::constant]
+		type MaxPerBand: Get<u32>;
+
+		/// Blocks after the last heartbeat when a provider stops being matched. Too short and
+		/// providers spend on heartbeats; too long and dead providers get jobs.
+		#[pallet::constant]
+		type HeartbeatTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Blocks between deregistering and withdrawing the bond, so late disputes can still
+		/// slash it.
+		#[pallet::constant]
+		type UnbondingPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Registered providers.
+	#[pallet::storage]
+	pub type Providers<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, ProviderOf<T>>;
+
+	/// Number of registered providers.
+	#[pallet::storage]
+	pub type ProviderCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Providers that can take a job now, per runtime kind and price band.
+	#[pallet::storage]
+	pub type Index<T: Config> =
+		StorageMap<_, Twox64Concat, Band, BoundedVec<T::AccountId, T::MaxPerBand>, ValueQuery>;
+
+	/// The bands each indexed provider is in (at most one per runtime kind).
+	#[pallet::storage]
+	pub type IndexedIn<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, BoundedVec<Band, ConstU32<2>>, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A provider registered.
+		ProviderRegistered {
+			/// The provider.
+			provider: T::AccountId,
+			/// Its bond.
+			bond: T::Balance,
+		},
+		/// A provider changed its offer.
+		OfferUpdated {
+			/// The provider.
+			provider: T::AccountId,
+		},
+		/// A provider is alive.
+		Heartbeat {
+			/// The provider.
+			provider: T::AccountId,
+		},
+		/// A provider stopped taking jobs.
+		ProviderPaused {
+			/// The provider.
+			provider: T::AccountId,
+		},
+		/// A provider takes jobs again.
+		ProviderResumed {
+			/// The provider.
+			provider: T::AccountId,
+		},
+		/// A provider deregistered; its bond unlocks after the unbonding period.
+		ProviderLeaving {
+			/// The provider.
+			provider: T::AccountId,
+			/// First block the bond can be withdrawn.
+			unbonds_at: BlockNumberFor<T>,
+		},
+		/// A provider left and took its bond back.
+		ProviderRemoved {
+			/// The provider.
+			provider: T::AccountId,
+			/// The bond released.
+			bond: T::Balance,
+		},
+		/// The admin set a provider's verified flag.
+		VerifiedSet {
+			/// The provider.
+			provider: T::AccountId,
+			/// The flag.
+			verified: bool,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is already a provider.
+		AlreadyRegistered,
+		/// The account is not a provider.
+		NotRegistered,
+		/// The bond is below the minimum.
+		BondTooLow,
+		/// The offer supports no runtime.
+		NoRuntime,
+		/// The offer has no capacity: zero resources or zero concurrent jobs.
+		NoCapacity,
+		/// The new offer has less capacity than running jobs use.
+		CapacityInUse,
+		/// The provider is leaving.
+		Leaving,
+		/// The provider is not paused.
+		NotPaused,
+		/// The provider is not active.
+		NotActive,
+		/// The provider has not deregistered.
+		NotLeaving,
+		/// The unbonding period has not passed.
+		StillUnbonding,
+		/// The provider still runs jobs.
+		JobsRunning,
+		/// The provider's index band is full.
+		BandFull,
+		/// A count overflowed.
+		Overflow,
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Registers the caller as a provider with `offer`, holding `bond` of its funds.
+		///
+		/// Origin: signed, not yet a provider. `bond` ≥ `MinBond`.
+		///
+		/// ## Complexity
+		/// O(MaxPerBand): the provider is added to at most two index bands.
+		#[pallet::call_index(0)]
+		pub fn register(origin: OriginFor<T>, offer: OfferOf<T>, bond: T::Balance) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_register(who, offer, bond)
+		}
+
+		/// Replaces the caller's offer. Capacity may not shrink below what running jobs use.
+		///
+		/// Origin: a registered provider that is not leaving.
+		///
+		/// ## Complexity
+		/// O(MaxPerBand): the provider moves between index bands.
+		#[pallet::call_index(1)]
+		pub fn update_offer(origin: OriginFor<T>, offer: OfferOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_update_offer(who, offer)
+		}
+
+		/// Tells the chain the caller is alive; providers silent for `HeartbeatTimeout` blocks
+		/// are not matched.
+		///
+		/// Origin: a registered provider.
+		///
+		/// ## Complexity
+		/// O(MaxPerBand): a provider that had dropped out of the index is put back.
+		#[pallet::call_index(2)]
+		pub fn heartbeat(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_heartbeat(who)
+		}
+
+		/// Stops new jobs for the caller; running jobs continue.
+		///
+		/// Origin: an active provider.
+		///
+		/// ## Complexity
+		/// O(MaxPerBand).
+		#[pallet::call_index(3)]
+		pub fn pause(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_pause(who)
+		}
+
+		/// Takes new jobs again.
+		///
+		/// Origin: a paused provider.
+		///
+		/// ## Complexity
+		/// O(MaxPerBand).
+		#[pallet::call_index(4)]
+		pub fn resume(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_resume(who)
+		}
+
+		/// Starts leaving: no new jobs; the bond can be withdrawn `UnbondingPeriod` blocks from
+		/// now, once no job runs.
+		///
+		/// Origin: a registered provider that is not leaving.
+		///
+		/// ## Complexity
+		/// O(MaxPerBand).
+		#[pallet::call_index(5)]
+		pub fn deregister(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_deregister(who)
+		}
+
+		/// Removes the caller's provider record and releases its bond.
+		///
+		/// Origin: a leaving provider, past its unbonding period, with no running job.
+		///
+		/// ## Complexity
+		/// O(1).
+		#[pallet::call_index(6)]
+		pub fn withdraw_bond(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_withdraw_bond(who)
+		}
+
+		/// Sets `provider`'s verified flag.
+		///
+		/// Origin: `AdminOrigin`.
+		///
+		/// ## Complexity
+		/// O(1).
+		#[pallet::call_index(7)]
+		pub fn set_verified(
+			origin: OriginFor<T>,
+			provider: T::AccountId,
+			verified: bool,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_set_verified(provider, verified)
+		}
+	}
+}

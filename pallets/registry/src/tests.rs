@@ -1,0 +1,255 @@
+//! The registry: a provider's whole life, its capacity, and the index matching reads.
+
+use crate::{
+	impls::band_of, mock::*, Error, Event, Index, IndexedIn, JobEscrow, ProviderCount, Providers,
+	Resources, RuntimeKind, Status,
+};
+use frame_support::{assert_noop, assert_ok};
+use sp_runtime::DispatchError;
+
+fn register(who: u64, fuel_price: u64) {
+	assert_ok!(Registry::register(RuntimeOrigin::signed(who), offer(fuel_price), MIN_BOND));
+}
+
+fn in_band(who: u64, kind: RuntimeKind, price: u64) -> bool {
+	Index::<Test>::get((kind, band_of(price))).contains(&who)
+}
+
+fn job() -> Resources {
+	Resources { cpu_millicores: 1_000, memory_mib: 1_024, storage_gib: 1, gpus: 0 }
+}
+
+#[test]
+fn price_bands_double() {
+	assert_eq!(band_of(0u64), 0);
+	assert_eq!(band_of(1u64), 1);
+	assert_eq!(band_of(2u64), 1);
+	assert_eq!(band_of(3u64), 2);
+	assert_eq!(band_of(1_000u64), 9);
+	assert_eq!(band_of(u128::MAX), 127);
+}
+
+#[test]
+fn register_holds_the_bond_and_indexes_the_provider() {
+	run(|| {
+		register(ALICE, 100);
+		assert_eq!(Escrow::bond_of(&ALICE), MIN_BOND);
+		assert_eq!(Balances::free_balance(ALICE), START - MIN_BOND);
+		let provider = Providers::<Test>::get(ALICE).expect("registered");
+		assert_eq!(provider.status, Status::Active);
+		assert_eq!(provider.free, offer(100).resources);
+		assert_eq!(ProviderCount::<Test>::get(), 1);
+		assert!(in_band(ALICE, RuntimeKind::Wasm, 100));
+		assert!(in_band(ALICE, RuntimeKind::Container, 3));
+		System::assert_last_event(Event::ProviderRegistered { provider: ALICE, bond: MIN_BOND }.into());
+	});
+}
+
+#[test]
+fn register_refuses_bad_input_and_changes_nothing() {
+	run(|| {
+		assert_noop!(
+			Registry::register(RuntimeOrigin::signed(ALICE), offer(1), MIN_BOND - 1),
+			Error::<Test>::BondTooLow
+		);
+		let mut no_runtime = offer(1);
+		no_runtime.wasm = false;
+		no_runtime.container = false;
+		assert_noop!(
+			Registry::register(RuntimeOrigin::signed(ALICE), no_runtime, MIN_BOND),
+			Error::<Test>::NoRuntime
+		);
+		let mut no_slots = offer(1);
+		no_slots.max_concurrent = 0;
+		assert_noop!(
+			Registry::register(RuntimeOrigin::signed(ALICE), no_slots, MIN_BOND),
+			Error::<Test>::NoCapacity
+		);
+		let mut nothing = offer(1);
+		nothing.resources = Resources::default();
+		assert_noop!(
+			Registry::register(RuntimeOrigin::signed(ALICE), nothing, MIN_BOND),
+			Error::<Test>::NoCapacity
+		);
+		// Cannot afford the bond.
+		assert!(Registry::register(RuntimeOrigin::signed(POOR), offer(1), MIN_BOND).is_err());
+		assert!(Providers::<Test>::get(POOR).is_none());
+		assert_eq!(ProviderCount::<Test>::get(), 0);
+		register(ALICE, 1);
+		assert_noop!(
+			Registry::register(RuntimeOrigin::signed(ALICE), offer(1), MIN_BOND),
+			Error::<Test>::AlreadyRegistered
+		);
+	});
+}
+
+#[test]
+fn updating_the_offer_moves_the_provider_between_bands() {
+	run(|| {
+		register(ALICE, 100);
+		assert_ok!(Registry::update_offer(RuntimeOrigin::signed(ALICE), offer(5_000)));
+		assert!(!in_band(ALICE, RuntimeKind::Wasm, 100));
+		assert!(in_band(ALICE, RuntimeKind::Wasm, 5_000));
+		System::assert_last_event(Event::OfferUpdated { provider: ALICE }.into());
+		assert_noop!(
+			Registry::update_offer(RuntimeOrigin::signed(BOB), offer(1)),
+			Error::<Test>::NotRegistered
+		);
+	});
+}
+
+#[test]
+fn an_offer_cannot_shrink_below_what_running_jobs_use() {
+	run(|| {
+		register(ALICE, 100);
+		assert_ok!(Registry::reserve(&ALICE, &job()));
+		let mut small = offer(100);
+		small.resources.cpu_millicores = 500;
+		assert_noop!(
+			Registry::update_offer(RuntimeOrigin::signed(ALICE), small),
+			Error::<Test>::CapacityInUse
+		);
+		let mut bigger = offer(100);
+		bigger.resources.cpu_millicores = 8_000;
+		assert_ok!(Registry::update_offer(RuntimeOrigin::signed(ALICE), bigger));
+		let provider = Providers::<Test>::get(ALICE).expect("registered");
+		assert_eq!(provider.free.cpu_millicores, 7_000);
+	});
+}
+
+#[test]
+fn capacity_is_reserved_and_released_and_a_full_provider_leaves_the_index() {
+	run(|| {
+		register(ALICE, 100);
+		assert_ok!(Registry::reserve(&ALICE, &job()));
+		assert_eq!(Providers::<Test>::get(ALICE).expect("registered").free.cpu_millicores, 3_000);
+		assert!(in_band(ALICE, RuntimeKind::Wasm, 100));
+		// Second of two slots: now full, so out of the index.
+		assert_ok!(Registry::reserve(&ALICE, &job()));
+		assert!(!in_band(ALICE, RuntimeKind::Wasm, 100));
+		assert_noop!(Registry::reserve(&ALICE, &job()), Error::<Test>::NotActive);
+		assert_ok!(Registry::release(&ALICE, &job()));
+		assert!(in_band(ALICE, RuntimeKind::Wasm, 100));
+		assert_ok!(Registry::release(&ALICE, &job()));
+		let provider = Providers::<Test>::get(ALICE).expect("registered");
+		assert_eq!(provider.free, offer(100).resources);
+		assert_eq!(provider.running, 0);
+		// Releasing more than was reserved is refused.
+		assert_noop!(Registry::release(&ALICE, &job()), Error::<Test>::Overflow);
+	});
+}
+
+#[test]
+fn a_job_larger_than_free_capacity_cannot_be_reserved() {
+	run(|| {
+		register(ALICE, 100);
+		let huge = Resources { cpu_millicores: 4_001, ..job() };
+		assert_noop!(Registry::reserve(&ALICE, &huge), Error::<Test>::CapacityInUse);
+	});
+}
+
+#[test]
+fn a_silent_provider_is_not_matched_until_it_heartbeats() {
+	run(|| {
+		register(ALICE, 100);
+		let provider = Providers::<Test>::get(ALICE).expect("registered");
+		System::set_block_number(1 + HEARTBEAT_TIMEOUT);
+		assert!(Registry::is_alive(&provider, System::block_number()));
+		System::set_block_number(2 + HEARTBEAT_TIMEOUT);
+		assert!(!Registry::is_alive(&provider, System::block_number()));
+		assert_noop!(Registry::reserve(&ALICE, &job()), Error::<Test>::NotActive);
+		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(ALICE)));
+		System::assert_last_event(Event::Heartbeat { provider: ALICE }.into());
+		assert_ok!(Registry::reserve(&ALICE, &job()));
+	});
+}
+
+#[test]
+fn pause_and_resume() {
+	run(|| {
+		register(ALICE, 100);
+		assert_noop!(Registry::resume(RuntimeOrigin::signed(ALICE)), Error::<Test>::NotPaused);
+		assert_ok!(Registry::pause(RuntimeOrigin::signed(ALICE)));
+		System::assert_last_event(Event::ProviderPaused { provider: ALICE }.into());
+		assert!(IndexedIn::<Test>::get(ALICE).is_empty());
+		assert!(!in_band(ALICE, RuntimeKind::Wasm, 100));
+		assert_noop!(Registry::pause(RuntimeOrigin::signed(ALICE)), Error::<Test>::NotActive);
+		assert_noop!(Registry::reserve(&ALICE, &job()), Error::<Test>::NotActive);
+		assert_ok!(Registry::resume(RuntimeOrigin::signed(ALICE)));
+		System::assert_last_event(Event::ProviderResumed { provider: ALICE }.into());
+		assert!(in_band(ALICE, RuntimeKind::Wasm, 100));
+	});
+}
+
+#[test]
+fn leaving_waits_for_the_unbonding_period_and_running_jobs() {
+	run(|| {
+		register(ALICE, 100);
+		assert_ok!(Registry::reserve(&ALICE, &job()));
+		assert_noop!(Registry::withdraw_bond(RuntimeOrigin::signed(ALICE)), Error::<Test>::NotLeaving);
+		assert_ok!(Registry::deregister(RuntimeOrigin::signed(ALICE)));
+		System::assert_last_event(
+			Event::ProviderLeaving { provider: ALICE, unbonds_at: 1 + UNBONDING }.into(),
+		);
+		assert!(!in_band(ALICE, RuntimeKind::Wasm, 100));
+		assert_noop!(Registry::deregister(RuntimeOrigin::signed(ALICE)), Error::<Test>::Leaving);
+		assert_noop!(
+			Registry::update_offer(RuntimeOrigin::signed(ALICE), offer(1)),
+			Error::<Test>::Leaving
+		);
+		assert_noop!(
+			Registry::withdraw_bond(RuntimeOrigin::signed(ALICE)),
+			Error::<Test>::StillUnbonding
+		);
+		System::set_block_number(1 + UNBONDING);
+		assert_noop!(Registry::withdraw_bond(RuntimeOrigin::signed(ALICE)), Error::<Test>::JobsRunning);
+		// The running job ends; a leaving provider is not re-indexed.
+		assert_ok!(Registry::release(&ALICE, &job()));
+		assert!(!in_band(ALICE, RuntimeKind::Wasm, 100));
+		assert_ok!(Registry::withdraw_bond(RuntimeOrigin::signed(ALICE)));
+		System::assert_last_event(Event::ProviderRemoved { provider: ALICE, bond: MIN_BOND }.into());
+		assert!(Providers::<Test>::get(ALICE).is_none());
+		assert_eq!(ProviderCount::<Test>::get(), 0);
+		assert_eq!(Escrow::bond_of(&ALICE), 0);
+		assert_eq!(Balances::free_balance(ALICE), START);
+	});
+}
+
+#[test]
+fn only_the_admin_sets_the_verified_flag() {
+	run(|| {
+		register(ALICE, 100);
+		assert!(!Registry::is_verified(&ALICE));
+		assert_noop!(
+			Registry::set_verified(RuntimeOrigin::signed(ALICE), ALICE, true),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Registry::set_verified(RuntimeOrigin::root(), ALICE, true));
+		assert!(Registry::is_verified(&ALICE));
+		System::assert_last_event(Event::VerifiedSet { provider: ALICE, verified: true }.into());
+		assert_noop!(
+			Registry::set_verified(RuntimeOrigin::root(), BOB, true),
+			Error::<Test>::NotRegistered
+		);
+	});
+}
+
+#[test]
+fn a_full_band_refuses_new_providers() {
+	run(|| {
+		// MaxPerBand is 4 in the mock: five providers at the same price.
+		for who in 10..14u64 {
+			let _ = Balances::force_set_balance(RuntimeOrigin::root(), who, START);
+			register(who, 100);
+		}
+		let _ = Balances::force_set_balance(RuntimeOrigin::root(), 14, START);
+		assert_noop!(
+			Registry::register(RuntimeOrigin::signed(14), offer(100), MIN_BOND),
+			Error::<Test>::BandFull
+		);
+		// Another price band still has room.
+		let mut other = offer(100_000);
+		other.container = false;
+		assert_ok!(Registry::register(RuntimeOrigin::signed(14), other, MIN_BOND));
+	});
+}
