@@ -8,3 +8,7 @@ cd "$OFFLOAD_ROOT"
 # Installs only what is missing; a second or so when everything is there.
 bash scripts/setup.sh
 cargo test --workspace --locked "$@"
+
+# The pallets' benchmarks, run once each as tests against their mock runtimes.
+cargo test --locked --features runtime-benchmarks \
+	-p pallet-offload-registry -p pallet-offload-reputation benchmarking "$@"

@@ -73,6 +73,33 @@ impl pallet_offload_registry::Config for Test {
 	type HeartbeatTimeout = HeartbeatTimeout;
 	type UnbondingPeriod = UnbondingPeriod;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = FundWithBalances;
+}
+
+/// Funds benchmark accounts through `pallet_balances`.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct FundWithBalances;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<u64, u64> for FundWithBalances {
+	fn fund(who: &u64, amount: u64) {
+		use frame_support::traits::fungible::Mutate;
+		let _ = Balances::set_balance(who, amount);
+	}
+}
+
+/// Externalities for the benchmark test suite: the same chain as [`run`] uses.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let storage = frame_system::GenesisConfig::<Test>::default()
+		.build_storage()
+		.expect("system genesis builds");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		let _ = <Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(&TREASURY, 1);
+	});
+	ext
 }
 
 /// A WASM-and-container offer: 4 cores, 8 GiB, 2 jobs at once, fuel price `fuel_price`.
