@@ -119,10 +119,7 @@ impl CliConfiguration<Self> for RelayChainCli {
 	}
 
 	fn base_path(&self) -> sc_cli::Result<Option<sc_service::BasePath>> {
-		Ok(self
-			.shared_params()
-			.base_path()?
-			.or_else(|| self.base_path.clone().map(Into::into)))
+		Ok(self.shared_params().base_path()?.or_else(|| self.base_path.clone().map(Into::into)))
 	}
 
 	fn rpc_addr(
@@ -140,7 +137,12 @@ impl CliConfiguration<Self> for RelayChainCli {
 		self.base.base.prometheus_config(default_listen_port, chain_spec)
 	}
 
-	fn init<F>(&self, _support_url: &String, _impl_version: &String, _logger_hook: F) -> sc_cli::Result<()>
+	fn init<F>(
+		&self,
+		_support_url: &String,
+		_impl_version: &String,
+		_logger_hook: F,
+	) -> sc_cli::Result<()>
 	where
 		F: FnOnce(&mut sc_cli::LoggerBuilder),
 	{
@@ -191,12 +193,9 @@ pub fn run(
 			&config,
 			[RelayChainCli::executable_name()].iter().chain(relay_chain_args.iter()),
 		);
-		let relay_config = SubstrateCli::create_configuration(
-			&relay_cli,
-			&relay_cli,
-			config.tokio_handle.clone(),
-		)
-		.map_err(|error| format!("relay chain configuration: {error}"))?;
+		let relay_config =
+			SubstrateCli::create_configuration(&relay_cli, &relay_cli, config.tokio_handle.clone())
+				.map_err(|error| format!("relay chain configuration: {error}"))?;
 		log::info!("Offload collator for parachain {para_id}");
 		start(config, relay_config, collator_options, para_id.into())
 			.await
@@ -220,20 +219,21 @@ async fn start(
 	let block_import = BlockImport::new(client.clone(), backend.clone());
 
 	// The manual-seal import queue of `new_partial` does not check Aura seals; a collator's does.
-	let import_queue = cumulus_client_consensus_aura::equivocation_import_queue::fully_verifying_import_queue::<
-		sp_consensus_aura::sr25519::AuthorityPair,
-		_,
-		_,
-		_,
-		_,
-	>(
-		client.clone(),
-		block_import.clone(),
-		move |_, ()| async move { Ok(sp_timestamp::InherentDataProvider::from_system_time()) },
-		&task_manager.spawn_essential_handle(),
-		parachain_config.prometheus_registry(),
-		telemetry.as_ref().map(|telemetry| telemetry.handle()),
-	);
+	let import_queue =
+		cumulus_client_consensus_aura::equivocation_import_queue::fully_verifying_import_queue::<
+			sp_consensus_aura::sr25519::AuthorityPair,
+			_,
+			_,
+			_,
+			_,
+		>(
+			client.clone(),
+			block_import.clone(),
+			move |_, ()| async move { Ok(sp_timestamp::InherentDataProvider::from_system_time()) },
+			&task_manager.spawn_essential_handle(),
+			parachain_config.prometheus_registry(),
+			telemetry.as_ref().map(|telemetry| telemetry.handle()),
+		);
 
 	let (relay_chain_interface, collator_key, _relay_network, _paranode_requests) =
 		build_relay_chain_interface(
@@ -405,6 +405,9 @@ fn start_collator(parts: CollatorParts<'_>) {
 		reinitialize: false,
 		max_pov_percentage: None,
 	};
-	let collator = aura::run::<Block, sp_consensus_aura::sr25519::AuthorityPair, _, _, _, _, _, _, _, _>(params);
+	let collator =
+		aura::run::<Block, sp_consensus_aura::sr25519::AuthorityPair, _, _, _, _, _, _, _, _>(
+			params,
+		);
 	parts.task_manager.spawn_essential_handle().spawn("aura", None, collator);
 }

@@ -23,13 +23,11 @@ pub fn create_full(
 
 	let FullDeps { client, pool } = deps;
 	let mut module = RpcModule::new(());
-	module.merge(SystemApiServer::<Hash, AccountId, Nonce>::into_rpc(System::<_, _, Block>::new(
-		client.clone(),
-		pool,
-	)))?;
-	module.merge(TransactionPaymentApiServer::<Hash, _>::into_rpc(TransactionPayment::<
-		_,
-		Block,
-	>::new(client)))?;
+	module.merge(SystemApiServer::<Hash, AccountId, Nonce>::into_rpc(
+		System::<_, _, Block>::new(client.clone(), pool),
+	))?;
+	module.merge(TransactionPaymentApiServer::<Hash, _>::into_rpc(
+		TransactionPayment::<_, Block>::new(client),
+	))?;
 	Ok(module)
 }

@@ -132,10 +132,7 @@ fn next_slot(client: &FullClient, parent: Hash, slot_duration: SlotDuration) -> 
 		.and_then(|data| u64::decode(&mut &data.0[..]).ok())
 		.unwrap_or(0);
 	let parent_slot = parent_now / slot_duration.as_millis();
-	let wall_clock_slot = Slot::from_timestamp(
-		sp_timestamp::Timestamp::current(),
-		slot_duration,
-	);
+	let wall_clock_slot = Slot::from_timestamp(sp_timestamp::Timestamp::current(), slot_duration);
 	Slot::from((parent_slot + 1).max(*wall_clock_slot))
 }
 
@@ -264,7 +261,10 @@ pub fn start_dev(
 	let rpc_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
-		Box::new(move |_| rpc::create_full(rpc::FullDeps { client: client.clone(), pool: pool.clone() }).map_err(Into::into))
+		Box::new(move |_| {
+			rpc::create_full(rpc::FullDeps { client: client.clone(), pool: pool.clone() })
+				.map_err(Into::into)
+		})
 	};
 
 	sc_service::spawn_tasks(sc_service::SpawnTasksParams {

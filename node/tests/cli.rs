@@ -9,7 +9,8 @@ fn node() -> Command {
 
 #[test]
 fn exported_chain_specs_carry_properties_para_id_and_presets() {
-	for (chain, id, collators) in [("dev", "offload_dev", 1), ("local", "offload_local_testnet", 2)] {
+	for (chain, id, collators) in [("dev", "offload_dev", 1), ("local", "offload_local_testnet", 2)]
+	{
 		let output = node()
 			.args(["export-chain-spec", "--chain", chain])
 			.output()

@@ -3,9 +3,7 @@
 
 mod common;
 
-use common::{
-	events, free_balance, sign, submit_and_wait_finalized, wait_for_finalized, DevNode,
-};
+use common::{events, free_balance, sign, submit_and_wait_finalized, wait_for_finalized, DevNode};
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use offload_runtime::{RuntimeCall, RuntimeEvent, UNIT};
 use serde_json::Value;

@@ -3,9 +3,9 @@
 
 use super::InherentDataExt;
 use crate::{
-	genesis_config_presets, AccountId, Balance, Block, ConsensusHook, Executive,
-	Nonce, ParachainInfo, ParachainSystem, Runtime, RuntimeCall, RuntimeGenesisConfig,
-	SessionKeys, System, TransactionPayment, SLOT_DURATION, VERSION,
+	genesis_config_presets, AccountId, Balance, Block, ConsensusHook, Executive, Nonce,
+	ParachainInfo, ParachainSystem, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
+	System, TransactionPayment, SLOT_DURATION, VERSION,
 };
 use alloc::vec::Vec;
 use frame_support::{
@@ -217,9 +217,10 @@ impl_runtime_apis! {
 	#[cfg(feature = "try-runtime")]
 	impl frame_try_runtime::TryRuntime<Block> for Runtime {
 		fn on_runtime_upgrade(checks: frame_try_runtime::UpgradeCheckSelect) -> (Weight, Weight) {
-			// A failed upgrade check must abort the try-runtime tool with its reason.
-			#[allow(clippy::unwrap_used)]
-			let weight = Executive::try_runtime_upgrade(checks).unwrap();
+			// This API runs only in the off-chain try-runtime tool, never in a block: a failed
+			// check has no other way out than aborting the tool, which prints this reason.
+			let weight = Executive::try_runtime_upgrade(checks)
+				.expect("try-runtime: the runtime upgrade's checks failed");
 			(weight, crate::configs::RuntimeBlockWeights::get().max_block)
 		}
 
@@ -229,9 +230,9 @@ impl_runtime_apis! {
 			signature_check: bool,
 			select: frame_try_runtime::TryStateSelect,
 		) -> Weight {
-			// As above: the tool reports the failure.
-			#[allow(clippy::unwrap_used)]
-			Executive::try_execute_block(block, state_root_check, signature_check, select).unwrap()
+			// As above: off-chain only; aborting is how the tool reports a failed block.
+			Executive::try_execute_block(block, state_root_check, signature_check, select)
+				.expect("try-runtime: executing the block failed its checks")
 		}
 	}
 }

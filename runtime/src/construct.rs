@@ -5,7 +5,6 @@
 
 use alloc::vec::Vec;
 
-
 // The runtime APIs live below this module: they need the private `InherentDataExt` trait the
 // macro generates here.
 #[path = "apis.rs"]
@@ -81,4 +80,3 @@ mod runtime {
 	#[runtime::pallet_index(40)]
 	pub type Identity = pallet_identity;
 }
-

@@ -87,11 +87,7 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_testnet(),
 		_ => return None,
 	};
-	Some(
-		serde_json::to_string(&patch)
-			.unwrap_or_else(|_| "{}".into())
-			.into_bytes(),
-	)
+	Some(serde_json::to_string(&patch).unwrap_or_else(|_| "{}".into()).into_bytes())
 }
 
 /// The presets this runtime provides.
@@ -122,17 +118,21 @@ mod tests {
 
 	fn json_merge(base: &mut Value, patch: Value) {
 		match (base, patch) {
-			(Value::Object(base), Value::Object(patch)) =>
+			(Value::Object(base), Value::Object(patch)) => {
 				for (key, value) in patch {
 					json_merge(base.entry(key).or_insert(Value::Null), value);
-				},
+				}
+			},
 			(base, patch) => *base = patch,
 		}
 	}
 
 	#[test]
 	fn preset_names_are_the_two_presets() {
-		let names: Vec<_> = preset_names().into_iter().map(|p| String::from_utf8(p.into()).expect("preset names are UTF-8")).collect();
+		let names: Vec<_> = preset_names()
+			.into_iter()
+			.map(|p| String::from_utf8(p.into()).expect("preset names are UTF-8"))
+			.collect();
 		assert_eq!(names, vec!["development".to_string(), "local_testnet".to_string()]);
 		assert!(get_preset(&PresetId::from("no-such-preset")).is_none());
 	}
@@ -155,7 +155,10 @@ mod tests {
 			);
 			let alice_aura: AuraId = Sr25519Keyring::Alice.public().into();
 			assert_eq!(pallet_aura::Authorities::<Runtime>::get().into_inner(), vec![alice_aura]);
-			assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
+			assert_eq!(
+				pallet_sudo::Key::<Runtime>::get(),
+				Some(Sr25519Keyring::Alice.to_account_id())
+			);
 			assert_eq!(System::block_number(), 0);
 			let _ = Aura::slot_duration();
 		});
@@ -168,7 +171,10 @@ mod tests {
 			let mut expected =
 				vec![Sr25519Keyring::Alice.to_account_id(), Sr25519Keyring::Bob.to_account_id()];
 			expected.sort();
-			assert_eq!(pallet_collator_selection::Invulnerables::<Runtime>::get().into_inner(), expected);
+			assert_eq!(
+				pallet_collator_selection::Invulnerables::<Runtime>::get().into_inner(),
+				expected
+			);
 			assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 2);
 			for account in dev_accounts() {
 				assert_eq!(Balances::free_balance(&account), ENDOWMENT);

@@ -151,7 +151,8 @@ pub fn header_number(header: &Value) -> u32 {
 
 /// The latest finalized block number.
 pub async fn finalized_number(client: &WsClient) -> u32 {
-	let hash: String = client.request("chain_getFinalizedHead", rpc_params![]).await.expect("finalized head");
+	let hash: String =
+		client.request("chain_getFinalizedHead", rpc_params![]).await.expect("finalized head");
 	let header: Value = client.request("chain_getHeader", rpc_params![hash]).await.expect("header");
 	header_number(&header)
 }
@@ -217,7 +218,11 @@ pub async fn events(client: &WsClient, at: &str) -> Vec<RuntimeEvent> {
 }
 
 /// Signs `call` as `signer` with the chain's genesis hash and runtime version read over RPC.
-pub async fn sign(client: &WsClient, signer: Sr25519Keyring, call: RuntimeCall) -> UncheckedExtrinsic {
+pub async fn sign(
+	client: &WsClient,
+	signer: Sr25519Keyring,
+	call: RuntimeCall,
+) -> UncheckedExtrinsic {
 	let account = signer.to_account_id();
 	let nonce: Nonce = client
 		.request("system_accountNextIndex", rpc_params![account.to_ss58check()])
@@ -246,12 +251,7 @@ pub async fn sign(client: &WsClient, signer: Sr25519Keyring, call: RuntimeCall) 
 	let implicit = ((), (), spec_version, tx_version, genesis, genesis, (), (), (), None);
 	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
 	let signature = payload.using_encoded(|bytes| signer.pair().sign(bytes));
-	UncheckedExtrinsic::new_signed(
-		call,
-		MultiAddress::Id(account),
-		signature.into(),
-		extension,
-	)
+	UncheckedExtrinsic::new_signed(call, MultiAddress::Id(account), signature.into(), extension)
 }
 
 /// Submits `extrinsic` and waits until a block that includes it is finalized; returns that
@@ -274,7 +274,10 @@ pub async fn submit_and_wait_finalized(client: &WsClient, extrinsic: UncheckedEx
 			return hash.to_string();
 		}
 		for bad in ["invalid", "dropped", "usurped", "finalityTimeout"] {
-			assert!(update.get(bad).is_none() && update != Value::String(bad.into()), "extrinsic {bad}: {update}");
+			assert!(
+				update.get(bad).is_none() && update != Value::String(bad.into()),
+				"extrinsic {bad}: {update}"
+			);
 		}
 	}
 }

@@ -100,7 +100,8 @@ impl<T: Config> JobEscrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		with_storage_layer(|| {
 			ensure!(!Escrows::<T>::contains_key(job), Error::<T>::EscrowExists);
 			let amount = Self::with_fee(max_payment)?;
-			let total = TotalJobHeld::<T>::get().checked_add(&amount).ok_or(Error::<T>::Overflow)?;
+			let total =
+				TotalJobHeld::<T>::get().checked_add(&amount).ok_or(Error::<T>::Overflow)?;
 			T::Currency::hold(&HoldReason::JobPayment.into(), requester, amount)?;
 			Escrows::<T>::insert(job, Escrow { requester: requester.clone(), held: amount });
 			TotalJobHeld::<T>::put(total);
@@ -119,8 +120,18 @@ impl<T: Config> JobEscrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			let total = amount.checked_add(&fee).ok_or(Error::<T>::Overflow)?;
 			let escrow = Self::debit(job, total)?;
 			Self::transfer_held(HoldReason::JobPayment, &escrow.requester, provider, amount)?;
-			Self::transfer_held(HoldReason::JobPayment, &escrow.requester, &T::Treasury::get(), fee)?;
-			Self::deposit_event(Event::ProviderPaid { job, provider: provider.clone(), amount, fee });
+			Self::transfer_held(
+				HoldReason::JobPayment,
+				&escrow.requester,
+				&T::Treasury::get(),
+				fee,
+			)?;
+			Self::deposit_event(Event::ProviderPaid {
+				job,
+				provider: provider.clone(),
+				amount,
+				fee,
+			});
 			Ok(Payout { to_provider: amount, fee })
 		})
 	}
@@ -165,7 +176,8 @@ impl<T: Config> JobEscrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 
 	fn hold_bond(provider: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
 		with_storage_layer(|| {
-			let bond = Bonds::<T>::get(provider).checked_add(&amount).ok_or(Error::<T>::Overflow)?;
+			let bond =
+				Bonds::<T>::get(provider).checked_add(&amount).ok_or(Error::<T>::Overflow)?;
 			let total = TotalBonded::<T>::get().checked_add(&amount).ok_or(Error::<T>::Overflow)?;
 			T::Currency::hold(&HoldReason::ProviderBond.into(), provider, amount)?;
 			Self::set_bond(provider, bond);
@@ -207,7 +219,12 @@ impl<T: Config> JobEscrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			let to_treasury = amount.saturating_sub(compensation);
 			let total = TotalBonded::<T>::get().checked_sub(&amount).ok_or(Error::<T>::Overflow)?;
 			Self::transfer_held(HoldReason::ProviderBond, provider, harmed, compensation)?;
-			Self::transfer_held(HoldReason::ProviderBond, provider, &T::Treasury::get(), to_treasury)?;
+			Self::transfer_held(
+				HoldReason::ProviderBond,
+				provider,
+				&T::Treasury::get(),
+				to_treasury,
+			)?;
 			Self::set_bond(provider, bond.saturating_sub(amount));
 			TotalBonded::<T>::put(total);
 			Self::deposit_event(Event::BondSlashed {
@@ -235,4 +252,3 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 }
-

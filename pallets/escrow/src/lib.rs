@@ -94,7 +94,8 @@ pub mod pallet {
 
 	/// Each provider's bond.
 	#[pallet::storage]
-	pub type Bonds<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, BalanceOf<T>, ValueQuery>;
+	pub type Bonds<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, BalanceOf<T>, ValueQuery>;
 
 	/// Sum of all job escrows.
 	#[pallet::storage]

@@ -56,7 +56,9 @@ fn paying_moves_the_amount_to_the_provider_and_the_fee_to_the_treasury() {
 		assert_eq!(free(REQUESTER), START - 660);
 		assert_eq!(held(HoldReason::JobPayment, REQUESTER), 0);
 		assert!(Escrows::<Test>::get(7).is_none());
-		System::assert_last_event(Event::Refunded { job: 7, requester: REQUESTER, amount: 440 }.into());
+		System::assert_last_event(
+			Event::Refunded { job: 7, requester: REQUESTER, amount: 440 }.into(),
+		);
 	});
 }
 
@@ -95,7 +97,9 @@ fn transfer_from_job_takes_no_fee() {
 		assert_eq!(free(TREASURY), ED);
 		assert_eq!(E::held_for(7), 1_050);
 		assert_noop!(E::transfer_from_job(7, &OTHER, 1_051), Error::<Test>::InsufficientEscrow);
-		System::assert_last_event(Event::TransferredFromJob { job: 7, to: OTHER, amount: 50 }.into());
+		System::assert_last_event(
+			Event::TransferredFromJob { job: 7, to: OTHER, amount: 50 }.into(),
+		);
 	});
 }
 
@@ -146,8 +150,13 @@ fn a_slash_compensates_the_harmed_and_sends_the_rest_to_the_treasury() {
 		assert_eq!(held(HoldReason::ProviderBond, PROVIDER), 2_000);
 		assert_eq!(free(PROVIDER), START - 3_000);
 		System::assert_last_event(
-			Event::BondSlashed { provider: PROVIDER, amount: 1_000, harmed: REQUESTER, compensation: 700 }
-				.into(),
+			Event::BondSlashed {
+				provider: PROVIDER,
+				amount: 1_000,
+				harmed: REQUESTER,
+				compensation: 700,
+			}
+			.into(),
 		);
 	});
 }

@@ -12,7 +12,16 @@ use sp_runtime::{DispatchError, DispatchResult, Permill};
 
 /// How a job ended for one provider; reputation is computed from these.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub enum Outcome {
 	/// Delivered a result the job accepted (alone, or agreeing with the quorum).
@@ -67,10 +76,18 @@ pub trait JobEscrow<AccountId, Balance> {
 	fn hold_for_job(job: JobId, requester: &AccountId, max_payment: Balance) -> DispatchResult;
 
 	/// Pays `provider` `amount` out of `job`'s hold and the fee on it to the treasury.
-	fn pay(job: JobId, provider: &AccountId, amount: Balance) -> Result<Payout<Balance>, DispatchError>;
+	fn pay(
+		job: JobId,
+		provider: &AccountId,
+		amount: Balance,
+	) -> Result<Payout<Balance>, DispatchError>;
 
 	/// Moves `amount` of `job`'s hold to `to` with no fee (a dispute bond, a caller's reward).
-	fn transfer_from_job(job: JobId, to: &AccountId, amount: Balance) -> Result<Balance, DispatchError>;
+	fn transfer_from_job(
+		job: JobId,
+		to: &AccountId,
+		amount: Balance,
+	) -> Result<Balance, DispatchError>;
 
 	/// Releases what is left of `job`'s hold to its requester and closes the escrow; returns the
 	/// amount released.
@@ -100,8 +117,17 @@ pub trait JobEscrow<AccountId, Balance> {
 
 /// Compute resources: what a provider offers, what a job needs, what is free.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct Resources {
 	/// CPU, in thousandths of a core.
@@ -117,10 +143,10 @@ pub struct Resources {
 impl Resources {
 	/// Whether `self` fits within `available`, in every dimension.
 	pub fn fits_in(&self, available: &Self) -> bool {
-		self.cpu_millicores <= available.cpu_millicores &&
-			self.memory_mib <= available.memory_mib &&
-			self.storage_gib <= available.storage_gib &&
-			self.gpus <= available.gpus
+		self.cpu_millicores <= available.cpu_millicores
+			&& self.memory_mib <= available.memory_mib
+			&& self.storage_gib <= available.storage_gib
+			&& self.gpus <= available.gpus
 	}
 
 	/// `self - other`, if no dimension goes negative.
@@ -146,7 +172,15 @@ impl Resources {
 
 /// Where a job runs.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
 	TypeInfo,
 )]
 pub enum RuntimeKind {
@@ -163,8 +197,17 @@ impl RuntimeKind {
 
 /// A provider's prices.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct Prices<Balance> {
 	/// Per million units of WASM fuel.

@@ -21,7 +21,12 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 /// An offer for both runtimes at `price`, with the longest endpoint.
 fn offer<T: Config>(price: u32) -> OfferOf<T> {
 	Offer {
-		resources: Resources { cpu_millicores: 64_000, memory_mib: 262_144, storage_gib: 4_096, gpus: 8 },
+		resources: Resources {
+			cpu_millicores: 64_000,
+			memory_mib: 262_144,
+			storage_gib: 4_096,
+			gpus: 8,
+		},
 		wasm: true,
 		container: true,
 		prices: Prices {
@@ -129,4 +134,3 @@ mod benches {
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }
-

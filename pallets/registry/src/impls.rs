@@ -48,15 +48,15 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether `provider` can take one more job now (ignoring the job's own needs).
 	pub fn can_take_jobs(provider: &ProviderOf<T>, now: BlockNumberFor<T>) -> bool {
-		provider.status == Status::Active &&
-			provider.running < provider.offer.max_concurrent &&
-			Self::is_alive(provider, now)
+		provider.status == Status::Active
+			&& provider.running < provider.offer.max_concurrent
+			&& Self::is_alive(provider, now)
 	}
 
 	/// Whether `who` is verified: by the runtime's verifier or the admin flag.
 	pub fn is_verified(who: &T::AccountId) -> bool {
-		T::Verifier::is_verified(who) ||
-			Providers::<T>::get(who).map(|provider| provider.verified).unwrap_or(false)
+		T::Verifier::is_verified(who)
+			|| Providers::<T>::get(who).map(|provider| provider.verified).unwrap_or(false)
 	}
 
 	/// Puts `who` in the index bands of its offer if it can take jobs, and takes it out of
@@ -115,11 +115,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(!matches!(provider.status, Status::Leaving { .. }), Error::<T>::Leaving);
 		Self::check_offer(&offer)?;
 		// What running jobs use stays in use.
-		let in_use = provider
-			.offer
-			.resources
-			.checked_sub(&provider.free)
-			.ok_or(Error::<T>::Overflow)?;
+		let in_use =
+			provider.offer.resources.checked_sub(&provider.free).ok_or(Error::<T>::Overflow)?;
 		provider.free = offer.resources.checked_sub(&in_use).ok_or(Error::<T>::CapacityInUse)?;
 		ensure!(offer.max_concurrent >= provider.running, Error::<T>::CapacityInUse);
 		provider.offer = offer;

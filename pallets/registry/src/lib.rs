@@ -77,7 +77,15 @@ pub mod pallet {
 
 	/// Whether a provider takes jobs.
 	#[derive(
-		Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen,
+		Clone,
+		Copy,
+		PartialEq,
+		Eq,
+		Debug,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
 		TypeInfo,
 	)]
 	pub enum Status<BlockNumber> {
@@ -95,7 +103,14 @@ pub mod pallet {
 
 	/// A registered provider.
 	#[derive(
-		CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+		CloneNoBound,
+		PartialEqNoBound,
+		EqNoBound,
+		DebugNoBound,
+		Encode,
+		Decode,
+		MaxEncodedLen,
+		TypeInfo,
 	)]
 	#[scale_info(skip_type_params(T))]
 	pub struct Provider<T: Config> {
@@ -296,7 +311,11 @@ pub mod pallet {
 		/// ## Complexity
 		/// O(MaxPerBand): the provider is added to at most two index bands.
 		#[pallet::call_index(0)]
-		pub fn register(origin: OriginFor<T>, offer: OfferOf<T>, bond: T::Balance) -> DispatchResult {
+		pub fn register(
+			origin: OriginFor<T>,
+			offer: OfferOf<T>,
+			bond: T::Balance,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_register(who, offer, bond)
 		}

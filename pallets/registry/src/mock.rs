@@ -97,7 +97,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);
-		let _ = <Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(&TREASURY, 1);
+		let _ =
+			<Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(&TREASURY, 1);
 	});
 	ext
 }

@@ -41,7 +41,9 @@ fn register_holds_the_bond_and_indexes_the_provider() {
 		assert_eq!(ProviderCount::<Test>::get(), 1);
 		assert!(in_band(ALICE, RuntimeKind::Wasm, 100));
 		assert!(in_band(ALICE, RuntimeKind::Container, 3));
-		System::assert_last_event(Event::ProviderRegistered { provider: ALICE, bond: MIN_BOND }.into());
+		System::assert_last_event(
+			Event::ProviderRegistered { provider: ALICE, bond: MIN_BOND }.into(),
+		);
 	});
 }
 
@@ -186,7 +188,10 @@ fn leaving_waits_for_the_unbonding_period_and_running_jobs() {
 	run(|| {
 		register(ALICE, 100);
 		assert_ok!(Registry::reserve(&ALICE, &job()));
-		assert_noop!(Registry::withdraw_bond(RuntimeOrigin::signed(ALICE)), Error::<Test>::NotLeaving);
+		assert_noop!(
+			Registry::withdraw_bond(RuntimeOrigin::signed(ALICE)),
+			Error::<Test>::NotLeaving
+		);
 		assert_ok!(Registry::deregister(RuntimeOrigin::signed(ALICE)));
 		System::assert_last_event(
 			Event::ProviderLeaving { provider: ALICE, unbonds_at: 1 + UNBONDING }.into(),
@@ -202,12 +207,17 @@ fn leaving_waits_for_the_unbonding_period_and_running_jobs() {
 			Error::<Test>::StillUnbonding
 		);
 		System::set_block_number(1 + UNBONDING);
-		assert_noop!(Registry::withdraw_bond(RuntimeOrigin::signed(ALICE)), Error::<Test>::JobsRunning);
+		assert_noop!(
+			Registry::withdraw_bond(RuntimeOrigin::signed(ALICE)),
+			Error::<Test>::JobsRunning
+		);
 		// The running job ends; a leaving provider is not re-indexed.
 		assert_ok!(Registry::release(&ALICE, &job()));
 		assert!(!in_band(ALICE, RuntimeKind::Wasm, 100));
 		assert_ok!(Registry::withdraw_bond(RuntimeOrigin::signed(ALICE)));
-		System::assert_last_event(Event::ProviderRemoved { provider: ALICE, bond: MIN_BOND }.into());
+		System::assert_last_event(
+			Event::ProviderRemoved { provider: ALICE, bond: MIN_BOND }.into(),
+		);
 		assert!(Providers::<Test>::get(ALICE).is_none());
 		assert_eq!(ProviderCount::<Test>::get(), 0);
 		assert_eq!(Escrow::bond_of(&ALICE), 0);

@@ -11,11 +11,11 @@
 
 pub use pallet::*;
 
-pub mod score;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 #[cfg(test)]
 mod mock;
+pub mod score;
 #[cfg(test)]
 mod tests;
 pub mod weights;

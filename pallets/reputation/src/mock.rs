@@ -32,9 +32,8 @@ impl pallet_offload_reputation::Config for Test {
 
 /// Externalities at block 1, where events are recorded.
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let storage = frame_system::GenesisConfig::<Test>::default()
-		.build_storage()
-		.expect("genesis builds");
+	let storage =
+		frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis builds");
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| System::set_block_number(1));
 	ext

@@ -18,8 +18,8 @@
 //! for 2^(−x) that needs no floating point.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use scale_info::TypeInfo;
 pub use offload_primitives::Outcome;
+use scale_info::TypeInfo;
 use sp_runtime::{traits::UniqueSaturatedInto, Permill};
 
 /// Evidence is counted in thousandths of a unit.
@@ -31,8 +31,17 @@ pub const MAX_WEIGHT: u64 = 32;
 
 /// A provider's decayed evidence and when it was last brought up to date.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct Record<BlockNumber> {
 	/// Good evidence, in milli-units.
@@ -173,7 +182,8 @@ mod tests {
 	#[test]
 	fn bigger_jobs_weigh_more() {
 		let small = fresh().with_outcome(Outcome::Success, 10, 0, HALF_LIFE).score(0, HALF_LIFE);
-		let big = fresh().with_outcome(Outcome::Success, 10_000_000, 0, HALF_LIFE).score(0, HALF_LIFE);
+		let big =
+			fresh().with_outcome(Outcome::Success, 10_000_000, 0, HALF_LIFE).score(0, HALF_LIFE);
 		assert!(big > small);
 	}
 
@@ -186,7 +196,8 @@ mod tests {
 		}
 		let bad_then = record.score(0, HALF_LIFE);
 		for _ in 0..10 {
-			record = record.with_outcome(Outcome::Success, 1_000, (3 * HALF_LIFE) as u32, HALF_LIFE);
+			record =
+				record.with_outcome(Outcome::Success, 1_000, (3 * HALF_LIFE) as u32, HALF_LIFE);
 		}
 		let now = record.score((3 * HALF_LIFE) as u32, HALF_LIFE);
 		assert!(bad_then < Permill::from_percent(20), "{bad_then:?}");

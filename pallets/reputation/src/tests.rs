@@ -22,7 +22,8 @@ fn a_success_raises_the_score_and_emits_an_event() {
 		let score = Reputation::score_of(&PROVIDER);
 		assert!(score > Permill::from_percent(50));
 		System::assert_last_event(
-			Event::ReputationUpdated { provider: PROVIDER, outcome: Outcome::Success, score }.into(),
+			Event::ReputationUpdated { provider: PROVIDER, outcome: Outcome::Success, score }
+				.into(),
 		);
 		let record = Records::<Test>::get(PROVIDER).expect("recorded");
 		assert_eq!(record.jobs, 1);
@@ -82,7 +83,10 @@ fn prune_refuses_a_record_that_still_counts() {
 #[test]
 fn prune_of_an_unknown_provider_fails_and_needs_a_signature() {
 	new_test_ext().execute_with(|| {
-		assert_noop!(Reputation::prune(RuntimeOrigin::signed(ANYONE), PROVIDER), Error::<Test>::NoRecord);
+		assert_noop!(
+			Reputation::prune(RuntimeOrigin::signed(ANYONE), PROVIDER),
+			Error::<Test>::NoRecord
+		);
 		assert_noop!(Reputation::prune(RuntimeOrigin::root(), PROVIDER), DispatchError::BadOrigin);
 	});
 }

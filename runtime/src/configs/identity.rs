@@ -1,7 +1,9 @@
 //! Identity: on-chain identities and registrars' judgements. Provider verification reads the
 //! judgements (a positive judgement marks a provider verified).
 
-use crate::{AccountId, Balance, Balances, Runtime, RuntimeEvent, Signature, DAYS, MILLI_UNIT, UNIT};
+use crate::{
+	AccountId, Balance, Balances, Runtime, RuntimeEvent, Signature, DAYS, MILLI_UNIT, UNIT,
+};
 use frame_support::{parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
 

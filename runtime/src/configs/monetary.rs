@@ -1,8 +1,8 @@
 //! Money: balances and transaction payment.
 
 use crate::{
-	Balance, Balances, Runtime, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
-	WeightToFee, EXISTENTIAL_DEPOSIT, MICRO_UNIT,
+	Balance, Balances, Runtime, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, WeightToFee,
+	EXISTENTIAL_DEPOSIT, MICRO_UNIT,
 };
 use frame_support::{
 	parameter_types,

@@ -4,7 +4,7 @@
 use crate::{
 	weights::{BlockExecutionWeight, ExtrinsicBaseWeight, RocksDbWeight},
 	AccountId, Aura, Balance, Block, ConsensusHook, Hash, MessageQueue, Nonce, OriginCaller,
-	PalletInfo, Runtime, RuntimeCall, RuntimeOrigin, RuntimeTask, RuntimeEvent, XcmpQueue,
+	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, RuntimeTask, XcmpQueue,
 	AVERAGE_ON_INITIALIZE_RATIO, MAXIMUM_BLOCK_WEIGHT, NORMAL_DISPATCH_RATIO, SLOT_DURATION,
 	SS58_PREFIX, VERSION,
 };
@@ -126,7 +126,6 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeCall = RuntimeCall;
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
 }
-
 
 /// The slot duration the Aura pallet reads; see [`crate::SLOT_DURATION`].
 pub type SlotDuration = ConstU64<SLOT_DURATION>;
