@@ -21,7 +21,7 @@ use codec::{Decode, Encode};
 use cumulus_client_parachain_inherent::{MockValidationDataInherentDataProvider, MockXcmConfig};
 use cumulus_primitives_core::ParaId;
 use offload_runtime::{apis::RuntimeApi, opaque::Block, Hash, SLOT_DURATION};
-use sc_client_api::{Backend as _, StorageProvider};
+use sc_client_api::StorageProvider;
 use sc_consensus_manual_seal::{
 	consensus::aura::AuraConsensusDataProvider, EngineCommand, ManualSealParams,
 };
@@ -133,7 +133,7 @@ fn next_slot(client: &FullClient, parent: Hash, slot_duration: SlotDuration) -> 
 		.unwrap_or(0);
 	let parent_slot = parent_now / slot_duration.as_millis();
 	let wall_clock_slot = Slot::from_timestamp(sp_timestamp::Timestamp::current(), slot_duration);
-	Slot::from((parent_slot + 1).max(*wall_clock_slot))
+	Slot::from(parent_slot.saturating_add(1).max(*wall_clock_slot))
 }
 
 /// Runs the standalone dev chain: manual seal every `block_time` ms, each block finalized.
@@ -156,15 +156,15 @@ pub fn start_dev(
 	// A dev chain talks to nobody.
 	config.network.default_peers_set.in_peers = 0;
 	config.network.default_peers_set.out_peers = 0;
-	let net_config = sc_network::config::FullNetworkConfiguration::<
-		Block,
-		Hash,
-		sc_network::NetworkWorker<Block, Hash>,
-	>::new(&config.network, config.prometheus_registry().cloned());
-	let metrics = <sc_network::NetworkWorker<Block, Hash> as sc_network::NetworkBackend<
-		Block,
-		Hash,
-	>>::register_notification_metrics(config.prometheus_registry());
+	type Network = sc_network::NetworkWorker<Block, Hash>;
+	let net_config = sc_network::config::FullNetworkConfiguration::<Block, Hash, Network>::new(
+		&config.network,
+		config.prometheus_registry().cloned(),
+	);
+	let metrics =
+		<Network as sc_network::NetworkBackend<Block, Hash>>::register_notification_metrics(
+			config.prometheus_registry(),
+		);
 
 	let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
 		sc_service::build_network(sc_service::BuildNetworkParams {
@@ -274,7 +274,7 @@ pub fn start_dev(
 		task_manager: &mut task_manager,
 		transaction_pool,
 		rpc_builder,
-		backend: backend.clone(),
+		backend,
 		system_rpc_tx,
 		tx_handler_controller,
 		sync_service,
@@ -283,7 +283,5 @@ pub fn start_dev(
 		tracing_execute_block: None,
 	})?;
 
-	// Keep the offchain database of the backend alive for RPCs that read it.
-	let _ = backend.offchain_storage();
 	Ok(task_manager)
 }

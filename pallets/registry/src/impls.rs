@@ -110,59 +110,73 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Applies `change` to `who`'s record, then re-files it in the index (a provider that can no
+	/// longer take jobs leaves it) and stores it. Nothing is stored if `change` fails.
+	fn change_provider(
+		who: &T::AccountId,
+		change: impl FnOnce(&mut ProviderOf<T>) -> DispatchResult,
+	) -> DispatchResult {
+		let mut provider = Providers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
+		change(&mut provider)?;
+		Self::reindex(who, &provider)?;
+		Providers::<T>::insert(who, provider);
+		Ok(())
+	}
+
 	pub(crate) fn do_update_offer(who: T::AccountId, offer: OfferOf<T>) -> DispatchResult {
-		let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
-		ensure!(!matches!(provider.status, Status::Leaving { .. }), Error::<T>::Leaving);
 		Self::check_offer(&offer)?;
-		// What running jobs use stays in use.
-		let in_use =
-			provider.offer.resources.checked_sub(&provider.free).ok_or(Error::<T>::Overflow)?;
-		provider.free = offer.resources.checked_sub(&in_use).ok_or(Error::<T>::CapacityInUse)?;
-		ensure!(offer.max_concurrent >= provider.running, Error::<T>::CapacityInUse);
-		provider.offer = offer;
-		Self::reindex(&who, &provider)?;
-		Providers::<T>::insert(&who, provider);
+		Self::change_provider(&who, |provider| {
+			ensure!(!matches!(provider.status, Status::Leaving { .. }), Error::<T>::Leaving);
+			// What running jobs use stays in use.
+			let in_use =
+				provider.offer.resources.checked_sub(&provider.free).ok_or(Error::<T>::Overflow)?;
+			provider.free =
+				offer.resources.checked_sub(&in_use).ok_or(Error::<T>::CapacityInUse)?;
+			ensure!(offer.max_concurrent >= provider.running, Error::<T>::CapacityInUse);
+			provider.offer = offer;
+			Ok(())
+		})?;
 		Self::deposit_event(Event::OfferUpdated { provider: who });
 		Ok(())
 	}
 
 	pub(crate) fn do_heartbeat(who: T::AccountId) -> DispatchResult {
-		let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
-		provider.last_heartbeat = frame_system::Pallet::<T>::block_number();
-		Self::reindex(&who, &provider)?;
-		Providers::<T>::insert(&who, provider);
+		Self::change_provider(&who, |provider| {
+			provider.last_heartbeat = frame_system::Pallet::<T>::block_number();
+			Ok(())
+		})?;
 		Self::deposit_event(Event::Heartbeat { provider: who });
 		Ok(())
 	}
 
 	pub(crate) fn do_pause(who: T::AccountId) -> DispatchResult {
-		let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
-		ensure!(provider.status == Status::Active, Error::<T>::NotActive);
-		provider.status = Status::Paused;
-		Self::unindex(&who);
-		Providers::<T>::insert(&who, provider);
+		Self::change_provider(&who, |provider| {
+			ensure!(provider.status == Status::Active, Error::<T>::NotActive);
+			provider.status = Status::Paused;
+			Ok(())
+		})?;
 		Self::deposit_event(Event::ProviderPaused { provider: who });
 		Ok(())
 	}
 
 	pub(crate) fn do_resume(who: T::AccountId) -> DispatchResult {
-		let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
-		ensure!(provider.status == Status::Paused, Error::<T>::NotPaused);
-		provider.status = Status::Active;
-		provider.last_heartbeat = frame_system::Pallet::<T>::block_number();
-		Self::reindex(&who, &provider)?;
-		Providers::<T>::insert(&who, provider);
+		Self::change_provider(&who, |provider| {
+			ensure!(provider.status == Status::Paused, Error::<T>::NotPaused);
+			provider.status = Status::Active;
+			provider.last_heartbeat = frame_system::Pallet::<T>::block_number();
+			Ok(())
+		})?;
 		Self::deposit_event(Event::ProviderResumed { provider: who });
 		Ok(())
 	}
 
 	pub(crate) fn do_deregister(who: T::AccountId) -> DispatchResult {
-		let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
-		ensure!(!matches!(provider.status, Status::Leaving { .. }), Error::<T>::Leaving);
 		let now = frame_system::Pallet::<T>::block_number();
-		provider.status = Status::Leaving { since: now };
-		Self::unindex(&who);
-		Providers::<T>::insert(&who, provider);
+		Self::change_provider(&who, |provider| {
+			ensure!(!matches!(provider.status, Status::Leaving { .. }), Error::<T>::Leaving);
+			provider.status = Status::Leaving { since: now };
+			Ok(())
+		})?;
 		Self::deposit_event(Event::ProviderLeaving {
 			provider: who,
 			unbonds_at: now.saturating_add(T::UnbondingPeriod::get()),
@@ -200,27 +214,25 @@ impl<T: Config> Pallet<T> {
 
 	/// Takes `needs` of `who`'s free capacity for a job and counts the job as running.
 	pub fn reserve(who: &T::AccountId, needs: &Resources) -> DispatchResult {
-		let mut provider = Providers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		ensure!(Self::can_take_jobs(&provider, now), Error::<T>::NotActive);
-		provider.free = provider.free.checked_sub(needs).ok_or(Error::<T>::CapacityInUse)?;
-		provider.running = provider.running.checked_add(1).ok_or(Error::<T>::Overflow)?;
-		Self::reindex(who, &provider)?;
-		Providers::<T>::insert(who, provider);
-		Ok(())
+		Self::change_provider(who, |provider| {
+			ensure!(Self::can_take_jobs(provider, now), Error::<T>::NotActive);
+			provider.free = provider.free.checked_sub(needs).ok_or(Error::<T>::CapacityInUse)?;
+			provider.running = provider.running.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			Ok(())
+		})
 	}
 
 	/// Gives `needs` back to `who`'s free capacity when a job ends.
 	pub fn release(who: &T::AccountId, needs: &Resources) -> DispatchResult {
-		let mut provider = Providers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
-		let free = provider.free.checked_add(needs).ok_or(Error::<T>::Overflow)?;
-		// Never more free than offered.
-		ensure!(free.fits_in(&provider.offer.resources), Error::<T>::Overflow);
-		provider.free = free;
-		provider.running = provider.running.checked_sub(1).ok_or(Error::<T>::Overflow)?;
-		Self::reindex(who, &provider)?;
-		Providers::<T>::insert(who, provider);
-		Ok(())
+		Self::change_provider(who, |provider| {
+			let free = provider.free.checked_add(needs).ok_or(Error::<T>::Overflow)?;
+			// Never more free than offered.
+			ensure!(free.fits_in(&provider.offer.resources), Error::<T>::Overflow);
+			provider.free = free;
+			provider.running = provider.running.checked_sub(1).ok_or(Error::<T>::Overflow)?;
+			Ok(())
+		})
 	}
 
 	/// Checks the invariants: free capacity within the offer, the count matches, the index
