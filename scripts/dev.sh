@@ -6,7 +6,7 @@ source "$(dirname "$0")/env.sh"
 cd "$OFFLOAD_ROOT"
 
 bash scripts/setup.sh
-echo "dev: building offload-node (the first build takes a while; later ones are incremental)"
+echo "dev: building offload-node with the rest of the workspace, sharing artifacts with scripts/test.sh (the first build takes about 20 min on 2 cores; later ones are incremental)"
 # The same targets and features as scripts/test.sh, so both share every artifact.
 cargo build --workspace --all-targets --locked
 node="$CARGO_TARGET_DIR/debug/offload-node"
