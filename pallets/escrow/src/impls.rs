@@ -96,10 +96,12 @@ impl<T: Config> JobEscrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		job: JobId,
 		requester: &T::AccountId,
 		max_payment: BalanceOf<T>,
+		deposit: BalanceOf<T>,
 	) -> DispatchResult {
 		with_storage_layer(|| {
 			ensure!(!Escrows::<T>::contains_key(job), Error::<T>::EscrowExists);
-			let amount = Self::with_fee(max_payment)?;
+			let amount =
+				Self::with_fee(max_payment)?.checked_add(&deposit).ok_or(Error::<T>::Overflow)?;
 			let total =
 				TotalJobHeld::<T>::get().checked_add(&amount).ok_or(Error::<T>::Overflow)?;
 			T::Currency::hold(&HoldReason::JobPayment.into(), requester, amount)?;
@@ -167,6 +169,22 @@ impl<T: Config> JobEscrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 				amount: escrow.held,
 			});
 			Ok(escrow.held)
+		})
+	}
+
+	fn refund_keeping(job: JobId, keep: BalanceOf<T>) -> Result<BalanceOf<T>, DispatchError> {
+		with_storage_layer(|| {
+			let held = Escrows::<T>::get(job).ok_or(Error::<T>::NoEscrow)?.held;
+			let amount = held.checked_sub(&keep).ok_or(Error::<T>::InsufficientEscrow)?;
+			let escrow = Self::debit(job, amount)?;
+			T::Currency::release(
+				&HoldReason::JobPayment.into(),
+				&escrow.requester,
+				amount,
+				Precision::Exact,
+			)?;
+			Self::deposit_event(Event::Refunded { job, requester: escrow.requester, amount });
+			Ok(amount)
 		})
 	}
 

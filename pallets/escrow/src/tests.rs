@@ -17,7 +17,7 @@ fn held(reason: HoldReason, who: u64) -> u64 {
 fn holding_for_a_job_holds_payment_plus_fee_in_the_requesters_account() {
 	run(|| {
 		assert_eq!(E::with_fee(1_000), Ok(1_100));
-		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000));
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 0));
 		assert_eq!(free(REQUESTER), START - 1_100);
 		assert_eq!(held(HoldReason::JobPayment, REQUESTER), 1_100);
 		assert_eq!(E::held_for(7), 1_100);
@@ -31,9 +31,9 @@ fn holding_for_a_job_holds_payment_plus_fee_in_the_requesters_account() {
 #[test]
 fn a_job_cannot_be_held_twice_nor_beyond_the_balance() {
 	run(|| {
-		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000));
-		assert_noop!(E::hold_for_job(7, &REQUESTER, 1), Error::<Test>::EscrowExists);
-		assert!(E::hold_for_job(8, &REQUESTER, START).is_err());
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 0));
+		assert_noop!(E::hold_for_job(7, &REQUESTER, 1, 0), Error::<Test>::EscrowExists);
+		assert!(E::hold_for_job(8, &REQUESTER, START, 0).is_err());
 		assert!(Escrows::<Test>::get(8).is_none());
 		assert_eq!(held(HoldReason::JobPayment, REQUESTER), 1_100);
 	});
@@ -42,7 +42,7 @@ fn a_job_cannot_be_held_twice_nor_beyond_the_balance() {
 #[test]
 fn paying_moves_the_amount_to_the_provider_and_the_fee_to_the_treasury() {
 	run(|| {
-		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000));
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 0));
 		assert_eq!(E::pay(7, &PROVIDER, 600), Ok(Payout { to_provider: 600, fee: 60 }));
 		assert_eq!(free(PROVIDER), START + 600);
 		assert_eq!(free(TREASURY), ED + 60);
@@ -65,7 +65,7 @@ fn paying_moves_the_amount_to_the_provider_and_the_fee_to_the_treasury() {
 #[test]
 fn paying_more_than_the_escrow_holds_fails_and_moves_nothing() {
 	run(|| {
-		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000));
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 0));
 		// 1_001 plus its fee exceeds the 1_100 held.
 		assert_noop!(E::pay(7, &PROVIDER, 1_001), Error::<Test>::InsufficientEscrow);
 		assert_noop!(E::pay(8, &PROVIDER, 1), Error::<Test>::NoEscrow);
@@ -76,7 +76,7 @@ fn paying_more_than_the_escrow_holds_fails_and_moves_nothing() {
 #[test]
 fn several_replicas_can_be_paid_from_one_escrow() {
 	run(|| {
-		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000));
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 0));
 		assert_ok!(E::pay(7, &PROVIDER, 500));
 		assert_ok!(E::pay(7, &OTHER, 500));
 		assert_eq!(E::held_for(7), 0);
@@ -91,7 +91,7 @@ fn several_replicas_can_be_paid_from_one_escrow() {
 #[test]
 fn transfer_from_job_takes_no_fee() {
 	run(|| {
-		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000));
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 0));
 		assert_eq!(E::transfer_from_job(7, &OTHER, 50), Ok(50));
 		assert_eq!(free(OTHER), START + 50);
 		assert_eq!(free(TREASURY), ED);
@@ -170,5 +170,24 @@ fn a_slash_takes_at_most_the_bond_and_compensates_at_most_the_slash() {
 		assert_eq!(free(TREASURY), ED);
 		assert_eq!(E::bond_of(&PROVIDER), 0);
 		assert_eq!(E::slash_bond(&PROVIDER, 1_000, &REQUESTER, 0), Ok(0));
+	});
+}
+
+#[test]
+fn a_deposit_is_held_without_fee_and_can_outlive_a_partial_refund() {
+	run(|| {
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 50));
+		assert_eq!(E::held_for(7), 1_150);
+		assert_ok!(E::pay(7, &PROVIDER, 100));
+		// Everything but the deposit goes back; the escrow stays open with it.
+		assert_eq!(E::refund_keeping(7, 50), Ok(1_150 - 110 - 50));
+		assert_eq!(E::held_for(7), 50);
+		assert_eq!(held(HoldReason::JobPayment, REQUESTER), 50);
+		assert_eq!(TotalJobHeld::<Test>::get(), 50);
+		// Keeping more than is held fails and changes nothing.
+		assert_noop!(E::refund_keeping(7, 51), Error::<Test>::InsufficientEscrow);
+		assert_noop!(E::refund_keeping(8, 0), Error::<Test>::NoEscrow);
+		assert_eq!(E::refund(7), Ok(50));
+		assert_eq!(free(REQUESTER), START - 110);
 	});
 }

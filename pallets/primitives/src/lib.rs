@@ -6,6 +6,9 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
+use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime::{DispatchError, DispatchResult, Permill};
@@ -72,8 +75,14 @@ pub trait JobEscrow<AccountId, Balance> {
 	/// on it.
 	fn with_fee(max_payment: Balance) -> Result<Balance, DispatchError>;
 
-	/// Holds `max_payment` plus its fee of `requester`'s funds for `job`.
-	fn hold_for_job(job: JobId, requester: &AccountId, max_payment: Balance) -> DispatchResult;
+	/// Holds `max_payment` plus its fee, plus `deposit` (no fee on it), of `requester`'s funds
+	/// for `job`.
+	fn hold_for_job(
+		job: JobId,
+		requester: &AccountId,
+		max_payment: Balance,
+		deposit: Balance,
+	) -> DispatchResult;
 
 	/// Pays `provider` `amount` out of `job`'s hold and the fee on it to the treasury.
 	fn pay(
@@ -92,6 +101,10 @@ pub trait JobEscrow<AccountId, Balance> {
 	/// Releases what is left of `job`'s hold to its requester and closes the escrow; returns the
 	/// amount released.
 	fn refund(job: JobId) -> Result<Balance, DispatchError>;
+
+	/// Releases all but `keep` of `job`'s hold to its requester; the escrow stays open with
+	/// `keep`. Returns the amount released.
+	fn refund_keeping(job: JobId, keep: Balance) -> Result<Balance, DispatchError>;
 
 	/// What is still held for `job`.
 	fn held_for(job: JobId) -> Balance;
@@ -229,4 +242,39 @@ impl<AccountId> VerifiedProvider<AccountId> for () {
 	fn is_verified(_: &AccountId) -> bool {
 		false
 	}
+}
+
+/// What the market sees of a provider when it matches a job.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Candidate<AccountId, Balance> {
+	/// The provider.
+	pub who: AccountId,
+	/// Its prices.
+	pub prices: Prices<Balance>,
+	/// Its resources not used by running jobs.
+	pub free: Resources,
+	/// Whether it is verified.
+	pub verified: bool,
+}
+
+/// The registry as the market uses it: candidates for a job, and capacity taken and given back.
+pub trait ProviderRegistry<AccountId, Balance> {
+	/// Providers that take `kind` jobs now, cheapest price band first, up to bands whose unit
+	/// price (per million fuel, or per second) can be at most `max_unit_price`. Looks at no more
+	/// than `limit` index entries, so the cost does not grow with the number of providers.
+	/// Entries of providers whose heartbeat expired are dropped from the index on the way.
+	fn candidates(
+		kind: RuntimeKind,
+		max_unit_price: Balance,
+		limit: u32,
+	) -> Vec<Candidate<AccountId, Balance>>;
+
+	/// The provider as a candidate, if it is registered and can take one more job now.
+	fn candidate(who: &AccountId) -> Option<Candidate<AccountId, Balance>>;
+
+	/// Takes `needs` of `who`'s free capacity and one job slot.
+	fn reserve(who: &AccountId, needs: &Resources) -> DispatchResult;
+
+	/// Gives back what [`ProviderRegistry::reserve`] took.
+	fn release(who: &AccountId, needs: &Resources) -> DispatchResult;
 }

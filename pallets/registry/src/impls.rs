@@ -3,9 +3,10 @@
 use crate::{pallet::*, JobEscrow, Resources, RuntimeKind, VerifiedProvider};
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
+use offload_primitives::{Candidate, ProviderRegistry};
 use sp_runtime::{
 	traits::{Saturating, UniqueSaturatedInto, Zero},
-	DispatchResult,
+	DispatchError, DispatchResult,
 };
 
 /// The price band of `price`: ⌊log2(price + 1)⌋, so band 0 is free and each band doubles.
@@ -67,21 +68,81 @@ impl<T: Config> Pallet<T> {
 		if !Self::can_take_jobs(provider, now) {
 			return Ok(());
 		}
-		let mut bands = BoundedVec::<Band, ConstU32<2>>::new();
+		let mut places = BoundedVec::<(Band, u32), ConstU32<2>>::new();
 		for kind in Self::kinds(&provider.offer) {
 			let band = (kind, band_of(Self::price_for(&provider.offer, kind)));
-			Index::<T>::try_mutate(band, |members| members.try_push(who.clone()))
-				.map_err(|_| Error::<T>::BandFull)?;
-			bands.try_push(band).map_err(|_| Error::<T>::Overflow)?;
+			let page = Self::index_insert(who, band)?;
+			places.try_push((band, page)).map_err(|_| Error::<T>::Overflow)?;
 		}
-		IndexedIn::<T>::insert(who, bands);
+		IndexedIn::<T>::insert(who, places);
 		Ok(())
 	}
 
 	/// Takes `who` out of every index band.
 	pub(crate) fn unindex(who: &T::AccountId) {
-		for band in IndexedIn::<T>::take(who) {
-			Index::<T>::mutate(band, |members| members.retain(|member| member != who));
+		for (band, page) in IndexedIn::<T>::take(who) {
+			Self::index_remove(who, band, page);
+		}
+	}
+
+	/// Appends `who` to the last page of `band` (a new page when that one is full); returns the
+	/// page.
+	fn index_insert(who: &T::AccountId, band: Band) -> Result<u32, DispatchError> {
+		let pages = BandPages::<T>::get(band);
+		if let Some(last) = pages.checked_sub(1) {
+			let mut members = Index::<T>::get(band, last);
+			if members.try_push(who.clone()).is_ok() {
+				Index::<T>::insert(band, last, members);
+				return Ok(last);
+			}
+		}
+		let members =
+			BoundedVec::try_from(alloc::vec![who.clone()]).map_err(|_| Error::<T>::Overflow)?;
+		Index::<T>::insert(band, pages, members);
+		BandPages::<T>::insert(band, pages.checked_add(1).ok_or(Error::<T>::Overflow)?);
+		BandMask::<T>::mutate(band.0, |mask| *mask |= 1u128 << (band.1 & 127));
+		Ok(pages)
+	}
+
+	/// Removes `who` from `page` of `band`, filling its place with the band's last entry so
+	/// every page but the last stays full. Touches two pages, whatever the band's size.
+	fn index_remove(who: &T::AccountId, band: Band, page: u32) {
+		let pages = BandPages::<T>::get(band);
+		let Some(last) = pages.checked_sub(1) else { return };
+		let mut members = Index::<T>::get(band, page);
+		let Some(position) = members.iter().position(|member| member == who) else { return };
+		let mut tail = if page == last { members.clone() } else { Index::<T>::get(band, last) };
+		let moved = tail.pop();
+		if page == last {
+			// `who` is in the last page: the popped entry takes its place unless it was `who`.
+			if let Some(moved) = moved.filter(|moved| moved != who) {
+				if let Some(slot) = tail.get_mut(position) {
+					*slot = moved;
+				}
+			}
+		} else if let Some(moved) = moved {
+			if let Some(slot) = members.get_mut(position) {
+				*slot = moved.clone();
+			}
+			IndexedIn::<T>::mutate(&moved, |places| {
+				for place in places.iter_mut() {
+					if *place == (band, last) {
+						*place = (band, page);
+					}
+				}
+			});
+			Index::<T>::insert(band, page, members);
+		}
+		if tail.is_empty() {
+			Index::<T>::remove(band, last);
+			if last == 0 {
+				BandPages::<T>::remove(band);
+				BandMask::<T>::mutate(band.0, |mask| *mask &= !(1u128 << (band.1 & 127)));
+			} else {
+				BandPages::<T>::insert(band, last);
+			}
+		} else {
+			Index::<T>::insert(band, last, tail);
 		}
 	}
 
@@ -245,8 +306,11 @@ impl<T: Config> Pallet<T> {
 			ensure!(provider.free.fits_in(&provider.offer.resources), "free capacity above offer");
 			ensure!(provider.running <= provider.offer.max_concurrent, "more jobs than slots");
 			ensure!(!T::Escrow::bond_of(&who).is_zero(), "a provider without bond");
-			for band in IndexedIn::<T>::get(&who) {
-				ensure!(Index::<T>::get(band).contains(&who), "IndexedIn names a band without it");
+			for (band, page) in IndexedIn::<T>::get(&who) {
+				ensure!(
+					Index::<T>::get(band, page).contains(&who),
+					"IndexedIn names a page without it"
+				);
 				ensure!(provider.status == Status::Active, "an inactive provider is indexed");
 				ensure!(
 					provider.running < provider.offer.max_concurrent,
@@ -255,11 +319,88 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(count == ProviderCount::<T>::get(), "ProviderCount is off");
-		for (band, members) in Index::<T>::iter() {
+		for (band, page, members) in Index::<T>::iter() {
+			let pages = BandPages::<T>::get(band);
+			ensure!(page < pages, "a page beyond the band's count");
+			ensure!(!members.is_empty(), "an empty page is stored");
+			ensure!(
+				page + 1 == pages || members.len() as u32 == T::IndexPageSize::get(),
+				"a page other than the last is not full"
+			);
+			ensure!(BandMask::<T>::get(band.0) & (1 << band.1) != 0, "a band missing its mask bit");
 			for who in members {
-				ensure!(IndexedIn::<T>::get(&who).contains(&band), "an index entry is untracked");
+				ensure!(
+					IndexedIn::<T>::get(&who).contains(&(band, page)),
+					"an index entry is untracked"
+				);
+			}
+		}
+		for kind in RuntimeKind::ALL {
+			let mask = BandMask::<T>::get(kind);
+			for band in 0..128u8 {
+				if mask & (1 << band) != 0 {
+					ensure!(BandPages::<T>::get((kind, band)) > 0, "a mask bit for an empty band");
+				}
 			}
 		}
 		Ok(())
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	fn as_candidate(
+		who: T::AccountId,
+		provider: &ProviderOf<T>,
+	) -> Candidate<T::AccountId, T::Balance> {
+		let verified = provider.verified || T::Verifier::is_verified(&who);
+		Candidate { who, prices: provider.offer.prices, free: provider.free, verified }
+	}
+}
+
+impl<T: Config> ProviderRegistry<T::AccountId, T::Balance> for Pallet<T> {
+	fn candidates(
+		kind: RuntimeKind,
+		max_unit_price: T::Balance,
+		limit: u32,
+	) -> alloc::vec::Vec<Candidate<T::AccountId, T::Balance>> {
+		let now = frame_system::Pallet::<T>::block_number();
+		let mask = BandMask::<T>::get(kind);
+		let top = band_of(max_unit_price);
+		let mut found = alloc::vec::Vec::new();
+		let mut stale = alloc::vec::Vec::new();
+		let mut budget = limit;
+		'bands: for band in (0..=top.min(127)).filter(|band| mask & (1 << band) != 0) {
+			for page in 0..BandPages::<T>::get((kind, band)) {
+				for who in Index::<T>::get((kind, band), page) {
+					let Some(left) = budget.checked_sub(1) else { break 'bands };
+					budget = left;
+					match Providers::<T>::get(&who) {
+						Some(provider) if Self::can_take_jobs(&provider, now) => {
+							found.push(Self::as_candidate(who, &provider))
+						},
+						_ => stale.push(who),
+					}
+				}
+			}
+		}
+		// Heartbeats that expired since the provider was indexed: drop the entries now.
+		for who in stale {
+			Self::unindex(&who);
+		}
+		found
+	}
+
+	fn candidate(who: &T::AccountId) -> Option<Candidate<T::AccountId, T::Balance>> {
+		let provider = Providers::<T>::get(who)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		Self::can_take_jobs(&provider, now).then(|| Self::as_candidate(who.clone(), &provider))
+	}
+
+	fn reserve(who: &T::AccountId, needs: &Resources) -> DispatchResult {
+		Self::reserve(who, needs)
+	}
+
+	fn release(who: &T::AccountId, needs: &Resources) -> DispatchResult {
+		Self::release(who, needs)
 	}
 }

@@ -17,6 +17,8 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
 pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -28,7 +30,9 @@ mod mock;
 mod tests;
 pub mod weights;
 
-pub use offload_primitives::{JobEscrow, Prices, Resources, RuntimeKind, VerifiedProvider};
+pub use offload_primitives::{
+	Candidate, JobEscrow, Prices, ProviderRegistry, Resources, RuntimeKind, VerifiedProvider,
+};
 pub use weights::WeightInfo;
 
 #[frame_support::pallet]
@@ -169,10 +173,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxEndpointLen: Get<u32>;
 
-		/// Most providers in one index band; a full band refuses new entries, so keep it well
-		/// above the expected providers per price band.
+		/// Providers per index page. Matching reads whole pages: too large and each read is
+		/// heavy, too small and matching reads many pages for the same number of candidates.
 		#[pallet::constant]
-		type MaxPerBand: Get<u32>;
+		type IndexPageSize: Get<u32>;
 
 		/// Blocks after the last heartbeat when a provider stops being matched. Too short and
 		/// providers spend on heartbeats; too long and dead providers get jobs.
@@ -207,15 +211,37 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ProviderCount<T: Config> = StorageValue<_, u32, ValueQuery>;
 
-	/// Providers that can take a job now, per runtime kind and price band.
+	/// Providers that can take a job now, per runtime kind and price band, in pages of
+	/// `IndexPageSize`. Every page of a band but its last is full.
 	#[pallet::storage]
-	pub type Index<T: Config> =
-		StorageMap<_, Twox64Concat, Band, BoundedVec<T::AccountId, T::MaxPerBand>, ValueQuery>;
+	pub type Index<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		Band,
+		Twox64Concat,
+		u32,
+		BoundedVec<T::AccountId, T::IndexPageSize>,
+		ValueQuery,
+	>;
 
-	/// The bands each indexed provider is in (at most one per runtime kind).
+	/// Number of pages of each band.
 	#[pallet::storage]
-	pub type IndexedIn<T: Config> =
-		StorageMap<_, Blake2_128Concat, T::AccountId, BoundedVec<Band, ConstU32<2>>, ValueQuery>;
+	pub type BandPages<T: Config> = StorageMap<_, Twox64Concat, Band, u32, ValueQuery>;
+
+	/// Per runtime kind, bit `b` is set when band `b` has providers, so matching reads one value
+	/// to find the bands worth looking at.
+	#[pallet::storage]
+	pub type BandMask<T: Config> = StorageMap<_, Twox64Concat, RuntimeKind, u128, ValueQuery>;
+
+	/// The band and page each indexed provider is in (at most one per runtime kind).
+	#[pallet::storage]
+	pub type IndexedIn<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<(Band, u32), ConstU32<2>>,
+		ValueQuery,
+	>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -296,8 +322,6 @@ pub mod pallet {
 		StillUnbonding,
 		/// The provider still runs jobs.
 		JobsRunning,
-		/// The provider's index band is full.
-		BandFull,
 		/// A count overflowed.
 		Overflow,
 	}
@@ -309,7 +333,7 @@ pub mod pallet {
 		/// Origin: signed, not yet a provider. `bond` ≥ `MinBond`.
 		///
 		/// ## Complexity
-		/// O(MaxPerBand): the provider is added to at most two index bands.
+		/// O(IndexPageSize): the provider is added to at most two index pages.
 		#[pallet::call_index(0)]
 		pub fn register(
 			origin: OriginFor<T>,
@@ -325,7 +349,7 @@ pub mod pallet {
 		/// Origin: a registered provider that is not leaving.
 		///
 		/// ## Complexity
-		/// O(MaxPerBand): the provider moves between index bands.
+		/// O(IndexPageSize): the provider moves between index bands.
 		#[pallet::call_index(1)]
 		pub fn update_offer(origin: OriginFor<T>, offer: OfferOf<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -338,7 +362,7 @@ pub mod pallet {
 		/// Origin: a registered provider.
 		///
 		/// ## Complexity
-		/// O(MaxPerBand): a provider that had dropped out of the index is put back.
+		/// O(IndexPageSize): a provider that had dropped out of the index is put back.
 		#[pallet::call_index(2)]
 		pub fn heartbeat(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -350,7 +374,7 @@ pub mod pallet {
 		/// Origin: an active provider.
 		///
 		/// ## Complexity
-		/// O(MaxPerBand).
+		/// O(IndexPageSize).
 		#[pallet::call_index(3)]
 		pub fn pause(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -362,7 +386,7 @@ pub mod pallet {
 		/// Origin: a paused provider.
 		///
 		/// ## Complexity
-		/// O(MaxPerBand).
+		/// O(IndexPageSize).
 		#[pallet::call_index(4)]
 		pub fn resume(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -375,7 +399,7 @@ pub mod pallet {
 		/// Origin: a registered provider that is not leaving.
 		///
 		/// ## Complexity
-		/// O(MaxPerBand).
+		/// O(IndexPageSize).
 		#[pallet::call_index(5)]
 		pub fn deregister(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;

@@ -69,7 +69,7 @@ impl pallet_offload_registry::Config for Test {
 	type AdminOrigin = EnsureRoot<u64>;
 	type MinBond = MinBond;
 	type MaxEndpointLen = frame_support::traits::ConstU32<64>;
-	type MaxPerBand = frame_support::traits::ConstU32<4>;
+	type IndexPageSize = frame_support::traits::ConstU32<2>;
 	type HeartbeatTimeout = HeartbeatTimeout;
 	type UnbondingPeriod = UnbondingPeriod;
 	type WeightInfo = ();

@@ -1,8 +1,8 @@
 //! The registry: a provider's whole life, its capacity, and the index matching reads.
 
 use crate::{
-	impls::band_of, mock::*, Error, Event, Index, IndexedIn, JobEscrow, ProviderCount, Providers,
-	Resources, RuntimeKind, Status,
+	impls::band_of, mock::*, BandMask, BandPages, Error, Event, Index, IndexedIn, JobEscrow,
+	ProviderCount, ProviderRegistry, Providers, Resources, RuntimeKind, Status,
 };
 use frame_support::{assert_noop, assert_ok};
 use sp_runtime::DispatchError;
@@ -12,7 +12,8 @@ fn register(who: u64, fuel_price: u64) {
 }
 
 fn in_band(who: u64, kind: RuntimeKind, price: u64) -> bool {
-	Index::<Test>::get((kind, band_of(price))).contains(&who)
+	let band = (kind, band_of(price));
+	(0..BandPages::<Test>::get(band)).any(|page| Index::<Test>::get(band, page).contains(&who))
 }
 
 fn job() -> Resources {
@@ -245,21 +246,64 @@ fn only_the_admin_sets_the_verified_flag() {
 }
 
 #[test]
-fn a_full_band_refuses_new_providers() {
+fn a_band_grows_in_pages_and_stays_dense() {
 	run(|| {
-		// MaxPerBand is 4 in the mock: five providers at the same price.
-		for who in 10..14u64 {
+		// IndexPageSize is 2 in the mock: five providers at the same price fill three pages.
+		for who in 10..15u64 {
 			let _ = Balances::force_set_balance(RuntimeOrigin::root(), who, START);
 			register(who, 100);
 		}
-		let _ = Balances::force_set_balance(RuntimeOrigin::root(), 14, START);
-		assert_noop!(
-			Registry::register(RuntimeOrigin::signed(14), offer(100), MIN_BOND),
-			Error::<Test>::BandFull
-		);
-		// Another price band still has room.
-		let mut other = offer(100_000);
-		other.container = false;
-		assert_ok!(Registry::register(RuntimeOrigin::signed(14), other, MIN_BOND));
+		let band = (RuntimeKind::Wasm, band_of(100u64));
+		assert_eq!(BandPages::<Test>::get(band), 3);
+		assert_eq!(Index::<Test>::get(band, 0).to_vec(), vec![10, 11]);
+		// Leaving from the first page pulls the last entry into its place.
+		assert_ok!(Registry::pause(RuntimeOrigin::signed(10)));
+		assert_eq!(Index::<Test>::get(band, 0).to_vec(), vec![14, 11]);
+		assert_eq!(BandPages::<Test>::get(band), 2);
+		assert!(IndexedIn::<Test>::get(14).contains(&(band, 0)));
+		for who in 11..15u64 {
+			assert_ok!(Registry::pause(RuntimeOrigin::signed(who)));
+		}
+		assert_eq!(BandPages::<Test>::get(band), 0);
+		assert_eq!(BandMask::<Test>::get(RuntimeKind::Wasm), 0);
+	});
+}
+
+#[test]
+fn candidates_come_cheapest_band_first_within_the_price_and_scan_limits() {
+	run(|| {
+		register(ALICE, 1_000);
+		register(BOB, 10);
+		let found = |max, limit| {
+			<Registry as ProviderRegistry<u64, u64>>::candidates(RuntimeKind::Wasm, max, limit)
+				.into_iter()
+				.map(|candidate| candidate.who)
+				.collect::<Vec<_>>()
+		};
+		assert_eq!(found(10_000, 10), vec![BOB, ALICE]);
+		assert_eq!(found(100, 10), vec![BOB]);
+		assert_eq!(found(10_000, 1), vec![BOB]);
+		let bob = <Registry as ProviderRegistry<u64, u64>>::candidate(&BOB).expect("bob is active");
+		assert_eq!(bob.prices.per_million_fuel, 10);
+		assert!(!bob.verified);
+	});
+}
+
+#[test]
+fn matching_drops_providers_whose_heartbeat_expired() {
+	run(|| {
+		register(ALICE, 10);
+		System::set_block_number(2);
+		register(BOB, 10);
+		System::set_block_number(2 + HEARTBEAT_TIMEOUT);
+		// Alice's heartbeat is one block too old; Bob is still alive.
+		let found =
+			<Registry as ProviderRegistry<u64, u64>>::candidates(RuntimeKind::Wasm, 100, 10);
+		assert_eq!(found.iter().map(|candidate| candidate.who).collect::<Vec<_>>(), vec![BOB]);
+		assert!(IndexedIn::<Test>::get(ALICE).is_empty());
+		assert!(<Registry as ProviderRegistry<u64, u64>>::candidate(&ALICE).is_none());
+		// A heartbeat brings her back.
+		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(ALICE)));
+		assert!(in_band(ALICE, RuntimeKind::Wasm, 10));
 	});
 }

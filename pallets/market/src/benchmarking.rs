@@ -1,0 +1,296 @@
+//! Benchmarks of the market pallet (v2 syntax), each in its worst case: matching scans
+//! `MaxScan` eligible providers and assigns `MaxReplicas`; settlement pays, slashes and releases
+//! every replica.
+
+use super::*;
+use crate::pallet::{Jobs, Programs, Queue};
+use alloc::vec;
+use frame_benchmarking::v2::*;
+use frame_support::{
+	traits::{Get, Hooks},
+	weights::Weight,
+	BoundedVec,
+};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use sp_runtime::{
+	traits::{One, Saturating},
+	Permill,
+};
+
+const SALT: Hash32 = [5; 32];
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	T::BenchmarkHelper::fund(&who, T::JobDeposit::get().saturating_mul(1_000_000u32.into()));
+	who
+}
+
+/// `count` providers at the same unit price, each with room for a few jobs.
+fn providers<T: Config>(count: u32, tag: u32) -> Vec<T::AccountId> {
+	(0..count)
+		.map(|i| {
+			let who: T::AccountId = account("provider", tag * 100_000 + i, 0);
+			T::BenchmarkHelper::register_provider(&who, 10u32.into(), 4);
+			who
+		})
+		.collect()
+}
+
+/// A program uploaded by `owner`; returns its hash.
+fn program<T: Config>(owner: &T::AccountId) -> Hash32 {
+	let code: BoundedVec<u8, T::MaxCodeLen> =
+		BoundedVec::truncate_from(b"\0asm\x01\0\0\0 benchmark".to_vec());
+	let hash = sp_io::hashing::blake2_256(&code);
+	if !Programs::<T>::contains_key(hash) {
+		assert!(Pallet::<T>::do_upload_program(owner.clone(), code).is_ok());
+	}
+	hash
+}
+
+/// A WASM job of `replicas` (quorum: a bare majority) that any benchmark provider fits.
+fn spec<T: Config>(program: Hash32, replicas: u8) -> JobSpec<T> {
+	JobSpec {
+		workload: Workload::Wasm {
+			program,
+			entry: BoundedVec::truncate_from(vec![b'e'; T::MaxEntryLen::get() as usize]),
+			input: Input::Inline(BoundedVec::truncate_from(vec![
+				1u8;
+				T::MaxInlineInput::get() as usize
+			])),
+			fuel_limit: 1_000_000,
+			memory_limit_mib: 16,
+		},
+		resources: Resources { cpu_millicores: 100, memory_mib: 16, storage_gib: 0, gpus: 0 },
+		pricing: Pricing::PayPerUse { budget: 1_000_000u32.into() },
+		replicas,
+		quorum: replicas / 2 + 1,
+		min_reputation: Permill::zero(),
+		verified_only: false,
+		encrypted_input: false,
+		run_blocks: 10u32.into(),
+		queue_blocks: 10u32.into(),
+	}
+}
+
+fn max_replicas<T: Config>() -> u8 {
+	T::MaxReplicas::get().min(u8::MAX as u32) as u8
+}
+
+/// A submitted job of `replicas` among `MaxScan` providers; returns its id and requester.
+fn submitted<T: Config>(replicas: u8) -> (JobId, T::AccountId) {
+	providers::<T>(T::MaxScan::get(), 0);
+	let requester = funded::<T>("requester", 0);
+	let hash = program::<T>(&requester);
+	let id = NextJobId::<T>::get();
+	assert!(Pallet::<T>::do_submit_job(requester.clone(), spec::<T>(hash, replicas)).is_ok());
+	(id, requester)
+}
+
+fn replicas_of<T: Config>(id: JobId) -> Vec<T::AccountId> {
+	Jobs::<T>::get(id)
+		.map(|job| job.assignments.iter().map(|a| a.provider.clone()).collect())
+		.unwrap_or_default()
+}
+
+fn report(tag: u8) -> Report {
+	Report { result: [tag; 32], ok: true, usage: Usage { fuel: 500_000, seconds: 0 } }
+}
+
+/// A job of `MaxReplicas` whose replicas all acked and committed; the last `liars` committed
+/// to another result.
+fn committed<T: Config>(liars: usize) -> (JobId, Vec<T::AccountId>) {
+	let (id, _) = submitted::<T>(max_replicas::<T>());
+	let replicas = replicas_of::<T>(id);
+	for (i, who) in replicas.iter().enumerate() {
+		assert!(Pallet::<T>::do_ack(who.clone(), id).is_ok());
+		let tag = if i + liars >= replicas.len() { 2 } else { 1 };
+		let commitment = Pallet::<T>::commitment(&report(tag), &SALT, who);
+		assert!(Pallet::<T>::do_commit_result(who.clone(), id, commitment).is_ok());
+	}
+	(id, replicas)
+}
+
+fn advance<T: Config>(blocks: BlockNumberFor<T>) {
+	let now = frame_system::Pallet::<T>::block_number();
+	frame_system::Pallet::<T>::set_block_number(now.saturating_add(blocks));
+}
+
+#[benchmarks]
+mod benches {
+	use super::*;
+
+	#[benchmark]
+	fn upload_program(l: Linear<1, { T::MaxCodeLen::get() }>) {
+		let who = funded::<T>("owner", 0);
+		let code: BoundedVec<u8, T::MaxCodeLen> = BoundedVec::truncate_from(vec![7u8; l as usize]);
+		let hash = sp_io::hashing::blake2_256(&code);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), code);
+		assert!(Programs::<T>::contains_key(hash));
+	}
+
+	#[benchmark]
+	fn free_program() {
+		let who = funded::<T>("owner", 0);
+		let hash = program::<T>(&who);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), hash);
+		assert!(!Programs::<T>::contains_key(hash));
+	}
+
+	#[benchmark]
+	fn remove_program() {
+		let (id, requester) = submitted::<T>(1);
+		let hash = program::<T>(&requester);
+		assert!(Pallet::<T>::do_free_program(requester.clone(), hash).is_ok());
+		assert!(Pallet::<T>::do_cancel(requester, id).is_ok());
+		let anyone = funded::<T>("anyone", 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(anyone), hash);
+		assert!(!Programs::<T>::contains_key(hash));
+	}
+
+	#[benchmark]
+	fn submit_job() {
+		providers::<T>(T::MaxScan::get(), 0);
+		let requester = funded::<T>("requester", 0);
+		let hash = program::<T>(&requester);
+		let id = NextJobId::<T>::get();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(requester), spec::<T>(hash, max_replicas::<T>()));
+		assert_eq!(replicas_of::<T>(id).len(), max_replicas::<T>() as usize);
+	}
+
+	/// `submit_job` of one replica with `p` providers registered: its cost must not grow with
+	/// `p` (measured, not used as a call's weight).
+	#[benchmark]
+	fn submit_job_among(p: Linear<10, 10_000>) {
+		providers::<T>(p, 0);
+		let requester = funded::<T>("requester", 0);
+		let hash = program::<T>(&requester);
+		let id = NextJobId::<T>::get();
+		#[extrinsic_call]
+		submit_job(RawOrigin::Signed(requester), spec::<T>(hash, 1));
+		assert_eq!(replicas_of::<T>(id).len(), 1);
+	}
+
+	#[benchmark]
+	fn cancel() {
+		// A full queue, the job last, with all replicas but one assigned.
+		let requester = funded::<T>("requester", 0);
+		let hash = program::<T>(&requester);
+		let mut waiting = spec::<T>(hash, 1);
+		waiting.verified_only = true;
+		for _ in 1..T::MaxQueued::get() {
+			assert!(Pallet::<T>::do_submit_job(requester.clone(), waiting.clone()).is_ok());
+		}
+		providers::<T>(max_replicas::<T>() as u32 - 1, 0);
+		let id = NextJobId::<T>::get();
+		assert!(Pallet::<T>::do_submit_job(
+			requester.clone(),
+			spec::<T>(hash, max_replicas::<T>())
+		)
+		.is_ok());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(requester), id);
+		assert!(!Jobs::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn ack() {
+		let (id, _) = submitted::<T>(max_replicas::<T>());
+		let who = replicas_of::<T>(id).pop().expect("assigned");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id);
+	}
+
+	#[benchmark]
+	fn submit_result() {
+		let (id, _) = submitted::<T>(1);
+		let who = replicas_of::<T>(id).pop().expect("assigned");
+		assert!(Pallet::<T>::do_ack(who.clone(), id).is_ok());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id, report(1));
+		assert!(Jobs::<T>::get(id).is_some_and(|job| job.is_settled()));
+	}
+
+	#[benchmark]
+	fn commit_result() {
+		let (id, _) = submitted::<T>(max_replicas::<T>());
+		let replicas = replicas_of::<T>(id);
+		for who in &replicas {
+			assert!(Pallet::<T>::do_ack(who.clone(), id).is_ok());
+		}
+		let (last, others) = replicas.split_last().expect("assigned");
+		for who in others {
+			let commitment = Pallet::<T>::commitment(&report(1), &SALT, who);
+			assert!(Pallet::<T>::do_commit_result(who.clone(), id, commitment).is_ok());
+		}
+		let commitment = Pallet::<T>::commitment(&report(1), &SALT, last);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last.clone()), id, commitment);
+		assert!(Jobs::<T>::get(id).is_some_and(|job| matches!(job.phase, Phase::Revealing { .. })));
+	}
+
+	#[benchmark]
+	fn reveal_result() {
+		// The largest minority disagrees: the most slashes beside the payments.
+		let liars = (max_replicas::<T>() as usize - 1) / 2;
+		let (id, replicas) = committed::<T>(liars);
+		let (last, others) = replicas.split_last().expect("assigned");
+		for (i, who) in others.iter().enumerate() {
+			let tag = if i + liars >= replicas.len() { 2 } else { 1 };
+			assert!(Pallet::<T>::do_reveal_result(who.clone(), id, report(tag), SALT).is_ok());
+		}
+		let tag = if liars > 0 { 2 } else { 1 };
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last.clone()), id, report(tag), SALT);
+		assert!(Jobs::<T>::get(id).is_some_and(|job| job.is_settled()));
+	}
+
+	#[benchmark]
+	fn expire() {
+		// No replica acknowledged: all are replaced, from a full scan.
+		providers::<T>(max_replicas::<T>() as u32, 1);
+		let (id, _) = submitted::<T>(max_replicas::<T>());
+		let first = replicas_of::<T>(id);
+		advance::<T>(T::AckTimeout::get().saturating_add(One::one()));
+		let anyone = funded::<T>("anyone", 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(anyone), id);
+		let now = replicas_of::<T>(id);
+		assert_eq!(now.len(), first.len());
+		assert!(now.iter().all(|who| !first.contains(who)));
+	}
+
+	#[benchmark]
+	fn clear_job() {
+		let (id, _) = submitted::<T>(1);
+		let who = replicas_of::<T>(id).pop().expect("assigned");
+		assert!(Pallet::<T>::do_ack(who.clone(), id).is_ok());
+		assert!(Pallet::<T>::do_submit_result(who, id, report(1)).is_ok());
+		advance::<T>(T::Retention::get());
+		let anyone = funded::<T>("anyone", 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(anyone), id);
+		assert!(!Jobs::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn match_queued_job() {
+		let requester = funded::<T>("requester", 0);
+		let hash = program::<T>(&requester);
+		let id = NextJobId::<T>::get();
+		assert!(Pallet::<T>::do_submit_job(requester, spec::<T>(hash, max_replicas::<T>())).is_ok());
+		assert_eq!(Queue::<T>::get().len(), 1);
+		providers::<T>(T::MaxScan::get(), 0);
+		let now = frame_system::Pallet::<T>::block_number();
+		#[block]
+		{
+			Pallet::<T>::on_idle(now, Weight::MAX);
+		}
+		assert_eq!(replicas_of::<T>(id).len(), max_replicas::<T>() as usize);
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

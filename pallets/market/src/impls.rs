@@ -1,0 +1,618 @@
+//! The market's logic: programs, a job's life, settlement, deadlines, and the invariants.
+
+use crate::{
+	pallet::*, pricing, types::*, JobEscrow, Outcome, ProviderRegistry, ReputationOf, WeightInfo,
+};
+use codec::Encode;
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{fungible::MutateHold, tokens::Precision},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use offload_primitives::JobId;
+use sp_runtime::{
+	traits::{CheckedMul, Saturating, UniqueSaturatedInto, Zero},
+	DispatchResult, Perbill,
+};
+
+impl<T: Config> Pallet<T> {
+	fn now() -> BlockNumberFor<T> {
+		frame_system::Pallet::<T>::block_number()
+	}
+
+	// ---- programs ----
+
+	/// The deposit for `size` bytes of code.
+	pub fn program_deposit(size: u32) -> BalanceOf<T> {
+		T::ProgramDepositPerByte::get()
+			.saturating_mul(size.into())
+			.saturating_add(T::ProgramDepositBase::get())
+	}
+
+	pub(crate) fn do_upload_program(
+		who: T::AccountId,
+		code: BoundedVec<u8, T::MaxCodeLen>,
+	) -> DispatchResult {
+		ensure!(!code.is_empty(), Error::<T>::EmptyProgram);
+		let hash = sp_io::hashing::blake2_256(&code);
+		ensure!(!Programs::<T>::contains_key(hash), Error::<T>::ProgramExists);
+		let size = code.len() as u32;
+		let deposit = Self::program_deposit(size);
+		T::Currency::hold(&HoldReason::ProgramDeposit.into(), &who, deposit)?;
+		Programs::<T>::insert(
+			hash,
+			ProgramInfo { owner: who.clone(), deposit, size, users: 0, freed: false },
+		);
+		Code::<T>::insert(hash, code);
+		Self::deposit_event(Event::ProgramUploaded { hash, owner: who, size, deposit });
+		Ok(())
+	}
+
+	pub(crate) fn do_free_program(who: T::AccountId, hash: Hash32) -> DispatchResult {
+		let mut program = Programs::<T>::get(hash).ok_or(Error::<T>::UnknownProgram)?;
+		ensure!(program.owner == who, Error::<T>::NotProgramOwner);
+		ensure!(!program.freed, Error::<T>::ProgramFreed);
+		program.freed = true;
+		Programs::<T>::insert(hash, &program);
+		Self::deposit_event(Event::ProgramFreed { hash });
+		if program.users == 0 {
+			Self::do_remove_program(hash)?;
+		}
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_program(hash: Hash32) -> DispatchResult {
+		let program = Programs::<T>::get(hash).ok_or(Error::<T>::UnknownProgram)?;
+		ensure!(program.freed, Error::<T>::ProgramNotFreed);
+		ensure!(program.users == 0, Error::<T>::ProgramInUse);
+		T::Currency::release(
+			&HoldReason::ProgramDeposit.into(),
+			&program.owner,
+			program.deposit,
+			Precision::Exact,
+		)?;
+		Programs::<T>::remove(hash);
+		Code::<T>::remove(hash);
+		Self::deposit_event(Event::ProgramRemoved { hash, deposit: program.deposit });
+		Ok(())
+	}
+
+	/// Counts one more (`true`) or one fewer open job using the program of `spec`, if any.
+	fn use_program(spec: &JobSpec<T>, more: bool) -> DispatchResult {
+		let Some(hash) = spec.workload.program() else { return Ok(()) };
+		Programs::<T>::try_mutate(hash, |program| {
+			let program = program.as_mut().ok_or(Error::<T>::UnknownProgram)?;
+			if more {
+				ensure!(!program.freed, Error::<T>::ProgramFreed);
+				program.users = program.users.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			} else {
+				program.users = program.users.saturating_sub(1);
+			}
+			Ok(())
+		})
+	}
+
+	// ---- submission ----
+
+	/// Checks a spec's shape (not funds or providers); returns the most the job can pay.
+	pub fn check_spec(spec: &JobSpec<T>) -> Result<BalanceOf<T>, DispatchError> {
+		ensure!(
+			spec.replicas >= 1 && spec.replicas as u32 <= T::MaxReplicas::get(),
+			Error::<T>::BadReplicas
+		);
+		ensure!(
+			spec.quorum <= spec.replicas && spec.quorum as u32 * 2 > spec.replicas as u32,
+			Error::<T>::BadQuorum
+		);
+		let limits_set = match &spec.workload {
+			Workload::Wasm { fuel_limit, memory_limit_mib, .. } => {
+				*fuel_limit > 0 && *memory_limit_mib > 0
+			},
+			Workload::Container { max_seconds, .. } => *max_seconds > 0,
+		};
+		ensure!(limits_set && !spec.run_blocks.is_zero(), Error::<T>::ZeroLimit);
+		ensure!(spec.run_blocks <= T::MaxRunBlocks::get(), Error::<T>::RunTooLong);
+		ensure!(spec.queue_blocks <= T::MaxQueueBlocks::get(), Error::<T>::QueueTooLong);
+		let cap = spec.pricing.cap();
+		ensure!(!cap.is_zero(), Error::<T>::ZeroPrice);
+		cap.checked_mul(&spec.replicas.into()).ok_or_else(|| Error::<T>::Overflow.into())
+	}
+
+	pub(crate) fn do_submit_job(requester: T::AccountId, spec: JobSpec<T>) -> DispatchResult {
+		let max_payment = Self::check_spec(&spec)?;
+		Self::use_program(&spec, true)?;
+		let id = NextJobId::<T>::get();
+		NextJobId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
+		T::Escrow::hold_for_job(id, &requester, max_payment, T::JobDeposit::get())?;
+		Self::deposit_event(Event::JobSubmitted {
+			job: id,
+			requester: requester.clone(),
+			replicas: spec.replicas,
+		});
+		let now = Self::now();
+		let until = now.saturating_add(spec.queue_blocks);
+		let mut job = Job {
+			requester,
+			spec,
+			phase: Phase::Queued { until },
+			submitted_at: now,
+			assignments: BoundedVec::new(),
+			dropped: 0,
+			excluded: BoundedVec::new(),
+		};
+		Self::fill(id, &mut job)?;
+		if job.assignments.len() == job.target() as usize {
+			job.phase = Phase::Active;
+		} else {
+			ensure!(!job.spec.queue_blocks.is_zero(), Error::<T>::NoProviders);
+			Queue::<T>::try_mutate(|queue| queue.try_push(id))
+				.map_err(|_| Error::<T>::QueueFull)?;
+			Self::deposit_event(Event::JobQueued { job: id, until });
+		}
+		Jobs::<T>::insert(id, job);
+		Totals::<T>::mutate(|totals| totals.submitted = totals.submitted.saturating_add(1));
+		Ok(())
+	}
+
+	/// Retries matching for queued jobs, oldest first, while `remaining` weight lasts; a job
+	/// still short of providers goes to the back. Returns the weight used.
+	pub(crate) fn match_queued(remaining: Weight) -> Weight {
+		let base = T::DbWeight::get().reads_writes(1, 1);
+		let per_job = T::WeightInfo::match_queued_job();
+		if remaining.any_lt(base.saturating_add(per_job)) {
+			return Weight::zero();
+		}
+		let mut queue = Queue::<T>::get();
+		let mut used = base;
+		let now = Self::now();
+		for _ in 0..queue.len() {
+			if remaining.any_lt(used.saturating_add(per_job)) {
+				break;
+			}
+			used.saturating_accrue(per_job);
+			let id = queue.remove(0);
+			let Some(mut job) = Jobs::<T>::get(id) else { continue };
+			let Phase::Queued { until } = job.phase else { continue };
+			if now <= until {
+				// A failed fill changes nothing it has not undone: keep the job as it was.
+				let before = job.clone();
+				if frame_support::storage::with_storage_layer(|| Self::fill(id, &mut job)).is_err()
+				{
+					job = before;
+				}
+				if job.assignments.len() == job.target() as usize {
+					job.phase = Phase::Active;
+					Self::open_reveals_if_committed(id, &mut job);
+					Jobs::<T>::insert(id, job);
+					continue;
+				}
+				Jobs::<T>::insert(id, job);
+			}
+			// Still short (or past its wait, left for `expire`): back of the queue. There is
+			// room, as it was just taken out.
+			let _ = queue.try_push(id);
+		}
+		Queue::<T>::put(queue);
+		used
+	}
+
+	pub(crate) fn do_cancel(who: T::AccountId, id: JobId) -> DispatchResult {
+		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.requester == who, Error::<T>::NotRequester);
+		ensure!(!job.is_settled(), Error::<T>::AlreadyRunning);
+		ensure!(
+			job.assignments
+				.iter()
+				.all(|assignment| matches!(assignment.state, ReplicaState::Assigned { .. })),
+			Error::<T>::AlreadyRunning
+		);
+		Self::close_assignments(id, &job)?;
+		Self::use_program(&job.spec, false)?;
+		Queue::<T>::mutate(|queue| queue.retain(|queued| *queued != id));
+		let refunded = T::Escrow::refund(id)?;
+		Jobs::<T>::remove(id);
+		Totals::<T>::mutate(|totals| totals.refunded = totals.refunded.saturating_add(1));
+		Self::deposit_event(Event::JobCancelled { job: id, refunded });
+		Ok(())
+	}
+
+	// ---- replicas ----
+
+	/// The job, and the index of `who`'s replica in it.
+	fn replica_of(who: &T::AccountId, id: JobId) -> Result<(JobOf<T>, usize), DispatchError> {
+		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		let index = job.assignment_of(who).ok_or(Error::<T>::NotAssigned)?;
+		Ok((job, index))
+	}
+
+	/// Mutable access to replica `index` of `job`.
+	fn replica(job: &mut JobOf<T>, index: usize) -> Result<&mut Assignment<T>, DispatchError> {
+		job.assignments.get_mut(index).ok_or_else(|| Error::<T>::NotAssigned.into())
+	}
+
+	pub(crate) fn do_ack(who: T::AccountId, id: JobId) -> DispatchResult {
+		let (mut job, index) = Self::replica_of(&who, id)?;
+		let now = Self::now();
+		let due = now.saturating_add(job.spec.run_blocks);
+		let replica = Self::replica(&mut job, index)?;
+		let ReplicaState::Assigned { ack_by } = replica.state else {
+			return Err(Error::<T>::WrongState.into());
+		};
+		ensure!(now <= ack_by, Error::<T>::DeadlinePassed);
+		replica.state = ReplicaState::Running { due };
+		Jobs::<T>::insert(id, job);
+		Self::deposit_event(Event::JobAcknowledged { job: id, provider: who, due });
+		Ok(())
+	}
+
+	/// Checks that replica `index` of `job` is running and within its deadline.
+	fn ensure_running(job: &JobOf<T>, index: usize) -> DispatchResult {
+		let Some(ReplicaState::Running { due }) =
+			job.assignments.get(index).map(|assignment| assignment.state)
+		else {
+			return Err(Error::<T>::WrongState.into());
+		};
+		ensure!(Self::now() <= due, Error::<T>::DeadlinePassed);
+		Ok(())
+	}
+
+	pub(crate) fn do_submit_result(who: T::AccountId, id: JobId, report: Report) -> DispatchResult {
+		let (mut job, index) = Self::replica_of(&who, id)?;
+		ensure!(job.spec.replicas == 1, Error::<T>::Replicated);
+		Self::ensure_running(&job, index)?;
+		Self::replica(&mut job, index)?.state = ReplicaState::Revealed { report };
+		Self::deposit_event(Event::ResultRevealed { job: id, provider: who, report });
+		Self::settle(id, job)
+	}
+
+	pub(crate) fn do_commit_result(
+		who: T::AccountId,
+		id: JobId,
+		commitment: Hash32,
+	) -> DispatchResult {
+		let (mut job, index) = Self::replica_of(&who, id)?;
+		ensure!(job.spec.replicas > 1, Error::<T>::SingleReplica);
+		Self::ensure_running(&job, index)?;
+		Self::replica(&mut job, index)?.state = ReplicaState::Committed { commitment };
+		Self::deposit_event(Event::ResultCommitted { job: id, provider: who });
+		Self::open_reveals_if_committed(id, &mut job);
+		Jobs::<T>::insert(id, job);
+		Ok(())
+	}
+
+	/// The commitment to `report` with `salt` by `provider`.
+	pub fn commitment(report: &Report, salt: &Hash32, provider: &T::AccountId) -> Hash32 {
+		sp_io::hashing::blake2_256(&(report, salt, provider).encode())
+	}
+
+	/// Opens reveals once every expected replica is assigned and committed.
+	fn open_reveals_if_committed(id: JobId, job: &mut JobOf<T>) {
+		let all_committed = job.assignments.len() == job.target() as usize
+			&& job
+				.assignments
+				.iter()
+				.all(|assignment| matches!(assignment.state, ReplicaState::Committed { .. }));
+		if job.phase == Phase::Active && all_committed {
+			let reveal_by = Self::now().saturating_add(T::RevealTimeout::get());
+			job.phase = Phase::Revealing { reveal_by };
+			Self::deposit_event(Event::RevealsOpened { job: id, reveal_by });
+		}
+	}
+
+	pub(crate) fn do_reveal_result(
+		who: T::AccountId,
+		id: JobId,
+		report: Report,
+		salt: Hash32,
+	) -> DispatchResult {
+		let (mut job, index) = Self::replica_of(&who, id)?;
+		let Phase::Revealing { reveal_by } = job.phase else {
+			return Err(Error::<T>::NotRevealing.into());
+		};
+		ensure!(Self::now() <= reveal_by, Error::<T>::DeadlinePassed);
+		let replica = Self::replica(&mut job, index)?;
+		let ReplicaState::Committed { commitment } = replica.state else {
+			return Err(Error::<T>::WrongState.into());
+		};
+		ensure!(
+			Self::commitment(&report, &salt, &who) == commitment,
+			Error::<T>::CommitmentMismatch
+		);
+		replica.state = ReplicaState::Revealed { report };
+		Self::deposit_event(Event::ResultRevealed { job: id, provider: who, report });
+		if job
+			.assignments
+			.iter()
+			.all(|assignment| matches!(assignment.state, ReplicaState::Revealed { .. }))
+		{
+			Self::settle(id, job)
+		} else {
+			Jobs::<T>::insert(id, job);
+			Ok(())
+		}
+	}
+
+	// ---- settlement ----
+
+	/// Slashes `share` of `provider`'s bond; [`Config::Compensation`] of it goes to
+	/// `requester`. Returns what was slashed.
+	fn slash(
+		provider: &T::AccountId,
+		share: Perbill,
+		requester: &T::AccountId,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		let amount = share * T::Escrow::bond_of(provider);
+		if amount.is_zero() {
+			return Ok(amount);
+		}
+		T::Escrow::slash_bond(provider, amount, requester, T::Compensation::get() * amount)
+	}
+
+	/// Gives back every replica's capacity and forgets the open assignments.
+	fn close_assignments(id: JobId, job: &JobOf<T>) -> DispatchResult {
+		for assignment in &job.assignments {
+			T::Registry::release(&assignment.provider, &job.spec.resources)?;
+			Assignments::<T>::remove(&assignment.provider, id);
+		}
+		Ok(())
+	}
+
+	/// Settles `job` from its revealed reports: the largest agreeing group wins if it reaches
+	/// the quorum; winners are paid, dissenters and silent replicas slashed, and the rest of
+	/// the escrow, but the deposit, refunded.
+	pub(crate) fn settle(id: JobId, mut job: JobOf<T>) -> DispatchResult {
+		let key = |report: &Report| (report.result, report.ok);
+		let reports: alloc::vec::Vec<Report> = job
+			.assignments
+			.iter()
+			.filter_map(|assignment| match assignment.state {
+				ReplicaState::Revealed { report } => Some(report),
+				_ => None,
+			})
+			.collect();
+		let mut winner: Option<((Hash32, bool), usize)> = None;
+		for report in &reports {
+			let votes = reports.iter().filter(|other| key(other) == key(report)).count();
+			if winner.is_none_or(|(_, best)| votes > best) {
+				winner = Some((key(report), votes));
+			}
+		}
+		let winner =
+			winner.filter(|(_, votes)| *votes >= job.spec.quorum as usize).map(|(key, _)| key);
+		// Agreeing replicas are paid for the least usage any of them reported.
+		let usage = reports.iter().filter(|report| Some(key(report)) == winner).fold(
+			None,
+			|least: Option<Usage>, report| {
+				Some(match least {
+					None => report.usage,
+					Some(least) => Usage {
+						fuel: least.fuel.min(report.usage.fuel),
+						seconds: least.seconds.min(report.usage.seconds),
+					},
+				})
+			},
+		);
+		let cap = job.spec.pricing.cap();
+		let size: u128 = cap.unique_saturated_into();
+		let mut paid = BalanceOf::<T>::zero();
+		for assignment in &job.assignments {
+			let provider = &assignment.provider;
+			match (assignment.state, winner, usage) {
+				(ReplicaState::Revealed { report }, Some(agreed), Some(usage))
+					if key(&report) == agreed =>
+				{
+					let amount = match job.spec.pricing {
+						Pricing::Fixed { price } => price,
+						Pricing::PayPerUse { budget } => {
+							pricing::payment(&assignment.prices, &usage, budget)
+						},
+					};
+					T::Escrow::pay(id, provider, amount)?;
+					paid = paid.checked_add(&amount).ok_or(Error::<T>::Overflow)?;
+					T::Reputation::record(
+						provider,
+						Outcome::Success,
+						amount.unique_saturated_into(),
+					);
+				},
+				(ReplicaState::Revealed { .. }, Some(_), _) => {
+					let slashed = Self::slash(provider, T::FraudSlash::get(), &job.requester)?;
+					T::Reputation::record(provider, Outcome::Fraud, size);
+					Self::deposit_event(Event::ResultRejected {
+						job: id,
+						provider: provider.clone(),
+						slashed,
+					});
+				},
+				(ReplicaState::Revealed { .. }, None, _) => {
+					T::Reputation::record(provider, Outcome::Failure, size)
+				},
+				_ => {
+					let slashed = Self::slash(provider, T::NoShowSlash::get(), &job.requester)?;
+					T::Reputation::record(provider, Outcome::NoShow, size);
+					Self::deposit_event(Event::DeadlineMissed {
+						job: id,
+						provider: provider.clone(),
+						slashed,
+					});
+				},
+			}
+		}
+		Self::close_assignments(id, &job)?;
+		Self::use_program(&job.spec, false)?;
+		let refunded = T::Escrow::refund_keeping(id, T::JobDeposit::get())?;
+		let (result, ok) = match winner {
+			Some((result, ok)) => (Some(result), ok),
+			None => (None, false),
+		};
+		job.phase = Phase::Settled { result, ok, paid, at: Self::now() };
+		Jobs::<T>::insert(id, job);
+		Totals::<T>::try_mutate(|totals| -> DispatchResult {
+			if result.is_some() {
+				totals.settled = totals.settled.saturating_add(1);
+			} else {
+				totals.refunded = totals.refunded.saturating_add(1);
+			}
+			totals.total_paid = totals.total_paid.checked_add(&paid).ok_or(Error::<T>::Overflow)?;
+			Ok(())
+		})?;
+		Self::deposit_event(Event::JobSettled { job: id, result, ok, paid, refunded });
+		Ok(())
+	}
+
+	// ---- deadlines ----
+
+	pub(crate) fn do_expire(caller: T::AccountId, id: JobId) -> DispatchResult {
+		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		let now = Self::now();
+		match job.phase {
+			Phase::Settled { .. } => return Err(Error::<T>::NotExpired.into()),
+			Phase::Revealing { reveal_by } => {
+				ensure!(now > reveal_by, Error::<T>::NotExpired);
+				return Self::settle(id, job);
+			},
+			_ => {},
+		}
+		let mut acted = false;
+		let mut index = 0;
+		while let Some(assignment) = job.assignments.get(index) {
+			let missed_ack =
+				matches!(assignment.state, ReplicaState::Assigned { ack_by } if now > ack_by);
+			let missed_run = matches!(assignment.state, ReplicaState::Running { due } if now > due);
+			if !(missed_ack || missed_run) {
+				index += 1;
+				continue;
+			}
+			let assignment = job.assignments.remove(index);
+			let provider = assignment.provider;
+			T::Registry::release(&provider, &job.spec.resources)?;
+			Assignments::<T>::remove(&provider, id);
+			let slashed = if missed_run {
+				job.dropped = job.dropped.saturating_add(1);
+				Self::slash(&provider, T::NoShowSlash::get(), &job.requester)?
+			} else {
+				Zero::zero()
+			};
+			T::Reputation::record(
+				&provider,
+				Outcome::NoShow,
+				job.spec.pricing.cap().unique_saturated_into(),
+			);
+			if job.excluded.is_full() {
+				job.excluded.remove(0);
+			}
+			let _ = job.excluded.try_push(provider.clone());
+			Self::deposit_event(Event::DeadlineMissed { job: id, provider, slashed });
+			acted = true;
+		}
+		let waited_out = matches!(job.phase, Phase::Queued { until } if now > until);
+		if waited_out || job.target() < job.spec.quorum {
+			return Self::end_without_result(id, job, caller);
+		}
+		ensure!(acted, Error::<T>::NotExpired);
+		Self::fill(id, &mut job)?;
+		if job.assignments.len() < job.target() as usize {
+			if job.phase == Phase::Active {
+				let until = now.saturating_add(job.spec.queue_blocks);
+				if until == now || Queue::<T>::try_mutate(|queue| queue.try_push(id)).is_err() {
+					// It may not wait, or there is no room to wait: it cannot finish.
+					return Self::end_without_result(id, job, caller);
+				}
+				job.phase = Phase::Queued { until };
+				Self::deposit_event(Event::JobQueued { job: id, until });
+			}
+		} else if matches!(job.phase, Phase::Queued { .. }) {
+			job.phase = Phase::Active;
+			Queue::<T>::mutate(|queue| queue.retain(|queued| *queued != id));
+		}
+		Self::open_reveals_if_committed(id, &mut job);
+		Jobs::<T>::insert(id, job);
+		Ok(())
+	}
+
+	/// Ends a job that cannot finish: replicas are released, the caller gets the deposit, the
+	/// requester the rest, and the record goes.
+	fn end_without_result(id: JobId, job: JobOf<T>, caller: T::AccountId) -> DispatchResult {
+		Self::close_assignments(id, &job)?;
+		Self::use_program(&job.spec, false)?;
+		Queue::<T>::mutate(|queue| queue.retain(|queued| *queued != id));
+		T::Escrow::transfer_from_job(id, &caller, T::JobDeposit::get())?;
+		let refunded = T::Escrow::refund(id)?;
+		Jobs::<T>::remove(id);
+		Totals::<T>::mutate(|totals| totals.refunded = totals.refunded.saturating_add(1));
+		Self::deposit_event(Event::JobExpired { job: id, refunded, caller });
+		Ok(())
+	}
+
+	pub(crate) fn do_clear_job(who: T::AccountId, id: JobId) -> DispatchResult {
+		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		let Phase::Settled { at, .. } = job.phase else {
+			return Err(Error::<T>::NotSettled.into());
+		};
+		if who != job.requester {
+			ensure!(
+				Self::now() >= at.saturating_add(T::Retention::get()),
+				Error::<T>::StillRetained
+			);
+			T::Escrow::transfer_from_job(id, &who, T::Escrow::held_for(id))?;
+		}
+		T::Escrow::refund(id)?;
+		Jobs::<T>::remove(id);
+		Self::deposit_event(Event::JobCleared { job: id, by: who });
+		Ok(())
+	}
+
+	// ---- invariants ----
+
+	/// Checks the invariants: an open job's escrow holds its whole maximum payment, fee and
+	/// deposit, a settled one's just the deposit; every open assignment is indexed and every
+	/// index entry points at a live replica of an open job; queued jobs and the queue agree;
+	/// program use counts match the open jobs.
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		let queue = Queue::<T>::get();
+		let mut users: BTreeMap<Hash32, u32> = BTreeMap::new();
+		for (id, job) in Jobs::<T>::iter() {
+			let held = T::Escrow::held_for(id);
+			if job.is_settled() {
+				ensure!(held == T::JobDeposit::get(), "a settled job holds more than its deposit");
+				ensure!(!queue.contains(&id), "a settled job is queued");
+				continue;
+			}
+			let max_payment = Self::check_spec(&job.spec).map_err(|_| "a stored spec is bad")?;
+			let expected = T::Escrow::with_fee(max_payment)
+				.map_err(|_| "fee overflow")?
+				.saturating_add(T::JobDeposit::get());
+			ensure!(held == expected, "an open job's escrow is not its full hold");
+			ensure!(job.assignments.len() <= job.target() as usize, "too many replicas");
+			for assignment in &job.assignments {
+				ensure!(
+					Assignments::<T>::contains_key(&assignment.provider, id),
+					"an assignment is not indexed"
+				);
+			}
+			ensure!(
+				matches!(job.phase, Phase::Queued { .. }) == queue.contains(&id),
+				"the queue and the queued jobs differ"
+			);
+			if let Some(hash) = job.spec.workload.program() {
+				*users.entry(hash).or_default() += 1;
+			}
+		}
+		for (provider, id, ()) in Assignments::<T>::iter() {
+			let job = Jobs::<T>::get(id).ok_or("an assignment of a missing job")?;
+			ensure!(!job.is_settled(), "an assignment of a settled job");
+			ensure!(job.assignment_of(&provider).is_some(), "an assignment the job lacks");
+		}
+		for (hash, program) in Programs::<T>::iter() {
+			ensure!(Code::<T>::contains_key(hash), "a program without code");
+			ensure!(
+				users.get(&hash).copied().unwrap_or(0) == program.users,
+				"a program's use count is off"
+			);
+		}
+		Ok(())
+	}
+}

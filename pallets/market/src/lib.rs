@@ -1,0 +1,617 @@
+//! # Market pallet
+//!
+//! Jobs, from submission to settlement.
+//!
+//! - **Programs.** [`Pallet::upload_program`] stores WASM code by its blake2-256 hash, with a
+//!   deposit per byte; providers fetch it through the chain's RPC. Its owner frees it; anyone
+//!   removes a freed program no open job uses, and the deposit goes back to the owner.
+//! - **Submission.** [`Pallet::submit_job`] holds the requester's maximum payment (the cap per
+//!   replica times the replicas), the protocol fee on it, and a [`Config::JobDeposit`], all
+//!   through [`Config::Escrow`]. Matching runs in the same call (see [`matching`]); a job that
+//!   finds fewer providers than replicas waits in a bounded queue, which `on_idle` retries,
+//!   until its queue deadline.
+//! - **Replicas.** Each assigned provider acknowledges ([`Pallet::ack`]) within
+//!   [`Config::AckTimeout`]. With one replica it then submits its result in one call
+//!   ([`Pallet::submit_result`]), which settles the job. With more, each commits to
+//!   `blake2_256((report, salt, provider).encode())` ([`Pallet::commit_result`]); once all have
+//!   committed, reveals open for [`Config::RevealTimeout`] blocks ([`Pallet::reveal_result`]).
+//! - **Settlement.** The largest group of identical reports wins if it reaches the quorum.
+//!   Its providers are paid by their prices applied to the group's least usage, at most the cap
+//!   (or the fixed price); the fee goes to the treasury; the rest goes back to the requester.
+//!   Replicas that disagreed lose [`Config::FraudSlash`] of their bond, replicas that did not
+//!   reveal [`Config::NoShowSlash`]; [`Config::Compensation`] of each slash goes to the
+//!   requester, the rest to the treasury. No quorum: everything is refunded.
+//! - **Deadlines.** Every state has one, and [`Pallet::expire`] (anyone) acts on those passed:
+//!   a replica that did not acknowledge is replaced by the next candidate; one that did not
+//!   deliver is slashed and dropped, and the job fails if the rest cannot make the quorum;
+//!   reveals past their deadline settle with what was revealed. A caller whose `expire` ends the
+//!   job gets its deposit.
+//! - **Records.** A settled job stays on chain, holding the deposit, until cleared
+//!   ([`Pallet::clear_job`]): by the requester at any time, by anyone after
+//!   [`Config::Retention`] blocks for the deposit.
+//!
+//! Every change is an event, so a worker or an indexer can follow a job from its events alone.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod impls;
+pub mod matching;
+#[cfg(test)]
+mod mock;
+pub mod pricing;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use offload_primitives::{
+	JobEscrow, JobId, Outcome, Prices, ProviderRegistry, ReputationOf, Resources, RuntimeKind,
+};
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{pallet_prelude::*, traits::fungible};
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::Perbill;
+
+	/// Balance of the currency.
+	pub type BalanceOf<T> = <<T as Config>::Currency as fungible::Inspect<
+		<T as frame_system::Config>::AccountId,
+	>>::Balance;
+
+	/// A job in this runtime's types.
+	pub type JobOf<T> = Job<T>;
+
+	/// A program's record in this runtime's types.
+	pub type ProgramInfoOf<T> = ProgramInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// Holds program deposits.
+		type Currency: fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::Mutate<Self::AccountId>;
+
+		/// The runtime's hold reasons, which include this pallet's.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Holds, pays and refunds jobs' funds; holds and slashes bonds.
+		type Escrow: JobEscrow<Self::AccountId, BalanceOf<Self>>;
+
+		/// Providers: candidates for a job, and their capacity.
+		type Registry: ProviderRegistry<Self::AccountId, BalanceOf<Self>>;
+
+		/// Providers' reputation, read by matching and fed by outcomes.
+		type Reputation: ReputationOf<Self::AccountId>;
+
+		/// Longest program, in bytes. Too large and one upload fills blocks; too small and real
+		/// programs do not fit.
+		#[pallet::constant]
+		type MaxCodeLen: Get<u32>;
+
+		/// Deposit per program, on top of the per-byte deposit. Too low and storage is cheap
+		/// to fill.
+		#[pallet::constant]
+		type ProgramDepositBase: Get<BalanceOf<Self>>;
+
+		/// Deposit per byte of program code.
+		#[pallet::constant]
+		type ProgramDepositPerByte: Get<BalanceOf<Self>>;
+
+		/// Longest inline input, in bytes; larger inputs go by URL.
+		#[pallet::constant]
+		type MaxInlineInput: Get<u32>;
+
+		/// Longest input URL, in bytes.
+		#[pallet::constant]
+		type MaxUrlLen: Get<u32>;
+
+		/// Longest WASM entry-point name, in bytes.
+		#[pallet::constant]
+		type MaxEntryLen: Get<u32>;
+
+		/// Longest container command line, in bytes.
+		#[pallet::constant]
+		type MaxCommandLen: Get<u32>;
+
+		/// Most replicas of one job. Settlement's cost grows with it.
+		#[pallet::constant]
+		type MaxReplicas: Get<u32>;
+
+		/// Most jobs waiting for providers. A full queue refuses jobs that cannot be matched.
+		#[pallet::constant]
+		type MaxQueued: Get<u32>;
+
+		/// Index entries matching looks at per job. Too low and good providers are missed;
+		/// the cost of `submit_job` grows with it, not with the number of providers.
+		#[pallet::constant]
+		type MaxScan: Get<u32>;
+
+		/// Blocks an assigned provider has to acknowledge. Too short and slow but honest
+		/// providers lose jobs; too long and jobs wait on dead providers.
+		#[pallet::constant]
+		type AckTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Blocks replicas have to reveal once all committed.
+		#[pallet::constant]
+		type RevealTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Longest run a job may ask for.
+		#[pallet::constant]
+		type MaxRunBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Longest a job may wait for providers.
+		#[pallet::constant]
+		type MaxQueueBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Blocks a settled job's record stays before anyone may clear it.
+		#[pallet::constant]
+		type Retention: Get<BlockNumberFor<Self>>;
+
+		/// Held from the requester with every job: pays for the job's record, and rewards
+		/// whoever clears it or expires it. Too low and nobody cleans up.
+		#[pallet::constant]
+		type JobDeposit: Get<BalanceOf<Self>>;
+
+		/// Share of a provider's bond slashed when its result disagrees with the quorum.
+		#[pallet::constant]
+		type FraudSlash: Get<Perbill>;
+
+		/// Share of a provider's bond slashed when it does not deliver a result it took on.
+		#[pallet::constant]
+		type NoShowSlash: Get<Perbill>;
+
+		/// Share of a slash that goes to the harmed requester; the rest goes to the treasury.
+		#[pallet::constant]
+		type Compensation: Get<Perbill>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+
+		/// Sets up benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self>;
+	}
+
+	/// What benchmarks need from the runtime.
+	#[cfg(feature = "runtime-benchmarks")]
+	pub trait BenchmarkHelper<T: Config> {
+		/// Gives `who` `amount` of free balance.
+		fn fund(who: &T::AccountId, amount: BalanceOf<T>);
+		/// Registers `who` as an alive provider of both runtimes with the given unit price and
+		/// room for `slots` jobs.
+		fn register_provider(who: &T::AccountId, unit_price: BalanceOf<T>, slots: u16);
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A program's storage deposit.
+		ProgramDeposit,
+	}
+
+	/// Uploaded programs, by code hash.
+	#[pallet::storage]
+	pub type Programs<T: Config> = StorageMap<_, Identity, Hash32, ProgramInfoOf<T>>;
+
+	/// Program code, by hash; providers read it over RPC.
+	#[pallet::storage]
+	pub type Code<T: Config> = StorageMap<_, Identity, Hash32, BoundedVec<u8, T::MaxCodeLen>>;
+
+	/// Jobs, open or settled and not yet cleared.
+	#[pallet::storage]
+	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>>;
+
+	/// The id the next job gets.
+	#[pallet::storage]
+	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
+
+	/// Jobs waiting for providers, oldest first.
+	#[pallet::storage]
+	pub type Queue<T: Config> = StorageValue<_, BoundedVec<JobId, T::MaxQueued>, ValueQuery>;
+
+	/// Each provider's open assignments, so a worker finds its work with one prefix query.
+	#[pallet::storage]
+	pub type Assignments<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, ()>;
+
+	/// Market totals.
+	#[pallet::storage]
+	pub type Totals<T: Config> = StorageValue<_, Stats<BalanceOf<T>>, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A program was stored.
+		ProgramUploaded {
+			/// Its code hash.
+			hash: Hash32,
+			/// Who uploaded it.
+			owner: T::AccountId,
+			/// Code size in bytes.
+			size: u32,
+			/// The deposit held.
+			deposit: BalanceOf<T>,
+		},
+		/// A program's owner freed it; new jobs cannot use it.
+		ProgramFreed {
+			/// Its code hash.
+			hash: Hash32,
+		},
+		/// A program was removed and its deposit released.
+		ProgramRemoved {
+			/// Its code hash.
+			hash: Hash32,
+			/// The deposit released to the owner.
+			deposit: BalanceOf<T>,
+		},
+		/// A job was submitted and its funds held.
+		JobSubmitted {
+			/// The job.
+			job: JobId,
+			/// Who pays.
+			requester: T::AccountId,
+			/// Replicas asked for.
+			replicas: u8,
+		},
+		/// A job waits for providers.
+		JobQueued {
+			/// The job.
+			job: JobId,
+			/// Last block it waits.
+			until: BlockNumberFor<T>,
+		},
+		/// A provider was given a replica of a job.
+		JobAssigned {
+			/// The job.
+			job: JobId,
+			/// The provider.
+			provider: T::AccountId,
+			/// Last block to acknowledge.
+			ack_by: BlockNumberFor<T>,
+		},
+		/// A provider acknowledged its replica and runs it.
+		JobAcknowledged {
+			/// The job.
+			job: JobId,
+			/// The provider.
+			provider: T::AccountId,
+			/// Last block to deliver.
+			due: BlockNumberFor<T>,
+		},
+		/// A replica committed to its result.
+		ResultCommitted {
+			/// The job.
+			job: JobId,
+			/// The provider.
+			provider: T::AccountId,
+		},
+		/// Every replica committed; reveals are open.
+		RevealsOpened {
+			/// The job.
+			job: JobId,
+			/// Last block to reveal.
+			reveal_by: BlockNumberFor<T>,
+		},
+		/// A replica revealed (or, alone, submitted) its result.
+		ResultRevealed {
+			/// The job.
+			job: JobId,
+			/// The provider.
+			provider: T::AccountId,
+			/// What it reported.
+			report: Report,
+		},
+		/// A provider missed a deadline of a job.
+		DeadlineMissed {
+			/// The job.
+			job: JobId,
+			/// The provider.
+			provider: T::AccountId,
+			/// Slashed from its bond (nothing for a missed acknowledgement).
+			slashed: BalanceOf<T>,
+		},
+		/// A replica's result disagreed with the quorum's.
+		ResultRejected {
+			/// The job.
+			job: JobId,
+			/// The provider.
+			provider: T::AccountId,
+			/// Slashed from its bond.
+			slashed: BalanceOf<T>,
+		},
+		/// A job settled.
+		JobSettled {
+			/// The job.
+			job: JobId,
+			/// The agreed result, or `None` without quorum.
+			result: Option<Hash32>,
+			/// Whether the agreed run completed.
+			ok: bool,
+			/// Paid to providers, fees excluded.
+			paid: BalanceOf<T>,
+			/// Returned to the requester (the deposit stays held until the job is cleared).
+			refunded: BalanceOf<T>,
+		},
+		/// The requester cancelled a job before any provider acknowledged it.
+		JobCancelled {
+			/// The job.
+			job: JobId,
+			/// Returned to the requester.
+			refunded: BalanceOf<T>,
+		},
+		/// A job ended past a deadline without a result.
+		JobExpired {
+			/// The job.
+			job: JobId,
+			/// Returned to the requester.
+			refunded: BalanceOf<T>,
+			/// Who called `expire`, and was given the deposit.
+			caller: T::AccountId,
+		},
+		/// A settled job's record was removed.
+		JobCleared {
+			/// The job.
+			job: JobId,
+			/// Who cleared it and got the deposit.
+			by: T::AccountId,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// A program with this code is already stored.
+		ProgramExists,
+		/// No program has this hash.
+		UnknownProgram,
+		/// The caller does not own the program.
+		NotProgramOwner,
+		/// The program was freed and takes no new jobs.
+		ProgramFreed,
+		/// The program has not been freed by its owner.
+		ProgramNotFreed,
+		/// Open jobs still use the program.
+		ProgramInUse,
+		/// The program is empty.
+		EmptyProgram,
+		/// Replicas must be between 1 and `MaxReplicas`.
+		BadReplicas,
+		/// The quorum must be more than half the replicas and at most all of them.
+		BadQuorum,
+		/// A limit (fuel, memory, seconds, run blocks) is zero.
+		ZeroLimit,
+		/// The run may not take more than `MaxRunBlocks`.
+		RunTooLong,
+		/// The job may not wait more than `MaxQueueBlocks`.
+		QueueTooLong,
+		/// The price or budget is zero.
+		ZeroPrice,
+		/// No provider fits and the job may not wait (`queue_blocks` is zero).
+		NoProviders,
+		/// The queue of waiting jobs is full.
+		QueueFull,
+		/// No job has this id.
+		UnknownJob,
+		/// Only the job's requester may do this.
+		NotRequester,
+		/// A provider has acknowledged the job; it can no longer be cancelled.
+		AlreadyRunning,
+		/// The caller has no replica of this job.
+		NotAssigned,
+		/// The replica is not waiting for this step.
+		WrongState,
+		/// The replica's deadline for this step has passed.
+		DeadlinePassed,
+		/// A single-replica job takes `submit_result`, not commit and reveal.
+		SingleReplica,
+		/// A replicated job takes commit and reveal, not `submit_result`.
+		Replicated,
+		/// Reveals are not open.
+		NotRevealing,
+		/// The revealed report and salt do not match the commitment.
+		CommitmentMismatch,
+		/// No deadline of the job has passed.
+		NotExpired,
+		/// The job has not settled.
+		NotSettled,
+		/// The job settled too recently to be cleared by others.
+		StillRetained,
+		/// An amount or a count overflowed.
+		Overflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Retries matching for queued jobs with the block's spare weight.
+		fn on_idle(_: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::match_queued(remaining)
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxReplicas::get() >= 1 && T::MaxReplicas::get() <= u8::MAX as u32);
+			assert!(T::MaxScan::get() >= T::MaxReplicas::get(), "matching must see k providers");
+			assert!(!T::AckTimeout::get().is_zero() && !T::RevealTimeout::get().is_zero());
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Stores WASM `code` under its blake2-256 hash, holding a deposit of
+		/// `ProgramDepositBase + ProgramDepositPerByte × len`.
+		///
+		/// Origin: signed.
+		///
+		/// ## Complexity
+		/// O(len): the code is hashed and stored.
+		#[pallet::call_index(0)]
+		#[pallet::weight(<T as Config>::WeightInfo::upload_program(code.len() as u32))]
+		pub fn upload_program(
+			origin: OriginFor<T>,
+			code: BoundedVec<u8, T::MaxCodeLen>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_upload_program(who, code)
+		}
+
+		/// Frees a program: no new jobs may use it. It is removed at once if no open job uses
+		/// it; otherwise anyone may remove it later.
+		///
+		/// Origin: the program's owner.
+		///
+		/// ## Complexity
+		/// O(1).
+		#[pallet::call_index(1)]
+		pub fn free_program(origin: OriginFor<T>, hash: Hash32) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_free_program(who, hash)
+		}
+
+		/// Removes a freed program no open job uses; its deposit goes back to its owner.
+		///
+		/// Origin: signed, anyone.
+		///
+		/// ## Complexity
+		/// O(1).
+		#[pallet::call_index(2)]
+		pub fn remove_program(origin: OriginFor<T>, hash: Hash32) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_remove_program(hash)
+		}
+
+		/// Submits a job. Holds the cap per replica × replicas, the fee on it and the job
+		/// deposit, then matches providers; if fewer than `replicas` fit, the job waits in the
+		/// queue for `queue_blocks`.
+		///
+		/// Origin: signed, the requester.
+		///
+		/// ## Complexity
+		/// O(MaxScan + MaxReplicas): matching reads at most `MaxScan` index entries, whatever
+		/// the number of providers.
+		#[pallet::call_index(3)]
+		pub fn submit_job(origin: OriginFor<T>, spec: JobSpec<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_submit_job(who, spec)
+		}
+
+		/// Cancels a job no provider has acknowledged; everything held is returned.
+		///
+		/// Origin: the job's requester.
+		///
+		/// ## Complexity
+		/// O(MaxReplicas + MaxQueued).
+		#[pallet::call_index(4)]
+		pub fn cancel(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel(who, job)
+		}
+
+		/// Acknowledges the caller's replica of `job`: it runs now, and must deliver within the
+		/// job's `run_blocks`.
+		///
+		/// Origin: an assigned provider, before its `ack_by`.
+		///
+		/// ## Complexity
+		/// O(MaxReplicas).
+		#[pallet::call_index(5)]
+		pub fn ack(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_ack(who, job)
+		}
+
+		/// Delivers the result of a single-replica job and settles it: the provider is paid by
+		/// its prices for `report.usage`, at most the cap, and the rest is refunded.
+		///
+		/// Origin: the job's running provider, before its `due`.
+		///
+		/// ## Complexity
+		/// O(MaxReplicas).
+		#[pallet::call_index(6)]
+		pub fn submit_result(origin: OriginFor<T>, job: JobId, report: Report) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_submit_result(who, job, report)
+		}
+
+		/// Commits the caller's replica to `commitment` =
+		/// `blake2_256((report, salt, provider).encode())`. When every replica has committed,
+		/// reveals open.
+		///
+		/// Origin: a running provider of a replicated job, before its `due`.
+		///
+		/// ## Complexity
+		/// O(MaxReplicas).
+		#[pallet::call_index(7)]
+		pub fn commit_result(
+			origin: OriginFor<T>,
+			job: JobId,
+			commitment: Hash32,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_commit_result(who, job, commitment)
+		}
+
+		/// Reveals the report and salt behind the caller's commitment. The last reveal settles
+		/// the job.
+		///
+		/// Origin: a committed provider, while reveals are open.
+		///
+		/// ## Complexity
+		/// O(MaxReplicas²) to group the reports at settlement; `MaxReplicas` is small.
+		#[pallet::call_index(8)]
+		pub fn reveal_result(
+			origin: OriginFor<T>,
+			job: JobId,
+			report: Report,
+			salt: Hash32,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_reveal_result(who, job, report, salt)
+		}
+
+		/// Acts on a job's passed deadlines: replaces replicas that did not acknowledge, drops
+		/// and slashes those that did not deliver, settles once reveals have closed, and
+		/// refunds a job that can no longer finish. If this ends the job without a result, the
+		/// caller gets the job's deposit.
+		///
+		/// Origin: signed, anyone.
+		///
+		/// ## Complexity
+		/// O(MaxScan + MaxReplicas²).
+		#[pallet::call_index(9)]
+		#[pallet::weight(<T as Config>::WeightInfo::expire().max(<T as Config>::WeightInfo::reveal_result()))]
+		pub fn expire(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_expire(who, job)
+		}
+
+		/// Removes a settled job's record and gives its deposit to the caller.
+		///
+		/// Origin: the requester at any time; anyone `Retention` blocks after settlement.
+		///
+		/// ## Complexity
+		/// O(1).
+		#[pallet::call_index(10)]
+		pub fn clear_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_clear_job(who, job)
+		}
+	}
+}

@@ -1,0 +1,123 @@
+//! Matching: which providers get a job's replicas.
+//!
+//! The registry hands out candidates from its price index, cheapest band first, reading at most
+//! [`Config::MaxScan`] entries however many providers exist. A candidate is eligible when it
+//! runs the job's kind, has the resources free, quotes no more than the job's cap per replica at
+//! the job's limits, is verified if the job asks, has at least the job's minimum reputation, and
+//! has not missed a deadline of this job. Eligible providers are ranked by [`order`]: lowest
+//! quote, then highest reputation, then most free CPU.
+
+use crate::{pallet::*, pricing, types::*, ProviderRegistry, ReputationOf};
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+use frame_support::{pallet_prelude::*, traits::Get};
+use offload_primitives::{Candidate, JobId};
+use sp_runtime::{traits::Saturating, Permill};
+
+/// A candidate with what ranks it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Ranked<AccountId, Balance> {
+	/// The provider.
+	pub candidate: Candidate<AccountId, Balance>,
+	/// What a replica would cost at the job's limits.
+	pub quote: u128,
+	/// Its reputation.
+	pub score: Permill,
+}
+
+/// Best first: lower quote, then higher reputation, then more free CPU.
+pub fn order<A, B>(a: &Ranked<A, B>, b: &Ranked<A, B>) -> Ordering {
+	a.quote
+		.cmp(&b.quote)
+		.then(b.score.cmp(&a.score))
+		.then(b.candidate.free.cpu_millicores.cmp(&a.candidate.free.cpu_millicores))
+}
+
+impl<T: Config> Pallet<T> {
+	/// Eligible providers for `spec`, not in `exclude`, best first.
+	pub fn ranked_candidates(
+		spec: &JobSpec<T>,
+		exclude: &[T::AccountId],
+	) -> Vec<Ranked<T::AccountId, BalanceOf<T>>> {
+		let kind = spec.workload.kind();
+		let max_usage = spec.workload.max_usage();
+		let cap = spec.pricing.cap();
+		let cap_wide: u128 = sp_runtime::traits::UniqueSaturatedInto::unique_saturated_into(cap);
+		let max_unit = pricing::max_unit_price(kind, &max_usage, cap);
+		let mut ranked: Vec<_> = T::Registry::candidates(kind, max_unit, T::MaxScan::get())
+			.into_iter()
+			.filter(|candidate| !exclude.contains(&candidate.who))
+			.filter(|candidate| spec.resources.fits_in(&candidate.free))
+			.filter(|candidate| candidate.verified || !spec.verified_only)
+			.filter_map(|candidate| {
+				let quote = pricing::cost(&candidate.prices, &max_usage);
+				if quote > cap_wide {
+					return None;
+				}
+				let score = T::Reputation::score(&candidate.who);
+				(score >= spec.min_reputation).then_some(Ranked { candidate, quote, score })
+			})
+			.collect();
+		ranked.sort_by(order);
+		ranked
+	}
+
+	/// Assigns the best eligible providers to `job`'s missing replicas. Returns how many were
+	/// assigned.
+	pub(crate) fn fill(id: JobId, job: &mut JobOf<T>) -> Result<u32, DispatchError> {
+		let missing = (job.target() as usize).saturating_sub(job.assignments.len());
+		if missing == 0 {
+			return Ok(0);
+		}
+		let mut exclude: Vec<T::AccountId> = job.excluded.to_vec();
+		exclude.extend(job.assignments.iter().map(|assignment| assignment.provider.clone()));
+		let now = frame_system::Pallet::<T>::block_number();
+		let ack_by = now.saturating_add(T::AckTimeout::get());
+		let mut assigned = 0u32;
+		for ranked in Self::ranked_candidates(&job.spec, &exclude).into_iter().take(missing) {
+			let provider = ranked.candidate.who;
+			T::Registry::reserve(&provider, &job.spec.resources)?;
+			let assignment = Assignment {
+				provider: provider.clone(),
+				prices: ranked.candidate.prices,
+				state: ReplicaState::Assigned { ack_by },
+			};
+			job.assignments.try_push(assignment).map_err(|_| Error::<T>::Overflow)?;
+			Assignments::<T>::insert(&provider, id, ());
+			Self::deposit_event(Event::JobAssigned { job: id, provider, ack_by });
+			assigned = assigned.saturating_add(1);
+		}
+		Ok(assigned)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use offload_primitives::{Prices, Resources};
+
+	fn ranked(who: u64, quote: u128, score: u32, cpu: u32) -> Ranked<u64, u64> {
+		Ranked {
+			candidate: Candidate {
+				who,
+				prices: Prices::default(),
+				free: Resources { cpu_millicores: cpu, ..Default::default() },
+				verified: false,
+			},
+			quote,
+			score: Permill::from_percent(score),
+		}
+	}
+
+	#[test]
+	fn cheaper_wins_then_reputation_then_free_cpu() {
+		let mut list = vec![
+			ranked(1, 20, 90, 1_000),
+			ranked(2, 10, 50, 1_000),
+			ranked(3, 10, 80, 1_000),
+			ranked(4, 10, 80, 4_000),
+		];
+		list.sort_by(order);
+		assert_eq!(list.iter().map(|r| r.candidate.who).collect::<Vec<_>>(), vec![4, 3, 2, 1]);
+	}
+}

@@ -1,0 +1,257 @@
+//! A mock runtime with the real escrow, registry and reputation pallets beside the market.
+
+use crate as pallet_offload_market;
+use crate::{types::*, Prices, Resources};
+
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, Hooks},
+	weights::Weight,
+	BoundedVec,
+};
+use frame_system::EnsureRoot;
+use pallet_offload_registry::Offer;
+use sp_runtime::{BuildStorage, Perbill, Permill};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Escrow: pallet_offload_escrow,
+		Registry: pallet_offload_registry,
+		Reputation: pallet_offload_reputation,
+		Market: pallet_offload_market,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u64>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// Who submits jobs.
+pub const REQUESTER: u64 = 10;
+/// Someone else.
+pub const ANYONE: u64 = 20;
+/// The treasury.
+pub const TREASURY: u64 = 99;
+/// What test accounts start with.
+pub const START: u64 = 1_000_000;
+/// A provider's bond.
+pub const BOND: u64 = 10_000;
+/// Blocks to acknowledge.
+pub const ACK_TIMEOUT: u64 = 3;
+/// Blocks to reveal.
+pub const REVEAL_TIMEOUT: u64 = 3;
+/// Blocks before anyone may clear a settled job.
+pub const RETENTION: u64 = 10;
+/// The job deposit.
+pub const JOB_DEPOSIT: u64 = 50;
+/// Heartbeat timeout.
+pub const HEARTBEAT_TIMEOUT: u64 = 100;
+
+parameter_types! {
+	pub const ProtocolFee: Perbill = Perbill::from_percent(10);
+	pub const Treasury: u64 = TREASURY;
+	pub const MinBond: u64 = 1_000;
+	pub const HeartbeatTimeout: u64 = HEARTBEAT_TIMEOUT;
+	pub const UnbondingPeriod: u64 = 20;
+	pub const HalfLife: u64 = 1_000;
+	pub const AckTimeout: u64 = ACK_TIMEOUT;
+	pub const RevealTimeout: u64 = REVEAL_TIMEOUT;
+	pub const MaxRunBlocks: u64 = 50;
+	pub const MaxQueueBlocks: u64 = 20;
+	pub const Retention: u64 = RETENTION;
+	pub const JobDeposit: u64 = JOB_DEPOSIT;
+	pub const ProgramDepositBase: u64 = 100;
+	pub const ProgramDepositPerByte: u64 = 1;
+	pub const FraudSlash: Perbill = Perbill::from_percent(50);
+	pub const NoShowSlash: Perbill = Perbill::from_percent(10);
+	pub const Compensation: Perbill = Perbill::from_percent(50);
+}
+
+impl pallet_offload_escrow::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ProtocolFee = ProtocolFee;
+	type Treasury = Treasury;
+}
+
+impl pallet_offload_registry::Config for Test {
+	type Balance = u64;
+	type Escrow = Escrow;
+	type Verifier = ();
+	type AdminOrigin = EnsureRoot<u64>;
+	type MinBond = MinBond;
+	type MaxEndpointLen = ConstU32<64>;
+	type IndexPageSize = ConstU32<4>;
+	type HeartbeatTimeout = HeartbeatTimeout;
+	type UnbondingPeriod = UnbondingPeriod;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = Helper;
+}
+
+impl pallet_offload_reputation::Config for Test {
+	type HalfLife = HalfLife;
+	type WeightInfo = ();
+}
+
+impl pallet_offload_market::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Escrow = Escrow;
+	type Registry = Registry;
+	type Reputation = Reputation;
+	type MaxCodeLen = ConstU32<1_024>;
+	type ProgramDepositBase = ProgramDepositBase;
+	type ProgramDepositPerByte = ProgramDepositPerByte;
+	type MaxInlineInput = ConstU32<64>;
+	type MaxUrlLen = ConstU32<64>;
+	type MaxEntryLen = ConstU32<16>;
+	type MaxCommandLen = ConstU32<64>;
+	type MaxReplicas = ConstU32<5>;
+	type MaxQueued = ConstU32<3>;
+	type MaxScan = ConstU32<16>;
+	type AckTimeout = AckTimeout;
+	type RevealTimeout = RevealTimeout;
+	type MaxRunBlocks = MaxRunBlocks;
+	type MaxQueueBlocks = MaxQueueBlocks;
+	type Retention = Retention;
+	type JobDeposit = JobDeposit;
+	type FraudSlash = FraudSlash;
+	type NoShowSlash = NoShowSlash;
+	type Compensation = Compensation;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = Helper;
+}
+
+/// Funds accounts and registers providers for benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct Helper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_offload_registry::BenchmarkHelper<u64, u64> for Helper {
+	fn fund(who: &u64, amount: u64) {
+		let _ =
+			<Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(who, amount);
+	}
+}
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<Test> for Helper {
+	fn fund(who: &u64, amount: u64) {
+		let _ =
+			<Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(who, amount);
+	}
+	fn register_provider(who: &u64, unit_price: u64, slots: u16) {
+		let _ = <Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(who, START);
+		let mut offer = offer(unit_price);
+		offer.max_concurrent = slots;
+		offer.resources.cpu_millicores = 1_000 * slots as u32;
+		offer.resources.memory_mib = 1_024 * slots as u32;
+		let _ = Registry::register(RuntimeOrigin::signed(*who), offer, BOND);
+	}
+}
+
+/// A WASM-and-container offer: 4 cores, 4 GiB, 4 jobs at once, `fuel_price` per million fuel.
+pub fn offer(fuel_price: u64) -> Offer<Test> {
+	Offer {
+		resources: Resources { cpu_millicores: 4_000, memory_mib: 4_096, storage_gib: 10, gpus: 0 },
+		wasm: true,
+		container: true,
+		prices: Prices { per_million_fuel: fuel_price, per_second: 2, base_per_job: 10 },
+		max_concurrent: 4,
+		region: *b"DE",
+		encryption_key: [7; 32],
+		endpoint: BoundedVec::truncate_from(b"https://provider.example".to_vec()),
+	}
+}
+
+/// A small WASM module's bytes (content does not matter to the chain).
+pub const CODE: &[u8] = b"\0asm\x01\0\0\0 test program";
+
+/// The hash `CODE` is stored under.
+pub fn code_hash() -> Hash32 {
+	sp_io::hashing::blake2_256(CODE)
+}
+
+/// A WASM job of `replicas` with `quorum`, fuel limit 1,000,000, pay-per-use budget 1,000 per
+/// replica, 10 blocks to run, 5 to wait.
+pub fn wasm_job(replicas: u8, quorum: u8) -> JobSpec<Test> {
+	JobSpec {
+		workload: Workload::Wasm {
+			program: code_hash(),
+			entry: BoundedVec::truncate_from(b"_start".to_vec()),
+			input: Input::Inline(BoundedVec::truncate_from(b"hello".to_vec())),
+			fuel_limit: 1_000_000,
+			memory_limit_mib: 64,
+		},
+		resources: Resources { cpu_millicores: 1_000, memory_mib: 512, storage_gib: 1, gpus: 0 },
+		pricing: Pricing::PayPerUse { budget: 1_000 },
+		replicas,
+		quorum,
+		min_reputation: Permill::zero(),
+		verified_only: false,
+		encrypted_input: false,
+		run_blocks: 10,
+		queue_blocks: 5,
+	}
+}
+
+/// Moves to block `n`, giving each block's `on_idle` plenty of weight.
+pub fn run_to_block(n: u64) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Market::on_idle(next, Weight::MAX);
+	}
+}
+
+/// Runs `test` at block 1 with funded accounts and `CODE` uploaded by the requester, then
+/// checks every pallet's invariants.
+pub fn run(test: impl FnOnce()) {
+	let mut storage = frame_system::GenesisConfig::<Test>::default()
+		.build_storage()
+		.expect("system genesis builds");
+	let mut balances: Vec<(u64, u64)> = (1..=6).map(|who| (who, START)).collect();
+	balances.extend([(REQUESTER, START), (ANYONE, START), (TREASURY, 1)]);
+	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.expect("balances genesis builds");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		frame_support::assert_ok!(Market::upload_program(
+			RuntimeOrigin::signed(REQUESTER),
+			BoundedVec::truncate_from(CODE.to_vec())
+		));
+		test();
+		Market::do_try_state().expect("market invariants hold");
+		Registry::do_try_state().expect("registry invariants hold");
+		Escrow::do_try_state().expect("escrow invariants hold");
+	});
+}
+
+/// Externalities for benchmarks: block 1, a funded treasury.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let storage = frame_system::GenesisConfig::<Test>::default()
+		.build_storage()
+		.expect("system genesis builds");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		let _ =
+			<Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(&TREASURY, 1);
+	});
+	ext
+}

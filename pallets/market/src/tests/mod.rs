@@ -1,0 +1,73 @@
+//! The market's unit tests, one file per concern. Every test ends with all four pallets'
+//! invariants checked (see [`crate::mock::run`]).
+
+mod deadlines;
+mod programs;
+mod replicated;
+mod single;
+mod submission;
+
+use crate::{mock::*, types::*, Event, JobId, Jobs, Phase};
+use frame_support::{assert_ok, traits::fungible::InspectHold};
+use pallet_offload_escrow::HoldReason as EscrowHold;
+
+/// Registers `who` as a provider at `fuel_price` per million fuel.
+pub fn provider(who: u64, fuel_price: u64) {
+	assert_ok!(Registry::register(RuntimeOrigin::signed(who), offer(fuel_price), BOND));
+}
+
+/// Submits `spec` as the requester; returns the job's id.
+pub fn submit(spec: JobSpec<Test>) -> JobId {
+	let id = crate::NextJobId::<Test>::get();
+	assert_ok!(Market::submit_job(RuntimeOrigin::signed(REQUESTER), spec));
+	id
+}
+
+/// The job's record.
+pub fn job(id: JobId) -> JobOf {
+	Jobs::<Test>::get(id).expect("the job exists")
+}
+
+/// The job type of the mock.
+pub type JobOf = crate::JobOf<Test>;
+
+/// The providers assigned to the job, in order.
+pub fn assigned(id: JobId) -> Vec<u64> {
+	job(id).assignments.iter().map(|assignment| assignment.provider).collect()
+}
+
+/// The job's phase.
+pub fn phase(id: JobId) -> Phase<u64, u64> {
+	job(id).phase
+}
+
+/// A successful report with result `tag` and `fuel` burnt.
+pub fn report(tag: u8, fuel: u64) -> Report {
+	Report { result: [tag; 32], ok: true, usage: Usage { fuel, seconds: 0 } }
+}
+
+/// Free balance.
+pub fn free(who: u64) -> u64 {
+	Balances::free_balance(who)
+}
+
+/// What the escrow holds of `who` for jobs.
+pub fn held_for_jobs(who: u64) -> u64 {
+	Balances::balance_on_hold(&EscrowHold::JobPayment.into(), &who)
+}
+
+/// `who`'s bond.
+pub fn bond(who: u64) -> u64 {
+	Balances::balance_on_hold(&EscrowHold::ProviderBond.into(), &who)
+}
+
+/// Whether `event` was deposited.
+pub fn happened(event: Event<Test>) -> bool {
+	let event: RuntimeEvent = event.into();
+	System::events().iter().any(|record| record.event == event)
+}
+
+/// What a job of `replicas` at budget 1,000 holds: payment cap, 10% fee, deposit.
+pub fn full_hold(replicas: u64) -> u64 {
+	1_100 * replicas + JOB_DEPOSIT
+}

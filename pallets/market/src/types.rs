@@ -1,0 +1,379 @@
+//! What the market stores and takes as arguments: programs, job specifications, jobs and their
+//! replicas.
+
+use crate::{BalanceOf, Config};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	pallet_prelude::ConstU32, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use offload_primitives::{Prices, Resources, RuntimeKind};
+use scale_info::TypeInfo;
+use sp_runtime::Permill;
+
+/// A 32-byte hash: of program code (blake2-256), of an input or a result.
+pub type Hash32 = [u8; 32];
+
+/// An uploaded program.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct ProgramInfo<AccountId, Balance> {
+	/// Who uploaded it and holds its deposit.
+	pub owner: AccountId,
+	/// The deposit held.
+	pub deposit: Balance,
+	/// Code size in bytes.
+	pub size: u32,
+	/// Open jobs that run it.
+	pub users: u32,
+	/// Its owner freed it: no new jobs may use it, and anyone may remove it once unused.
+	pub freed: bool,
+}
+
+/// Where a job's input comes from.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(T))]
+pub enum Input<T: Config> {
+	/// The bytes themselves, when small.
+	Inline(BoundedVec<u8, T::MaxInlineInput>),
+	/// A URL the provider fetches, and the blake2-256 hash the bytes must have.
+	Url {
+		/// Where to fetch it.
+		url: BoundedVec<u8, T::MaxUrlLen>,
+		/// blake2-256 of the bytes.
+		hash: Hash32,
+	},
+}
+
+/// What a job runs.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(T))]
+pub enum Workload<T: Config> {
+	/// An uploaded WASM program, run in the worker's sandbox and metered in fuel.
+	Wasm {
+		/// The program's code hash.
+		program: Hash32,
+		/// The exported function to call.
+		entry: BoundedVec<u8, T::MaxEntryLen>,
+		/// The input.
+		input: Input<T>,
+		/// Most fuel the run may burn.
+		fuel_limit: u64,
+		/// Most linear memory the module may use, in MiB.
+		memory_limit_mib: u32,
+	},
+	/// A container image, run with no network and metered in wall-clock seconds.
+	Container {
+		/// The image's sha256 digest.
+		image_digest: Hash32,
+		/// The command line.
+		command: BoundedVec<u8, T::MaxCommandLen>,
+		/// The input, on stdin.
+		input: Input<T>,
+		/// Most seconds the run may take.
+		max_seconds: u32,
+	},
+}
+
+impl<T: Config> Workload<T> {
+	/// The runtime the workload needs.
+	pub fn kind(&self) -> RuntimeKind {
+		match self {
+			Workload::Wasm { .. } => RuntimeKind::Wasm,
+			Workload::Container { .. } => RuntimeKind::Container,
+		}
+	}
+
+	/// The most a run may use.
+	pub fn max_usage(&self) -> Usage {
+		match self {
+			Workload::Wasm { fuel_limit, .. } => Usage { fuel: *fuel_limit, seconds: 0 },
+			Workload::Container { max_seconds, .. } => Usage { fuel: 0, seconds: *max_seconds },
+		}
+	}
+
+	/// The program it runs, for WASM.
+	pub fn program(&self) -> Option<Hash32> {
+		match self {
+			Workload::Wasm { program, .. } => Some(*program),
+			Workload::Container { .. } => None,
+		}
+	}
+}
+
+/// How a job pays each replica.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Pricing<Balance> {
+	/// The provider's prices applied to metered usage, at most `budget` per replica.
+	PayPerUse {
+		/// Most a replica is paid.
+		budget: Balance,
+	},
+	/// `price` per replica, whatever the usage.
+	Fixed {
+		/// What a replica is paid.
+		price: Balance,
+	},
+}
+
+impl<Balance: Copy> Pricing<Balance> {
+	/// The most one replica can be paid.
+	pub fn cap(&self) -> Balance {
+		match self {
+			Pricing::PayPerUse { budget } => *budget,
+			Pricing::Fixed { price } => *price,
+		}
+	}
+}
+
+/// A job as its requester describes it.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct JobSpec<T: Config> {
+	/// What to run.
+	pub workload: Workload<T>,
+	/// What a replica needs of a provider's free capacity.
+	pub resources: Resources,
+	/// How replicas are paid.
+	pub pricing: Pricing<BalanceOf<T>>,
+	/// How many providers run it.
+	pub replicas: u8,
+	/// How many must agree for a result; more than half of `replicas`.
+	pub quorum: u8,
+	/// Least reputation of a provider.
+	pub min_reputation: Permill,
+	/// Only verified providers.
+	pub verified_only: bool,
+	/// The input is encrypted to the provider's x25519 key.
+	pub encrypted_input: bool,
+	/// Blocks a replica has from acknowledging to delivering its result.
+	pub run_blocks: BlockNumberFor<T>,
+	/// Blocks the job may wait for providers before it expires.
+	pub queue_blocks: BlockNumberFor<T>,
+}
+
+/// Metered use of a run.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Usage {
+	/// WASM fuel burnt.
+	pub fuel: u64,
+	/// Wall-clock seconds.
+	pub seconds: u32,
+}
+
+/// What a replica reports.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Report {
+	/// blake2-256 of the output (or, when the run failed, of the failure's reason).
+	pub result: Hash32,
+	/// Whether the run completed; `false` for a trap, fuel or memory exhaustion, an invalid
+	/// module or an input that could not be fetched or did not match its hash.
+	pub ok: bool,
+	/// What the run used.
+	pub usage: Usage,
+}
+
+/// Where one replica is.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum ReplicaState<BlockNumber> {
+	/// Assigned; must acknowledge by `ack_by`.
+	Assigned {
+		/// Last block to acknowledge.
+		ack_by: BlockNumber,
+	},
+	/// Acknowledged; must deliver (commit, or submit with one replica) by `due`.
+	Running {
+		/// Last block to deliver.
+		due: BlockNumber,
+	},
+	/// Committed to `commitment` = blake2-256(report ‖ salt ‖ provider), SCALE-encoded.
+	Committed {
+		/// The commitment.
+		commitment: Hash32,
+	},
+	/// Revealed (or, with one replica, submitted) its report.
+	Revealed {
+		/// The report.
+		report: Report,
+	},
+}
+
+/// One provider's part in a job.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Assignment<T: Config> {
+	/// The provider.
+	pub provider: T::AccountId,
+	/// Its prices when it was matched; it is paid by these.
+	pub prices: Prices<BalanceOf<T>>,
+	/// Where it is.
+	pub state: ReplicaState<BlockNumberFor<T>>,
+}
+
+/// Where a job is.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Phase<BlockNumber, Balance> {
+	/// Fewer providers than replicas are assigned; waits in the queue until `until`.
+	Queued {
+		/// Last block it may wait.
+		until: BlockNumber,
+	},
+	/// Every replica is assigned.
+	Active,
+	/// Every replica committed; reveals are open until `reveal_by`.
+	Revealing {
+		/// Last block to reveal.
+		reveal_by: BlockNumber,
+	},
+	/// Settled at `at`; the record stays (with the requester's deposit) until cleared.
+	Settled {
+		/// The agreed result, or `None` when no quorum agreed (the requester was refunded).
+		result: Option<Hash32>,
+		/// Whether the agreed run completed.
+		ok: bool,
+		/// Paid to providers, fees excluded.
+		paid: Balance,
+		/// Block of settlement.
+		at: BlockNumber,
+	},
+}
+
+/// A job on chain.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Job<T: Config> {
+	/// Who pays.
+	pub requester: T::AccountId,
+	/// What was asked.
+	pub spec: JobSpec<T>,
+	/// Where it is.
+	pub phase: Phase<BlockNumberFor<T>, BalanceOf<T>>,
+	/// Block of submission.
+	pub submitted_at: BlockNumberFor<T>,
+	/// The replicas' providers and states.
+	pub assignments: BoundedVec<Assignment<T>, T::MaxReplicas>,
+	/// Replicas dropped after missing their delivery deadline; the job then needs the quorum
+	/// from the rest.
+	pub dropped: u8,
+	/// Providers that missed a deadline of this job; they are not matched to it again.
+	pub excluded: BoundedVec<T::AccountId, ConstU32<8>>,
+}
+
+impl<T: Config> Job<T> {
+	/// Replicas still expected to deliver.
+	pub fn target(&self) -> u8 {
+		self.spec.replicas.saturating_sub(self.dropped)
+	}
+
+	/// The assignment of `who`.
+	pub fn assignment_of(&self, who: &T::AccountId) -> Option<usize> {
+		self.assignments.iter().position(|assignment| &assignment.provider == who)
+	}
+
+	/// Whether the job has ended.
+	pub fn is_settled(&self) -> bool {
+		matches!(self.phase, Phase::Settled { .. })
+	}
+}
+
+/// Market totals.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Stats<Balance> {
+	/// Jobs submitted, ever.
+	pub submitted: u64,
+	/// Jobs settled with a result, ever.
+	pub settled: u64,
+	/// Jobs refunded without a result (cancelled, expired, no quorum), ever.
+	pub refunded: u64,
+	/// Paid to providers, fees excluded, ever.
+	pub total_paid: Balance,
+}
