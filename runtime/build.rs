@@ -7,8 +7,11 @@ fn main() {
 	// be built from freshly resolved versions instead of the committed lockfile. Only this build
 	// script sees it: dependencies that build WASM of their own keep their defaults.
 	const HINT: &str = "WASM_BUILD_WORKSPACE_HINT";
+	// Read the manifest dir when the script runs, not when it is compiled: a build script
+	// compiled in one clone is reused by others sharing the target dir.
+	let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from);
 	if std::env::var_os(HINT).is_none() {
-		if let Some(workspace) = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent() {
+		if let Some(workspace) = manifest.as_deref().and_then(std::path::Path::parent) {
 			// SAFETY: the build script is single-threaded at this point.
 			unsafe { std::env::set_var(HINT, workspace) };
 		}

@@ -11,4 +11,5 @@ cargo test --workspace --locked "$@"
 
 # The pallets' benchmarks, run once each as tests against their mock runtimes.
 cargo test --locked --features runtime-benchmarks \
-	-p pallet-offload-registry -p pallet-offload-reputation benchmarking "$@"
+	-p pallet-offload-registry -p pallet-offload-reputation -p pallet-offload-market \
+	benchmarking "$@"

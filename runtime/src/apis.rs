@@ -3,9 +3,9 @@
 
 use super::InherentDataExt;
 use crate::{
-	genesis_config_presets, AccountId, Balance, Block, ConsensusHook, Executive, Nonce,
-	ParachainInfo, ParachainSystem, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
-	System, TransactionPayment, SLOT_DURATION, VERSION,
+	genesis_config_presets, AccountId, Balance, Block, ConsensusHook, Executive, Market, Nonce,
+	ParachainInfo, ParachainSystem, Registry, Runtime, RuntimeCall, RuntimeGenesisConfig,
+	SessionKeys, System, TransactionPayment, SLOT_DURATION, VERSION,
 };
 use alloc::vec::Vec;
 use frame_support::{
@@ -13,6 +13,11 @@ use frame_support::{
 	weights::Weight,
 };
 use pallet_aura::Authorities;
+use pallet_offload_market::{
+	runtime_api::{MarketStats, Quote},
+	JobId, JobOf, JobSpec,
+};
+use pallet_offload_registry::{ProviderFilter, ProviderSummary};
 use sp_api::impl_runtime_apis;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_core::{crypto::KeyTypeId, OpaqueMetadata};
@@ -197,6 +202,70 @@ impl_runtime_apis! {
 		fn keys_to_prove() -> cumulus_primitives_core::RelayProofRequest {
 			// Offload reads nothing from the relay chain's state beyond what cumulus proves.
 			Default::default()
+		}
+	}
+
+	impl pallet_offload_market::runtime_api::ComputeApi<
+		Block,
+		AccountId,
+		Balance,
+		JobSpec<Runtime>,
+		JobOf<Runtime>,
+		ProviderFilter<Balance>,
+		ProviderSummary<Runtime>,
+	> for Runtime {
+		fn quote(spec: JobSpec<Runtime>) -> Result<Quote<AccountId, Balance>, sp_runtime::DispatchError> {
+			Market::quote(&spec)
+		}
+
+		fn providers(
+			filter: ProviderFilter<Balance>,
+			after: Option<AccountId>,
+			limit: u32,
+		) -> (Vec<ProviderSummary<Runtime>>, Option<AccountId>) {
+			Registry::search(&filter, after, limit.min(100))
+		}
+
+		fn job(id: JobId) -> Option<JobOf<Runtime>> {
+			pallet_offload_market::Jobs::<Runtime>::get(id)
+		}
+
+		fn assignments(provider: AccountId) -> Vec<JobId> {
+			Market::assignments_of(&provider)
+		}
+
+		fn stats() -> MarketStats<Balance> {
+			Market::stats(pallet_offload_registry::ProviderCount::<Runtime>::get())
+		}
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	impl frame_benchmarking::Benchmark<Block> for Runtime {
+		fn benchmark_metadata(extra: bool) -> (
+			Vec<frame_benchmarking::BenchmarkList>,
+			Vec<frame_support::traits::StorageInfo>,
+		) {
+			use frame_benchmarking::BenchmarkList;
+			use frame_support::traits::StorageInfoTrait;
+			use crate::*;
+
+			let mut list = Vec::<BenchmarkList>::new();
+			list_benchmarks!(list, extra);
+			(list, AllPalletsWithSystem::storage_info())
+		}
+
+		fn dispatch_benchmark(
+			config: frame_benchmarking::BenchmarkConfig,
+		) -> Result<Vec<frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
+			use frame_benchmarking::BenchmarkBatch;
+			use frame_support::traits::WhitelistedStorageKeys;
+			use crate::*;
+
+			let whitelist = AllPalletsWithSystem::whitelisted_storage_keys();
+			let mut batches = Vec::<BenchmarkBatch>::new();
+			let params = (&config, &whitelist);
+			add_benchmarks!(params, batches);
+			Ok(batches)
 		}
 	}
 

@@ -79,4 +79,14 @@ mod runtime {
 	// Identity: registrars' judgements mark verified providers.
 	#[runtime::pallet_index(40)]
 	pub type Identity = pallet_identity;
+
+	// The compute market.
+	#[runtime::pallet_index(50)]
+	pub type Escrow = pallet_offload_escrow;
+	#[runtime::pallet_index(51)]
+	pub type Registry = pallet_offload_registry;
+	#[runtime::pallet_index(52)]
+	pub type Market = pallet_offload_market;
+	#[runtime::pallet_index(53)]
+	pub type Reputation = pallet_offload_reputation;
 }

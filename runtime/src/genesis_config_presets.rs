@@ -1,7 +1,10 @@
 //! Genesis presets: `development` (what `offload-node --dev` runs) and `local_testnet` (a
 //! relay-chain network of local collators). Both fund the well-known dev accounts.
 
-use crate::{AccountId, AuraId, BalancesConfig, RuntimeGenesisConfig, SessionKeys, UNIT};
+use crate::{
+	configs::compute::TreasuryAccount, AccountId, AuraId, BalancesConfig, RuntimeGenesisConfig,
+	SessionKeys, EXISTENTIAL_DEPOSIT, UNIT,
+};
 use alloc::{vec, vec::Vec};
 use cumulus_primitives_core::ParaId;
 use frame_support::build_struct_json_patch;
@@ -39,7 +42,13 @@ fn genesis(
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
-			balances: endowed.iter().cloned().map(|account| (account, ENDOWMENT)).collect(),
+			balances: endowed
+				.iter()
+				.cloned()
+				.map(|account| (account, ENDOWMENT))
+				// The treasury must exist to receive fees smaller than the existential deposit.
+				.chain([(TreasuryAccount::get(), EXISTENTIAL_DEPOSIT)])
+				.collect(),
 		},
 		parachain_info: staging_parachain_info::GenesisConfig { parachain_id: id },
 		collator_selection: pallet_collator_selection::GenesisConfig {
@@ -144,9 +153,12 @@ mod tests {
 				assert_eq!(Balances::free_balance(&account), ENDOWMENT);
 			}
 			assert_eq!(dev_accounts().len(), 6);
+			// The treasury exists from genesis, so fees below the existential deposit can land.
+			let treasury = crate::configs::compute::TreasuryAccount::get();
+			assert_eq!(Balances::free_balance(&treasury), EXISTENTIAL_DEPOSIT);
 			assert_eq!(
 				pallet_balances::TotalIssuance::<Runtime>::get(),
-				ENDOWMENT * dev_accounts().len() as u128
+				ENDOWMENT * dev_accounts().len() as u128 + EXISTENTIAL_DEPOSIT
 			);
 			assert_eq!(ParachainInfo::parachain_id(), ParaId::from(PARACHAIN_ID));
 			assert_eq!(

@@ -281,3 +281,34 @@ pub async fn submit_and_wait_finalized(client: &WsClient, extrinsic: UncheckedEx
 		}
 	}
 }
+
+/// Signs `call` as `signer`, submits it, and waits for finality. Returns the block's events and
+/// the fee `signer` paid. Panics if the extrinsic failed.
+pub async fn execute(
+	client: &WsClient,
+	signer: Sr25519Keyring,
+	call: RuntimeCall,
+) -> (Vec<RuntimeEvent>, Balance) {
+	let who = signer.to_account_id();
+	let extrinsic = sign(client, signer, call).await;
+	let block = submit_and_wait_finalized(client, extrinsic).await;
+	let events = events(client, &block).await;
+	let failed = events.iter().find(|event| {
+		matches!(event, RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. }))
+	});
+	assert!(failed.is_none(), "the extrinsic failed: {failed:?}");
+	let fee = events
+		.iter()
+		.find_map(|event| match event {
+			RuntimeEvent::TransactionPayment(
+				pallet_transaction_payment::Event::TransactionFeePaid {
+					who: payer,
+					actual_fee,
+					tip,
+				},
+			) if payer == &who => Some(actual_fee + tip),
+			_ => None,
+		})
+		.expect("the signer paid a fee");
+	(events, fee)
+}

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::pallet::{Jobs, Programs, Queue};
-use alloc::vec;
+use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::{
 	traits::{Get, Hooks},
@@ -18,6 +18,11 @@ use sp_runtime::{
 };
 
 const SALT: Hash32 = [5; 32];
+
+/// Providers registered before a job is matched: the charged weights assume a registry this
+/// large (deeper storage tries make every read dearer), though matching reads only `MaxScan`
+/// of them.
+const REGISTRY: u32 = 10_000;
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
@@ -76,9 +81,9 @@ fn max_replicas<T: Config>() -> u8 {
 	T::MaxReplicas::get().min(u8::MAX as u32) as u8
 }
 
-/// A submitted job of `replicas` among `MaxScan` providers; returns its id and requester.
+/// A submitted job of `replicas` among `REGISTRY` providers; returns its id and requester.
 fn submitted<T: Config>(replicas: u8) -> (JobId, T::AccountId) {
-	providers::<T>(T::MaxScan::get(), 0);
+	providers::<T>(REGISTRY.max(T::MaxScan::get()), 0);
 	let requester = funded::<T>("requester", 0);
 	let hash = program::<T>(&requester);
 	let id = NextJobId::<T>::get();
@@ -108,6 +113,15 @@ fn committed<T: Config>(liars: usize) -> (JobId, Vec<T::AccountId>) {
 		assert!(Pallet::<T>::do_commit_result(who.clone(), id, commitment).is_ok());
 	}
 	(id, replicas)
+}
+
+/// A single-replica job settled with result 1 among `REGISTRY` providers.
+fn settled_single<T: Config>() -> (JobId, T::AccountId) {
+	let (id, requester) = submitted::<T>(1);
+	let who = replicas_of::<T>(id).pop().expect("assigned");
+	assert!(Pallet::<T>::do_ack(who.clone(), id).is_ok());
+	assert!(Pallet::<T>::do_submit_result(who, id, report(1)).is_ok());
+	(id, requester)
 }
 
 fn advance<T: Config>(blocks: BlockNumberFor<T>) {
@@ -150,15 +164,16 @@ mod benches {
 		assert!(!Programs::<T>::contains_key(hash));
 	}
 
+	/// `k` replicas; matching scans `MaxScan` eligible providers.
 	#[benchmark]
-	fn submit_job() {
-		providers::<T>(T::MaxScan::get(), 0);
+	fn submit_job(k: Linear<1, { T::MaxReplicas::get() }>) {
+		providers::<T>(REGISTRY.max(T::MaxScan::get()), 0);
 		let requester = funded::<T>("requester", 0);
 		let hash = program::<T>(&requester);
 		let id = NextJobId::<T>::get();
 		#[extrinsic_call]
-		_(RawOrigin::Signed(requester), spec::<T>(hash, max_replicas::<T>()));
-		assert_eq!(replicas_of::<T>(id).len(), max_replicas::<T>() as usize);
+		_(RawOrigin::Signed(requester), spec::<T>(hash, k as u8));
+		assert_eq!(replicas_of::<T>(id).len(), k as usize);
 	}
 
 	/// `submit_job` of one replica with `p` providers registered: its cost must not grow with
@@ -277,13 +292,44 @@ mod benches {
 	}
 
 	#[benchmark]
+	fn dispute() {
+		let (id, requester) = settled_single::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(requester), id);
+		assert!(Jobs::<T>::get(id).is_some_and(|job| matches!(job.dispute, Some(Dispute::Open(_)))));
+	}
+
+	/// The last reveal of a dispute's check, which upholds the dispute and slashes.
+	#[benchmark]
+	fn reveal_result_resolving_dispute() {
+		let (id, requester) = settled_single::<T>();
+		assert!(Pallet::<T>::do_dispute(requester, id).is_ok());
+		let check = id + 1;
+		let replicas = replicas_of::<T>(check);
+		for who in &replicas {
+			assert!(Pallet::<T>::do_ack(who.clone(), check).is_ok());
+			let commitment = Pallet::<T>::commitment(&report(2), &SALT, who);
+			assert!(Pallet::<T>::do_commit_result(who.clone(), check, commitment).is_ok());
+		}
+		let (last, others) = replicas.split_last().expect("assigned");
+		for who in others {
+			assert!(Pallet::<T>::do_reveal_result(who.clone(), check, report(2), SALT).is_ok());
+		}
+		#[extrinsic_call]
+		reveal_result(RawOrigin::Signed(last.clone()), check, report(2), SALT);
+		assert!(
+			Jobs::<T>::get(id).is_some_and(|job| matches!(job.dispute, Some(Dispute::Upheld(_))))
+		);
+	}
+
+	#[benchmark]
 	fn match_queued_job() {
 		let requester = funded::<T>("requester", 0);
 		let hash = program::<T>(&requester);
 		let id = NextJobId::<T>::get();
 		assert!(Pallet::<T>::do_submit_job(requester, spec::<T>(hash, max_replicas::<T>())).is_ok());
 		assert_eq!(Queue::<T>::get().len(), 1);
-		providers::<T>(T::MaxScan::get(), 0);
+		providers::<T>(REGISTRY.max(T::MaxScan::get()), 0);
 		let now = frame_system::Pallet::<T>::block_number();
 		#[block]
 		{

@@ -140,18 +140,28 @@ impl<T: Config> Pallet<T> {
 			assignments: BoundedVec::new(),
 			dropped: 0,
 			excluded: BoundedVec::new(),
+			dispute: None,
+			checks: None,
 		};
-		Self::fill(id, &mut job)?;
+		Self::place(id, &mut job)?;
+		Jobs::<T>::insert(id, job);
+		Totals::<T>::mutate(|totals| totals.submitted = totals.submitted.saturating_add(1));
+		Ok(())
+	}
+
+	/// Matches a new job's replicas; if too few fit, queues it (or fails, if it may not wait).
+	fn place(id: JobId, job: &mut JobOf<T>) -> DispatchResult {
+		Self::fill(id, job)?;
 		if job.assignments.len() == job.target() as usize {
 			job.phase = Phase::Active;
 		} else {
 			ensure!(!job.spec.queue_blocks.is_zero(), Error::<T>::NoProviders);
 			Queue::<T>::try_mutate(|queue| queue.try_push(id))
 				.map_err(|_| Error::<T>::QueueFull)?;
-			Self::deposit_event(Event::JobQueued { job: id, until });
+			if let Phase::Queued { until } = job.phase {
+				Self::deposit_event(Event::JobQueued { job: id, until });
+			}
 		}
-		Jobs::<T>::insert(id, job);
-		Totals::<T>::mutate(|totals| totals.submitted = totals.submitted.saturating_add(1));
 		Ok(())
 	}
 
@@ -164,6 +174,9 @@ impl<T: Config> Pallet<T> {
 			return Weight::zero();
 		}
 		let mut queue = Queue::<T>::get();
+		if queue.is_empty() {
+			return T::DbWeight::get().reads(1);
+		}
 		let mut used = base;
 		let now = Self::now();
 		for _ in 0..queue.len() {
@@ -214,6 +227,9 @@ impl<T: Config> Pallet<T> {
 		Jobs::<T>::remove(id);
 		Totals::<T>::mutate(|totals| totals.refunded = totals.refunded.saturating_add(1));
 		Self::deposit_event(Event::JobCancelled { job: id, refunded });
+		if let Some(disputed) = job.checks {
+			Self::resolve_dispute(disputed, id, None, Zero::zero())?;
+		}
 		Ok(())
 	}
 
@@ -447,6 +463,7 @@ impl<T: Config> Pallet<T> {
 			None => (None, false),
 		};
 		job.phase = Phase::Settled { result, ok, paid, at: Self::now() };
+		let checks = job.checks;
 		Jobs::<T>::insert(id, job);
 		Totals::<T>::try_mutate(|totals| -> DispatchResult {
 			if result.is_some() {
@@ -458,6 +475,9 @@ impl<T: Config> Pallet<T> {
 			Ok(())
 		})?;
 		Self::deposit_event(Event::JobSettled { job: id, result, ok, paid, refunded });
+		if let Some(disputed) = checks {
+			Self::resolve_dispute(disputed, id, result.map(|result| (result, ok)), paid)?;
+		}
 		Ok(())
 	}
 
@@ -542,6 +562,9 @@ impl<T: Config> Pallet<T> {
 		Jobs::<T>::remove(id);
 		Totals::<T>::mutate(|totals| totals.refunded = totals.refunded.saturating_add(1));
 		Self::deposit_event(Event::JobExpired { job: id, refunded, caller });
+		if let Some(disputed) = job.checks {
+			Self::resolve_dispute(disputed, id, None, Zero::zero())?;
+		}
 		Ok(())
 	}
 
@@ -550,6 +573,7 @@ impl<T: Config> Pallet<T> {
 		let Phase::Settled { at, .. } = job.phase else {
 			return Err(Error::<T>::NotSettled.into());
 		};
+		ensure!(!matches!(job.dispute, Some(Dispute::Open(_))), Error::<T>::DisputeOpen);
 		if who != job.requester {
 			ensure!(
 				Self::now() >= at.saturating_add(T::Retention::get()),
@@ -560,6 +584,96 @@ impl<T: Config> Pallet<T> {
 		T::Escrow::refund(id)?;
 		Jobs::<T>::remove(id);
 		Self::deposit_event(Event::JobCleared { job: id, by: who });
+		Ok(())
+	}
+
+	// ---- disputes ----
+
+	pub(crate) fn do_dispute(who: T::AccountId, id: JobId) -> DispatchResult {
+		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.requester == who, Error::<T>::NotRequester);
+		let Phase::Settled { result, at, .. } = job.phase else {
+			return Err(Error::<T>::NotSettled.into());
+		};
+		ensure!(result.is_some(), Error::<T>::NothingToDispute);
+		ensure!(job.spec.replicas == 1, Error::<T>::Replicated);
+		ensure!(job.dispute.is_none(), Error::<T>::AlreadyDisputed);
+		let now = Self::now();
+		ensure!(now <= at.saturating_add(T::ChallengePeriod::get()), Error::<T>::ChallengeClosed);
+
+		let mut spec = job.spec.clone();
+		spec.replicas = T::DisputeReplicas::get().min(u8::MAX as u32) as u8;
+		spec.quorum = spec.replicas / 2 + 1;
+		let max_payment = Self::check_spec(&spec)?;
+		Self::use_program(&spec, true)?;
+		let check_id = NextJobId::<T>::get();
+		NextJobId::<T>::put(check_id.checked_add(1).ok_or(Error::<T>::Overflow)?);
+		T::Escrow::hold_for_job(check_id, &who, max_payment, T::JobDeposit::get())?;
+		Self::deposit_event(Event::JobSubmitted {
+			job: check_id,
+			requester: who.clone(),
+			replicas: spec.replicas,
+		});
+		// The disputed provider does not judge itself.
+		let excluded = BoundedVec::truncate_from(
+			job.assignments.iter().map(|assignment| assignment.provider.clone()).collect(),
+		);
+		let mut check = Job {
+			requester: who,
+			phase: Phase::Queued { until: now.saturating_add(spec.queue_blocks) },
+			spec,
+			submitted_at: now,
+			assignments: BoundedVec::new(),
+			dropped: 0,
+			excluded,
+			dispute: None,
+			checks: Some(id),
+		};
+		Self::place(check_id, &mut check)?;
+		Jobs::<T>::insert(check_id, check);
+		Totals::<T>::mutate(|totals| totals.submitted = totals.submitted.saturating_add(1));
+		job.dispute = Some(Dispute::Open(check_id));
+		Jobs::<T>::insert(id, job);
+		Self::deposit_event(Event::DisputeOpened { job: id, check: check_id });
+		Ok(())
+	}
+
+	/// Judges the dispute of `disputed` by the re-execution `check`, which reached `verdict`
+	/// (`None`: no result) and cost the requester `cost`. If the verdict differs from the
+	/// disputed result, the provider is slashed [`Config::FraudSlash`] of its bond, of which
+	/// the requester gets back what it paid for the job and for the check.
+	fn resolve_dispute(
+		disputed: JobId,
+		check: JobId,
+		verdict: Option<(Hash32, bool)>,
+		cost: BalanceOf<T>,
+	) -> DispatchResult {
+		let Some(mut job) = Jobs::<T>::get(disputed) else { return Ok(()) };
+		let Phase::Settled { result: Some(result), ok, paid, .. } = job.phase else {
+			return Ok(());
+		};
+		let upheld = verdict.is_some_and(|verdict| verdict != (result, ok));
+		let mut slashed = BalanceOf::<T>::zero();
+		if upheld {
+			let owed = paid.saturating_add(cost);
+			for assignment in &job.assignments {
+				let provider = &assignment.provider;
+				let amount = T::FraudSlash::get() * T::Escrow::bond_of(provider);
+				if !amount.is_zero() {
+					slashed = slashed.saturating_add(T::Escrow::slash_bond(
+						provider,
+						amount,
+						&job.requester,
+						owed.min(amount),
+					)?);
+				}
+				let size: u128 = paid.unique_saturated_into();
+				T::Reputation::record(provider, Outcome::Fraud, size);
+			}
+		}
+		job.dispute = Some(if upheld { Dispute::Upheld(check) } else { Dispute::Rejected(check) });
+		Jobs::<T>::insert(disputed, job);
+		Self::deposit_event(Event::DisputeResolved { job: disputed, upheld, slashed });
 		Ok(())
 	}
 
@@ -601,10 +715,18 @@ impl<T: Config> Pallet<T> {
 				*users.entry(hash).or_default() += 1;
 			}
 		}
+		for (id, job) in Jobs::<T>::iter() {
+			if let Some(Dispute::Open(check)) = job.dispute {
+				let check = Jobs::<T>::get(check).ok_or("an open dispute without its check")?;
+				ensure!(check.checks == Some(id), "a check of another job");
+				ensure!(!check.is_settled(), "an open dispute whose check settled");
+			}
+		}
 		for (provider, id, ()) in Assignments::<T>::iter() {
 			let job = Jobs::<T>::get(id).ok_or("an assignment of a missing job")?;
 			ensure!(!job.is_settled(), "an assignment of a settled job");
 			ensure!(job.assignment_of(&provider).is_some(), "an assignment the job lacks");
+			ensure!(T::Registry::is_registered(&provider), "an assignment of an unknown provider");
 		}
 		for (hash, program) in Programs::<T>::iter() {
 			ensure!(Code::<T>::contains_key(hash), "a program without code");

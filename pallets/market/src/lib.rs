@@ -26,6 +26,10 @@
 //!   deliver is slashed and dropped, and the job fails if the rest cannot make the quorum;
 //!   reveals past their deadline settle with what was revealed. A caller whose `expire` ends the
 //!   job gets its deposit.
+//! - **Disputes.** Within [`Config::ChallengePeriod`] of a single-replica job's settlement, its
+//!   requester may [`Pallet::dispute`] the result: [`Config::DisputeReplicas`] other providers
+//!   re-execute it as a new job the requester pays for. A differing quorum result slashes the
+//!   provider, repaying the requester first; an agreeing one leaves the cost with the requester.
 //! - **Records.** A settled job stays on chain, holding the deposit, until cleared
 //!   ([`Pallet::clear_job`]): by the requester at any time, by anyone after
 //!   [`Config::Retention`] blocks for the deposit.
@@ -45,6 +49,7 @@ pub mod matching;
 #[cfg(test)]
 mod mock;
 pub mod pricing;
+pub mod runtime_api;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -157,6 +162,17 @@ pub mod pallet {
 		/// Longest a job may wait for providers.
 		#[pallet::constant]
 		type MaxQueueBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Blocks after a single-replica job settles during which its requester may dispute the
+		/// result. Too short and requesters cannot check results; too long and providers wait
+		/// long to know their payment is final.
+		#[pallet::constant]
+		type ChallengePeriod: Get<BlockNumberFor<Self>>;
+
+		/// Replicas that re-execute a disputed job (a bare majority of them decides). More is
+		/// safer and costs the requester more.
+		#[pallet::constant]
+		type DisputeReplicas: Get<u32>;
 
 		/// Blocks a settled job's record stays before anyone may clear it.
 		#[pallet::constant]
@@ -363,6 +379,23 @@ pub mod pallet {
 			/// Who called `expire`, and was given the deposit.
 			caller: T::AccountId,
 		},
+		/// The requester disputed a single-replica job's result; `check` re-executes it.
+		DisputeOpened {
+			/// The disputed job.
+			job: JobId,
+			/// The re-execution job.
+			check: JobId,
+		},
+		/// A dispute was decided by its re-execution.
+		DisputeResolved {
+			/// The disputed job.
+			job: JobId,
+			/// The re-execution disagreed with the result: the provider was slashed.
+			upheld: bool,
+			/// Slashed from the provider's bond (the requester got back what it paid, the
+			/// treasury the rest).
+			slashed: BalanceOf<T>,
+		},
 		/// A settled job's record was removed.
 		JobCleared {
 			/// The job.
@@ -430,6 +463,14 @@ pub mod pallet {
 		NotSettled,
 		/// The job settled too recently to be cleared by others.
 		StillRetained,
+		/// The job settled without a result; there is nothing to dispute.
+		NothingToDispute,
+		/// The job is already disputed.
+		AlreadyDisputed,
+		/// The challenge period is over.
+		ChallengeClosed,
+		/// The job's dispute is still open.
+		DisputeOpen,
 		/// An amount or a count overflowed.
 		Overflow,
 	}
@@ -445,6 +486,11 @@ pub mod pallet {
 			assert!(T::MaxReplicas::get() >= 1 && T::MaxReplicas::get() <= u8::MAX as u32);
 			assert!(T::MaxScan::get() >= T::MaxReplicas::get(), "matching must see k providers");
 			assert!(!T::AckTimeout::get().is_zero() && !T::RevealTimeout::get().is_zero());
+			assert!(
+				T::DisputeReplicas::get() >= 2
+					&& T::DisputeReplicas::get() <= T::MaxReplicas::get(),
+				"a dispute needs replicas to outvote the disputed one"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -507,6 +553,7 @@ pub mod pallet {
 		/// O(MaxScan + MaxReplicas): matching reads at most `MaxScan` index entries, whatever
 		/// the number of providers.
 		#[pallet::call_index(3)]
+		#[pallet::weight(<T as Config>::WeightInfo::submit_job(spec.replicas as u32))]
 		pub fn submit_job(origin: OriginFor<T>, spec: JobSpec<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_submit_job(who, spec)
@@ -519,6 +566,9 @@ pub mod pallet {
 		/// ## Complexity
 		/// O(MaxReplicas + MaxQueued).
 		#[pallet::call_index(4)]
+		// Cancelling a dispute's check also closes the dispute: one more record read and written.
+		#[pallet::weight(<T as Config>::WeightInfo::cancel()
+			.saturating_add(T::DbWeight::get().reads_writes(1, 1)))]
 		pub fn cancel(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_cancel(who, job)
@@ -576,6 +626,8 @@ pub mod pallet {
 		/// ## Complexity
 		/// O(MaxReplicas²) to group the reports at settlement; `MaxReplicas` is small.
 		#[pallet::call_index(8)]
+		#[pallet::weight(<T as Config>::WeightInfo::reveal_result()
+			.max(<T as Config>::WeightInfo::reveal_result_resolving_dispute()))]
 		pub fn reveal_result(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -596,7 +648,9 @@ pub mod pallet {
 		/// ## Complexity
 		/// O(MaxScan + MaxReplicas²).
 		#[pallet::call_index(9)]
-		#[pallet::weight(<T as Config>::WeightInfo::expire().max(<T as Config>::WeightInfo::reveal_result()))]
+		#[pallet::weight(<T as Config>::WeightInfo::expire()
+			.max(<T as Config>::WeightInfo::reveal_result())
+			.max(<T as Config>::WeightInfo::reveal_result_resolving_dispute()))]
 		pub fn expire(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_expire(who, job)
@@ -604,7 +658,8 @@ pub mod pallet {
 
 		/// Removes a settled job's record and gives its deposit to the caller.
 		///
-		/// Origin: the requester at any time; anyone `Retention` blocks after settlement.
+		/// Origin: the requester at any time; anyone `Retention` blocks after settlement. Not
+		/// while a dispute of the job is open.
 		///
 		/// ## Complexity
 		/// O(1).
@@ -612,6 +667,22 @@ pub mod pallet {
 		pub fn clear_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_clear_job(who, job)
+		}
+
+		/// Disputes the result of a settled single-replica job: it is re-executed by
+		/// `DisputeReplicas` other providers, paid by the requester like a new job. If their
+		/// quorum's result differs, the provider loses `FraudSlash` of its bond, which first
+		/// pays the requester back for the job and the re-execution; if it agrees (or no quorum
+		/// forms), the requester has paid for the re-execution.
+		///
+		/// Origin: the job's requester, within `ChallengePeriod` blocks of settlement.
+		///
+		/// ## Complexity
+		/// O(MaxScan + DisputeReplicas), as `submit_job`.
+		#[pallet::call_index(11)]
+		pub fn dispute(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_dispute(who, job)
 		}
 	}
 }

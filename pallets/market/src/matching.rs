@@ -48,6 +48,13 @@ impl<T: Config> Pallet<T> {
 			.into_iter()
 			.filter(|candidate| !exclude.contains(&candidate.who))
 			.filter(|candidate| spec.resources.fits_in(&candidate.free))
+			.map(|mut candidate| {
+				// Identity judgements are read only for jobs that ask for verification.
+				if spec.verified_only && !candidate.verified {
+					candidate.verified = T::Registry::is_verified(&candidate.who);
+				}
+				candidate
+			})
 			.filter(|candidate| candidate.verified || !spec.verified_only)
 			.filter_map(|candidate| {
 				let quote = pricing::cost(&candidate.prices, &max_usage);

@@ -54,6 +54,8 @@ pub const ACK_TIMEOUT: u64 = 3;
 pub const REVEAL_TIMEOUT: u64 = 3;
 /// Blocks before anyone may clear a settled job.
 pub const RETENTION: u64 = 10;
+/// Blocks to dispute a single-replica result.
+pub const CHALLENGE_PERIOD: u64 = 5;
 /// The job deposit.
 pub const JOB_DEPOSIT: u64 = 50;
 /// Heartbeat timeout.
@@ -71,6 +73,7 @@ parameter_types! {
 	pub const MaxRunBlocks: u64 = 50;
 	pub const MaxQueueBlocks: u64 = 20;
 	pub const Retention: u64 = RETENTION;
+	pub const ChallengePeriod: u64 = CHALLENGE_PERIOD;
 	pub const JobDeposit: u64 = JOB_DEPOSIT;
 	pub const ProgramDepositBase: u64 = 100;
 	pub const ProgramDepositPerByte: u64 = 1;
@@ -127,6 +130,8 @@ impl pallet_offload_market::Config for Test {
 	type MaxRunBlocks = MaxRunBlocks;
 	type MaxQueueBlocks = MaxQueueBlocks;
 	type Retention = Retention;
+	type ChallengePeriod = ChallengePeriod;
+	type DisputeReplicas = ConstU32<3>;
 	type JobDeposit = JobDeposit;
 	type FraudSlash = FraudSlash;
 	type NoShowSlash = NoShowSlash;

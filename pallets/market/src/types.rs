@@ -7,7 +7,7 @@ use frame_support::{
 	pallet_prelude::ConstU32, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use offload_primitives::{Prices, Resources, RuntimeKind};
+use offload_primitives::{JobId, Prices, Resources, RuntimeKind};
 use scale_info::TypeInfo;
 use sp_runtime::Permill;
 
@@ -346,6 +346,33 @@ pub struct Job<T: Config> {
 	pub dropped: u8,
 	/// Providers that missed a deadline of this job; they are not matched to it again.
 	pub excluded: BoundedVec<T::AccountId, ConstU32<8>>,
+	/// A dispute of this job's result, once the requester opened one.
+	pub dispute: Option<Dispute>,
+	/// When this job re-executes another to settle a dispute: that job.
+	pub checks: Option<JobId>,
+}
+
+/// A dispute of a single-replica job's result: the job is re-executed by other providers.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Dispute {
+	/// The re-execution job runs.
+	Open(JobId),
+	/// The re-execution disagreed with the result: the provider was slashed.
+	Upheld(JobId),
+	/// The re-execution agreed with the result, or reached no result: the requester bore its
+	/// cost.
+	Rejected(JobId),
 }
 
 impl<T: Config> Job<T> {

@@ -13,8 +13,8 @@ pub trait WeightInfo {
 	fn free_program() -> Weight;
 	/// `remove_program`.
 	fn remove_program() -> Weight;
-	/// `submit_job`.
-	fn submit_job() -> Weight;
+	/// `submit_job` of `k` replicas.
+	fn submit_job(k: u32) -> Weight;
 	/// `submit_job` of one replica among `p` registered providers (a measurement).
 	fn submit_job_among(p: u32) -> Weight;
 	/// `cancel`.
@@ -31,6 +31,10 @@ pub trait WeightInfo {
 	fn expire() -> Weight;
 	/// `clear_job`.
 	fn clear_job() -> Weight;
+	/// `dispute`.
+	fn dispute() -> Weight;
+	/// The last reveal of a dispute's check: settling it and judging the dispute.
+	fn reveal_result_resolving_dispute() -> Weight;
 	/// Matching one queued job in `on_idle`.
 	fn match_queued_job() -> Weight;
 }
@@ -46,7 +50,7 @@ impl WeightInfo for () {
 	fn remove_program() -> Weight {
 		Weight::zero()
 	}
-	fn submit_job() -> Weight {
+	fn submit_job(_: u32) -> Weight {
 		Weight::zero()
 	}
 	fn submit_job_among(_: u32) -> Weight {
@@ -71,6 +75,12 @@ impl WeightInfo for () {
 		Weight::zero()
 	}
 	fn clear_job() -> Weight {
+		Weight::zero()
+	}
+	fn dispute() -> Weight {
+		Weight::zero()
+	}
+	fn reveal_result_resolving_dispute() -> Weight {
 		Weight::zero()
 	}
 	fn match_queued_job() -> Weight {

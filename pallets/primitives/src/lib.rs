@@ -253,7 +253,9 @@ pub struct Candidate<AccountId, Balance> {
 	pub prices: Prices<Balance>,
 	/// Its resources not used by running jobs.
 	pub free: Resources,
-	/// Whether it is verified.
+	/// Whether the admin flagged it verified. Other sources of verification (identity
+	/// judgements) are asked through [`ProviderRegistry::is_verified`] only when a job needs
+	/// them, so matching does not read them for every candidate.
 	pub verified: bool,
 }
 
@@ -268,6 +270,12 @@ pub trait ProviderRegistry<AccountId, Balance> {
 		max_unit_price: Balance,
 		limit: u32,
 	) -> Vec<Candidate<AccountId, Balance>>;
+
+	/// Whether `who` is verified, by any source.
+	fn is_verified(who: &AccountId) -> bool;
+
+	/// Whether `who` is a registered provider (in any status).
+	fn is_registered(who: &AccountId) -> bool;
 
 	/// The provider as a candidate, if it is registered and can take one more job now.
 	fn candidate(who: &AccountId) -> Option<Candidate<AccountId, Balance>>;

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::pallet::{Index, Offer, Providers};
+use alloc::vec;
 use frame_benchmarking::v2::*;
 use frame_support::{
 	traits::{EnsureOrigin, Get},

@@ -62,15 +62,27 @@ impl<T: Config> Pallet<T> {
 
 	/// Puts `who` in the index bands of its offer if it can take jobs, and takes it out of
 	/// every band otherwise.
+	/// A provider whose bands do not change keeps its place, so taking or finishing a job
+	/// touches the index only when the provider fills its last slot or frees it.
 	pub(crate) fn reindex(who: &T::AccountId, provider: &ProviderOf<T>) -> DispatchResult {
-		Self::unindex(who);
 		let now = frame_system::Pallet::<T>::block_number();
-		if !Self::can_take_jobs(provider, now) {
+		let wanted: alloc::vec::Vec<Band> = if Self::can_take_jobs(provider, now) {
+			Self::kinds(&provider.offer)
+				.map(|kind| (kind, band_of(Self::price_for(&provider.offer, kind))))
+				.collect()
+		} else {
+			alloc::vec::Vec::new()
+		};
+		let current = IndexedIn::<T>::get(who);
+		if current.iter().map(|(band, _)| *band).eq(wanted.iter().copied()) {
+			return Ok(());
+		}
+		Self::unindex(who);
+		if wanted.is_empty() {
 			return Ok(());
 		}
 		let mut places = BoundedVec::<(Band, u32), ConstU32<2>>::new();
-		for kind in Self::kinds(&provider.offer) {
-			let band = (kind, band_of(Self::price_for(&provider.offer, kind)));
+		for band in wanted {
 			let page = Self::index_insert(who, band)?;
 			places.try_push((band, page)).map_err(|_| Error::<T>::Overflow)?;
 		}
@@ -390,6 +402,14 @@ impl<T: Config> ProviderRegistry<T::AccountId, T::Balance> for Pallet<T> {
 		found
 	}
 
+	fn is_verified(who: &T::AccountId) -> bool {
+		Self::is_verified(who)
+	}
+
+	fn is_registered(who: &T::AccountId) -> bool {
+		Providers::<T>::contains_key(who)
+	}
+
 	fn candidate(who: &T::AccountId) -> Option<Candidate<T::AccountId, T::Balance>> {
 		let provider = Providers::<T>::get(who)?;
 		let now = frame_system::Pallet::<T>::block_number();
@@ -402,5 +422,90 @@ impl<T: Config> ProviderRegistry<T::AccountId, T::Balance> for Pallet<T> {
 
 	fn release(who: &T::AccountId, needs: &Resources) -> DispatchResult {
 		Self::release(who, needs)
+	}
+}
+
+/// What provider search filters on.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	codec::Encode,
+	codec::Decode,
+	codec::DecodeWithMemTracking,
+	scale_info::TypeInfo,
+)]
+pub struct ProviderFilter<Balance> {
+	/// Runs this kind of job.
+	pub runtime: Option<RuntimeKind>,
+	/// Has at least these resources free.
+	pub free: Resources,
+	/// Unit price (per million fuel for WASM, per second for containers; both when no runtime
+	/// is given) at most this.
+	pub max_unit_price: Option<Balance>,
+	/// Is verified.
+	pub verified_only: bool,
+	/// Takes jobs now (active, alive, with a free slot).
+	pub available_only: bool,
+}
+
+/// A provider as search returns it.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, codec::Encode, codec::Decode, TypeInfo,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct ProviderSummary<T: Config> {
+	/// The provider.
+	pub who: T::AccountId,
+	/// Its record.
+	pub provider: ProviderOf<T>,
+	/// Verified (identity judgement or admin flag).
+	pub verified: bool,
+	/// Takes jobs now.
+	pub available: bool,
+}
+
+impl<T: Config> Pallet<T> {
+	/// Providers matching `filter`, in storage order, starting after `after`, reading at most
+	/// `limit` records. Returns them and the account to continue after, if there may be more.
+	pub fn search(
+		filter: &ProviderFilter<T::Balance>,
+		after: Option<T::AccountId>,
+		limit: u32,
+	) -> (alloc::vec::Vec<ProviderSummary<T>>, Option<T::AccountId>) {
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut iter = match after {
+			Some(after) => Providers::<T>::iter_from(Providers::<T>::hashed_key_for(after)),
+			None => Providers::<T>::iter(),
+		};
+		let mut found = alloc::vec::Vec::new();
+		let mut last = None;
+		for _ in 0..limit {
+			let Some((who, provider)) = iter.next() else { return (found, None) };
+			last = Some(who.clone());
+			let runs = |kind: RuntimeKind| Self::kinds(&provider.offer).any(|k| k == kind);
+			let price_ok = |kind: RuntimeKind| {
+				filter
+					.max_unit_price
+					.is_none_or(|max| Self::price_for(&provider.offer, kind) <= max)
+			};
+			let kind_ok = match filter.runtime {
+				Some(kind) => runs(kind) && price_ok(kind),
+				None => Self::kinds(&provider.offer).all(price_ok),
+			};
+			let verified = provider.verified || T::Verifier::is_verified(&who);
+			let available = Self::can_take_jobs(&provider, now);
+			if kind_ok
+				&& filter.free.fits_in(&provider.free)
+				&& (verified || !filter.verified_only)
+				&& (available || !filter.available_only)
+			{
+				found.push(ProviderSummary { who, provider, verified, available });
+			}
+		}
+		let more = iter.next().is_some();
+		(found, last.filter(|_| more))
 	}
 }

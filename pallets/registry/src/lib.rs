@@ -30,6 +30,7 @@ mod mock;
 mod tests;
 pub mod weights;
 
+pub use impls::{ProviderFilter, ProviderSummary};
 pub use offload_primitives::{
 	Candidate, JobEscrow, Prices, ProviderRegistry, Resources, RuntimeKind, VerifiedProvider,
 };

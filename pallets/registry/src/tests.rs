@@ -307,3 +307,46 @@ fn matching_drops_providers_whose_heartbeat_expired() {
 		assert!(in_band(ALICE, RuntimeKind::Wasm, 10));
 	});
 }
+
+#[test]
+fn search_filters_and_pages_through_providers() {
+	use crate::ProviderFilter;
+	run(|| {
+		register(ALICE, 100);
+		register(BOB, 10_000);
+		let all = |filter: &ProviderFilter<u64>| {
+			let mut found = Vec::new();
+			let mut after = None;
+			loop {
+				// One record per page, to exercise the continuation.
+				let (page, next) = Registry::search(filter, after, 1);
+				found.extend(page.into_iter().map(|summary| summary.who));
+				match next {
+					Some(next) => after = Some(next),
+					None => break,
+				}
+			}
+			found.sort();
+			found
+		};
+		assert_eq!(all(&ProviderFilter::default()), vec![ALICE, BOB]);
+		let cheap = ProviderFilter {
+			runtime: Some(RuntimeKind::Wasm),
+			max_unit_price: Some(1_000),
+			..Default::default()
+		};
+		assert_eq!(all(&cheap), vec![ALICE]);
+		let verified = ProviderFilter { verified_only: true, ..Default::default() };
+		assert!(all(&verified).is_empty());
+		assert_ok!(Registry::set_verified(RuntimeOrigin::root(), BOB, true));
+		assert_eq!(all(&verified), vec![BOB]);
+		assert_ok!(Registry::pause(RuntimeOrigin::signed(ALICE)));
+		let available = ProviderFilter { available_only: true, ..Default::default() };
+		assert_eq!(all(&available), vec![BOB]);
+		let big = ProviderFilter {
+			free: Resources { cpu_millicores: 64_000, ..Default::default() },
+			..Default::default()
+		};
+		assert!(all(&big).is_empty());
+	});
+}

@@ -4,12 +4,15 @@ use crate::{
 	Balance, Balances, Runtime, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, WeightToFee,
 	EXISTENTIAL_DEPOSIT, MICRO_UNIT,
 };
+use frame_support::traits::tokens::imbalance::ResolveTo;
 use frame_support::{
 	parameter_types,
 	traits::{ConstU32, ConstU8, VariantCountOf},
 	weights::ConstantMultiplier,
 };
 use polkadot_runtime_common::SlowAdjustingFeeUpdate;
+
+use super::compute::TreasuryAccount;
 
 parameter_types! {
 	/// The least balance an account must keep to exist.
@@ -22,7 +25,7 @@ impl pallet_balances::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type RuntimeFreezeReason = RuntimeFreezeReason;
-	type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_balances::WeightInfo<Runtime>;
 	type Balance = Balance;
 	type DustRemoval = ();
 	type ExistentialDeposit = ExistentialDeposit;
@@ -37,7 +40,9 @@ impl pallet_balances::Config for Runtime {
 
 impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	type OnChargeTransaction = pallet_transaction_payment::FungibleAdapter<Balances, ()>;
+	// Fees go to the treasury.
+	type OnChargeTransaction =
+		pallet_transaction_payment::FungibleAdapter<Balances, ResolveTo<TreasuryAccount, Balances>>;
 	type WeightToFee = WeightToFee;
 	type LengthToFee = ConstantMultiplier<Balance, TransactionByteFee>;
 	type FeeMultiplierUpdate = SlowAdjustingFeeUpdate<Self>;

@@ -2,7 +2,9 @@
 //! invariants checked (see [`crate::mock::run`]).
 
 mod deadlines;
+mod disputes;
 mod programs;
+mod queries;
 mod replicated;
 mod single;
 mod submission;

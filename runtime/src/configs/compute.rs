@@ -1,0 +1,179 @@
+//! The compute market: escrow, registry, reputation and market, and the treasury account that
+//! receives protocol fees, the unpaid part of slashes, and transaction fees.
+
+use crate::{
+	weights, AccountId, Balance, Balances, Escrow, Registry, Reputation, Runtime,
+	RuntimeHoldReason, DAYS, HOURS, MICRO_UNIT, MILLI_UNIT, MINUTES, UNIT,
+};
+use frame_support::{parameter_types, traits::ConstU32, PalletId};
+use frame_system::EnsureRoot;
+use offload_primitives::VerifiedProvider;
+use pallet_identity::Judgement;
+use sp_runtime::{traits::AccountIdConversion, Perbill};
+
+/// The treasury's pallet id; its account is derived from it.
+pub const TREASURY_PALLET_ID: PalletId = PalletId(*b"ofl/trsy");
+
+parameter_types! {
+	/// The treasury's account: protocol fees, slashes not paid to requesters, transaction fees.
+	pub TreasuryAccount: AccountId = TREASURY_PALLET_ID.into_account_truncating();
+}
+
+/// A provider is verified when any registrar judged its identity `Reasonable` or `KnownGood`.
+pub struct PositiveJudgement;
+impl VerifiedProvider<AccountId> for PositiveJudgement {
+	fn is_verified(who: &AccountId) -> bool {
+		pallet_identity::IdentityOf::<Runtime>::get(who).is_some_and(|registration| {
+			registration.judgements.iter().any(|(_, judgement)| {
+				matches!(judgement, Judgement::Reasonable | Judgement::KnownGood)
+			})
+		})
+	}
+}
+
+parameter_types! {
+	/// 2% of every payment, paid by the requester on top.
+	pub const ProtocolFee: Perbill = Perbill::from_percent(2);
+	/// A provider bonds at least 100 OFL.
+	pub const MinBond: Balance = 100 * UNIT;
+	/// Unmatched 10 minutes after its last heartbeat (at 6 s blocks).
+	pub const HeartbeatTimeout: u32 = 10 * MINUTES;
+	/// A week between deregistering and taking the bond back.
+	pub const UnbondingPeriod: u32 = 7 * DAYS;
+	/// Old outcomes weigh half after 30 days.
+	pub const HalfLife: u32 = 30 * DAYS;
+	/// 1 OFL per program, plus the per-byte deposit.
+	pub const ProgramDepositBase: Balance = UNIT;
+	/// 10 µOFL per byte of code (5 OFL for 512 KiB).
+	pub const ProgramDepositPerByte: Balance = 10 * MICRO_UNIT;
+	/// Ten blocks to acknowledge an assignment.
+	pub const AckTimeout: u32 = 10;
+	/// Twenty blocks to reveal once all replicas committed.
+	pub const RevealTimeout: u32 = 20;
+	/// A run may take a day.
+	pub const MaxRunBlocks: u32 = DAYS;
+	/// A job may wait a day for providers.
+	pub const MaxQueueBlocks: u32 = DAYS;
+	/// A single-replica result can be disputed for an hour.
+	pub const ChallengePeriod: u32 = HOURS;
+	/// A settled job's record stays a week.
+	pub const Retention: u32 = 7 * DAYS;
+	/// 0.1 OFL held per job until its record is cleared.
+	pub const JobDeposit: Balance = 100 * MILLI_UNIT;
+	/// A result against the quorum costs a fifth of the bond.
+	pub const FraudSlash: Perbill = Perbill::from_percent(20);
+	/// A result never delivered costs 2% of the bond.
+	pub const NoShowSlash: Perbill = Perbill::from_percent(2);
+	/// Half of a slash compensates the requester.
+	pub const Compensation: Perbill = Perbill::from_percent(50);
+}
+
+impl pallet_offload_escrow::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ProtocolFee = ProtocolFee;
+	type Treasury = TreasuryAccount;
+}
+
+impl pallet_offload_registry::Config for Runtime {
+	type Balance = Balance;
+	type Escrow = Escrow;
+	type Verifier = PositiveJudgement;
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type MinBond = MinBond;
+	type MaxEndpointLen = ConstU32<256>;
+	type IndexPageSize = ConstU32<32>;
+	type HeartbeatTimeout = HeartbeatTimeout;
+	type UnbondingPeriod = UnbondingPeriod;
+	type WeightInfo = weights::pallet_offload_registry::WeightInfo<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = benchmarks::Helper;
+}
+
+impl pallet_offload_reputation::Config for Runtime {
+	type HalfLife = HalfLife;
+	type WeightInfo = weights::pallet_offload_reputation::WeightInfo<Runtime>;
+}
+
+impl pallet_offload_market::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Escrow = Escrow;
+	type Registry = Registry;
+	type Reputation = Reputation;
+	type MaxCodeLen = ConstU32<{ 512 * 1024 }>;
+	type ProgramDepositBase = ProgramDepositBase;
+	type ProgramDepositPerByte = ProgramDepositPerByte;
+	type MaxInlineInput = ConstU32<1024>;
+	type MaxUrlLen = ConstU32<256>;
+	type MaxEntryLen = ConstU32<64>;
+	type MaxCommandLen = ConstU32<256>;
+	type MaxReplicas = ConstU32<7>;
+	type MaxQueued = ConstU32<128>;
+	type MaxScan = ConstU32<32>;
+	type AckTimeout = AckTimeout;
+	type RevealTimeout = RevealTimeout;
+	type MaxRunBlocks = MaxRunBlocks;
+	type MaxQueueBlocks = MaxQueueBlocks;
+	type Retention = Retention;
+	type ChallengePeriod = ChallengePeriod;
+	type DisputeReplicas = ConstU32<3>;
+	type JobDeposit = JobDeposit;
+	type FraudSlash = FraudSlash;
+	type NoShowSlash = NoShowSlash;
+	type Compensation = Compensation;
+	type WeightInfo = weights::pallet_offload_market::WeightInfo<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = benchmarks::Helper;
+}
+
+/// What the compute pallets' benchmarks need from this runtime.
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmarks {
+	use super::*;
+	use frame_support::{traits::fungible::Mutate, BoundedVec};
+	use offload_primitives::{Prices, Resources};
+
+	/// Funds accounts through balances and registers providers through the registry.
+	pub struct Helper;
+
+	impl pallet_offload_registry::BenchmarkHelper<AccountId, Balance> for Helper {
+		fn fund(who: &AccountId, amount: Balance) {
+			let _ = Balances::set_balance(who, amount);
+		}
+	}
+
+	impl pallet_offload_market::BenchmarkHelper<Runtime> for Helper {
+		fn fund(who: &AccountId, amount: Balance) {
+			let _ = Balances::set_balance(who, amount);
+		}
+
+		fn register_provider(who: &AccountId, unit_price: Balance, slots: u16) {
+			let _ = Balances::set_balance(who, 1_000 * MinBond::get());
+			let offer = pallet_offload_registry::Offer {
+				resources: Resources {
+					cpu_millicores: 1_000 * slots as u32,
+					memory_mib: 1_024 * slots as u32,
+					storage_gib: 10,
+					gpus: 0,
+				},
+				wasm: true,
+				container: true,
+				prices: Prices {
+					per_million_fuel: unit_price,
+					per_second: unit_price,
+					base_per_job: 1,
+				},
+				max_concurrent: slots,
+				region: *b"DE",
+				encryption_key: [7; 32],
+				endpoint: BoundedVec::truncate_from(b"https://provider.example/results".to_vec()),
+			};
+			let _ = Registry::register(
+				frame_system::RawOrigin::Signed(who.clone()).into(),
+				offer,
+				MinBond::get(),
+			);
+		}
+	}
+}

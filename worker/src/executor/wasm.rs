@@ -1,0 +1,218 @@
+//! The WASM executor: wasmtime configured so that replicas agree bit for bit, with fuel and
+//! memory limits per run and compiled modules cached by code hash.
+//!
+//! One [`WasmExecutor`] holds the engine (shared by every run) and the cache. Each run gets a
+//! fresh [`Store`] holding its I/O ([`wasi::Io`]), its memory limit and its fuel, and calls the
+//! job's entry point (`_start` for a WASI command).
+
+use super::{wasi, Failure, RunOutcome};
+use std::{
+	collections::{HashMap, VecDeque},
+	sync::{Arc, Mutex},
+};
+use wasmtime::{
+	Config, Engine, InstancePre, Linker, Module, OptLevel, ResourceLimiter, Store, Trap,
+};
+
+/// Limits of one run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+	/// Fuel the run may burn.
+	pub fuel: u64,
+	/// Bytes of linear memory the module may have.
+	pub memory_bytes: u64,
+	/// Bytes the run may write to stdout and stderr together.
+	pub max_output: usize,
+}
+
+/// What the store of a run holds.
+struct RunState {
+	io: wasi::Io,
+	memory_limit: u64,
+	memory_exceeded: bool,
+}
+
+impl wasi::HasIo for RunState {
+	fn io(&mut self) -> &mut wasi::Io {
+		&mut self.io
+	}
+}
+
+impl ResourceLimiter for RunState {
+	fn memory_growing(
+		&mut self,
+		_current: usize,
+		desired: usize,
+		_maximum: Option<usize>,
+	) -> anyhow::Result<bool> {
+		let allowed = desired as u64 <= self.memory_limit;
+		self.memory_exceeded |= !allowed;
+		Ok(allowed)
+	}
+
+	fn table_growing(
+		&mut self,
+		_current: usize,
+		desired: usize,
+		_maximum: Option<usize>,
+	) -> anyhow::Result<bool> {
+		// A table entry is a pointer; a million entries is far beyond any real program.
+		Ok(desired <= 1_000_000)
+	}
+}
+
+/// A compiled module, linked and ready to instantiate.
+type Prepared = Arc<InstancePre<RunState>>;
+
+/// Runs WASM jobs.
+pub struct WasmExecutor {
+	engine: Engine,
+	linker: Linker<RunState>,
+	cache: Mutex<Cache>,
+}
+
+/// Compiled modules by code hash, the oldest dropped first past `capacity`.
+struct Cache {
+	modules: HashMap<[u8; 32], Prepared>,
+	order: VecDeque<[u8; 32]>,
+	capacity: usize,
+}
+
+impl WasmExecutor {
+	/// An executor that keeps up to `cache_capacity` compiled modules.
+	pub fn new(cache_capacity: usize) -> anyhow::Result<Self> {
+		let mut config = Config::new();
+		config
+			.consume_fuel(true)
+			// Deterministic floating point: every NaN a float operation produces is the
+			// canonical one.
+			.cranelift_nan_canonicalization(true)
+			.cranelift_opt_level(OptLevel::Speed)
+			// No threads or shared memory; relaxed SIMD, whose results may differ between
+			// CPUs, is off.
+			.wasm_threads(false)
+			.wasm_relaxed_simd(false);
+		let engine = Engine::new(&config)?;
+		let mut linker = Linker::new(&engine);
+		wasi::add_to_linker(&mut linker)?;
+		Ok(Self {
+			engine,
+			linker,
+			cache: Mutex::new(Cache {
+				modules: HashMap::new(),
+				order: VecDeque::new(),
+				capacity: cache_capacity.max(1),
+			}),
+		})
+	}
+
+	/// Whether the module of `hash` is compiled and cached.
+	pub fn is_cached(&self, hash: &[u8; 32]) -> bool {
+		self.cache.lock().map(|cache| cache.modules.contains_key(hash)).unwrap_or(false)
+	}
+
+	/// The compiled module of `code` (whose hash is `hash`), from the cache or compiled now.
+	fn prepare(&self, hash: [u8; 32], code: &[u8]) -> Result<Prepared, Failure> {
+		if let Some(prepared) =
+			self.cache.lock().ok().and_then(|cache| cache.modules.get(&hash).cloned())
+		{
+			return Ok(prepared);
+		}
+		let module = Module::new(&self.engine, code)
+			.map_err(|error| Failure::InvalidModule(format!("{error:#}")))?;
+		let mut linker = self.linker.clone();
+		// Imports outside the ABI trap when called rather than refusing the module.
+		linker
+			.define_unknown_imports_as_traps(&module)
+			.map_err(|error| Failure::InvalidModule(format!("{error:#}")))?;
+		let prepared = Arc::new(
+			linker
+				.instantiate_pre(&module)
+				.map_err(|error| Failure::InvalidModule(format!("{error:#}")))?,
+		);
+		if let Ok(mut cache) = self.cache.lock() {
+			if cache.modules.len() >= cache.capacity {
+				if let Some(oldest) = cache.order.pop_front() {
+					cache.modules.remove(&oldest);
+				}
+			}
+			cache.order.push_back(hash);
+			cache.modules.insert(hash, prepared.clone());
+		}
+		Ok(prepared)
+	}
+
+	/// Runs `entry` of the module `code` (blake2-256 `hash`) on `input` within `limits`.
+	/// Whatever the guest does, the outcome says what happened; this never fails.
+	pub fn run(
+		&self,
+		hash: [u8; 32],
+		code: &[u8],
+		entry: &str,
+		input: Vec<u8>,
+		limits: Limits,
+	) -> RunOutcome {
+		let prepared = match self.prepare(hash, code) {
+			Ok(prepared) => prepared,
+			Err(failure) => return RunOutcome { result: Err(failure), fuel_used: 0 },
+		};
+		let state = RunState {
+			io: wasi::Io::new(input, limits.max_output),
+			memory_limit: limits.memory_bytes,
+			memory_exceeded: false,
+		};
+		let mut store = Store::new(&self.engine, state);
+		store.limiter(|state| state);
+		if store.set_fuel(limits.fuel).is_err() {
+			return RunOutcome { result: Err(Failure::OutOfFuel), fuel_used: 0 };
+		}
+		let called = prepared.instantiate(&mut store).and_then(|instance| {
+			let function = instance
+				.get_typed_func::<(), ()>(&mut store, entry)
+				.map_err(|_| anyhow::Error::new(MissingEntry))?;
+			function.call(&mut store, ())
+		});
+		let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+		let state = store.into_data();
+		let result = match called {
+			Ok(()) => Ok(state.io.output),
+			Err(error) => match classify(&error, &state, entry, &limits) {
+				None => Ok(state.io.output),
+				Some(failure) => Err(failure),
+			},
+		};
+		RunOutcome { result, fuel_used }
+	}
+}
+
+/// Marks an entry point that is missing or of the wrong type.
+#[derive(Debug, thiserror::Error)]
+#[error("missing entry point")]
+struct MissingEntry;
+
+/// What an error out of a run means; `None` for a clean `proc_exit(0)`.
+fn classify(
+	error: &anyhow::Error,
+	state: &RunState,
+	entry: &str,
+	limits: &Limits,
+) -> Option<Failure> {
+	if let Some(stop) = error.downcast_ref::<wasi::Stop>() {
+		return match stop {
+			wasi::Stop::Exit(0) => None,
+			wasi::Stop::Exit(status) => Some(Failure::Exit(*status)),
+			wasi::Stop::OutputLimit => Some(Failure::OutputTooLarge { limit: limits.max_output }),
+		};
+	}
+	if error.downcast_ref::<MissingEntry>().is_some() {
+		return Some(Failure::MissingEntry(entry.to_string()));
+	}
+	if state.memory_exceeded {
+		return Some(Failure::OutOfMemory { limit: limits.memory_bytes });
+	}
+	match error.downcast_ref::<Trap>() {
+		Some(Trap::OutOfFuel) => Some(Failure::OutOfFuel),
+		Some(trap) => Some(Failure::Trap(trap.to_string())),
+		None => Some(Failure::Trap(format!("{error:#}"))),
+	}
+}
