@@ -25,7 +25,8 @@ fn exported_chain_specs_carry_properties_para_id_and_presets() {
 		assert_eq!(spec["relay_chain"], "rococo-local");
 		// The preset, as the genesis patch the runtime built.
 		let patch = &spec["genesis"]["runtimeGenesis"]["patch"];
-		assert_eq!(patch["balances"]["balances"].as_array().map(Vec::len), Some(6), "{patch}");
+		// Six dev accounts, and the treasury with the existential deposit.
+		assert_eq!(patch["balances"]["balances"].as_array().map(Vec::len), Some(7), "{patch}");
 		assert_eq!(patch["parachainInfo"]["parachainId"], 2000);
 		assert_eq!(
 			patch["collatorSelection"]["invulnerables"].as_array().map(Vec::len),
