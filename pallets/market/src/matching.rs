@@ -118,7 +118,7 @@ mod tests {
 
 	#[test]
 	fn cheaper_wins_then_reputation_then_free_cpu() {
-		let mut list = vec![
+		let mut list = [
 			ranked(1, 20, 90, 1_000),
 			ranked(2, 10, 50, 1_000),
 			ranked(3, 10, 80, 1_000),
