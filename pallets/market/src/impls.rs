@@ -120,6 +120,18 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_submit_job(requester: T::AccountId, spec: JobSpec<T>) -> DispatchResult {
+		Self::open_job(requester, spec, BoundedVec::new(), None).map(|_| ())
+	}
+
+	/// Opens a job: holds its funds, matches its replicas (never with a provider in
+	/// `excluded`) and, if too few fit, queues it, or fails if it may not wait. `checks` names
+	/// the job this one re-executes for a dispute. Returns the new job's id.
+	fn open_job(
+		requester: T::AccountId,
+		spec: JobSpec<T>,
+		excluded: BoundedVec<T::AccountId, ConstU32<8>>,
+		checks: Option<JobId>,
+	) -> Result<JobId, DispatchError> {
 		let max_payment = Self::check_spec(&spec)?;
 		Self::use_program(&spec, true)?;
 		let id = NextJobId::<T>::get();
@@ -139,30 +151,22 @@ impl<T: Config> Pallet<T> {
 			submitted_at: now,
 			assignments: BoundedVec::new(),
 			dropped: 0,
-			excluded: BoundedVec::new(),
+			excluded,
 			dispute: None,
-			checks: None,
+			checks,
 		};
-		Self::place(id, &mut job)?;
-		Jobs::<T>::insert(id, job);
-		Totals::<T>::mutate(|totals| totals.submitted = totals.submitted.saturating_add(1));
-		Ok(())
-	}
-
-	/// Matches a new job's replicas; if too few fit, queues it (or fails, if it may not wait).
-	fn place(id: JobId, job: &mut JobOf<T>) -> DispatchResult {
-		Self::fill(id, job)?;
+		Self::fill(id, &mut job)?;
 		if job.assignments.len() == job.target() as usize {
 			job.phase = Phase::Active;
 		} else {
 			ensure!(!job.spec.queue_blocks.is_zero(), Error::<T>::NoProviders);
 			Queue::<T>::try_mutate(|queue| queue.try_push(id))
 				.map_err(|_| Error::<T>::QueueFull)?;
-			if let Phase::Queued { until } = job.phase {
-				Self::deposit_event(Event::JobQueued { job: id, until });
-			}
+			Self::deposit_event(Event::JobQueued { job: id, until });
 		}
-		Ok(())
+		Jobs::<T>::insert(id, job);
+		Totals::<T>::mutate(|totals| totals.submitted = totals.submitted.saturating_add(1));
+		Ok(id)
 	}
 
 	/// Retries matching for queued jobs, oldest first, while `remaining` weight lasts; a job
@@ -598,40 +602,18 @@ impl<T: Config> Pallet<T> {
 		ensure!(result.is_some(), Error::<T>::NothingToDispute);
 		ensure!(job.spec.replicas == 1, Error::<T>::Replicated);
 		ensure!(job.dispute.is_none(), Error::<T>::AlreadyDisputed);
-		let now = Self::now();
-		ensure!(now <= at.saturating_add(T::ChallengePeriod::get()), Error::<T>::ChallengeClosed);
-
+		ensure!(
+			Self::now() <= at.saturating_add(T::ChallengePeriod::get()),
+			Error::<T>::ChallengeClosed
+		);
 		let mut spec = job.spec.clone();
 		spec.replicas = T::DisputeReplicas::get().min(u8::MAX as u32) as u8;
 		spec.quorum = spec.replicas / 2 + 1;
-		let max_payment = Self::check_spec(&spec)?;
-		Self::use_program(&spec, true)?;
-		let check_id = NextJobId::<T>::get();
-		NextJobId::<T>::put(check_id.checked_add(1).ok_or(Error::<T>::Overflow)?);
-		T::Escrow::hold_for_job(check_id, &who, max_payment, T::JobDeposit::get())?;
-		Self::deposit_event(Event::JobSubmitted {
-			job: check_id,
-			requester: who.clone(),
-			replicas: spec.replicas,
-		});
 		// The disputed provider does not judge itself.
 		let excluded = BoundedVec::truncate_from(
 			job.assignments.iter().map(|assignment| assignment.provider.clone()).collect(),
 		);
-		let mut check = Job {
-			requester: who,
-			phase: Phase::Queued { until: now.saturating_add(spec.queue_blocks) },
-			spec,
-			submitted_at: now,
-			assignments: BoundedVec::new(),
-			dropped: 0,
-			excluded,
-			dispute: None,
-			checks: Some(id),
-		};
-		Self::place(check_id, &mut check)?;
-		Jobs::<T>::insert(check_id, check);
-		Totals::<T>::mutate(|totals| totals.submitted = totals.submitted.saturating_add(1));
+		let check_id = Self::open_job(who, spec, excluded, Some(id))?;
 		job.dispute = Some(Dispute::Open(check_id));
 		Jobs::<T>::insert(id, job);
 		Self::deposit_event(Event::DisputeOpened { job: id, check: check_id });

@@ -141,24 +141,28 @@ impl pallet_offload_market::Config for Test {
 	type BenchmarkHelper = Helper;
 }
 
+/// Sets `who`'s free balance (benchmark set-up).
+#[cfg(feature = "runtime-benchmarks")]
+fn set_balance(who: &u64, amount: u64) {
+	let _ = <Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(who, amount);
+}
+
 /// Funds accounts and registers providers for benchmarks.
 #[cfg(feature = "runtime-benchmarks")]
 pub struct Helper;
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_offload_registry::BenchmarkHelper<u64, u64> for Helper {
 	fn fund(who: &u64, amount: u64) {
-		let _ =
-			<Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(who, amount);
+		set_balance(who, amount);
 	}
 }
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<Test> for Helper {
 	fn fund(who: &u64, amount: u64) {
-		let _ =
-			<Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(who, amount);
+		set_balance(who, amount);
 	}
 	fn register_provider(who: &u64, unit_price: u64, slots: u16) {
-		let _ = <Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(who, START);
+		set_balance(who, START);
 		let mut offer = offer(unit_price);
 		offer.max_concurrent = slots;
 		offer.resources.cpu_millicores = 1_000 * slots as u32;
@@ -255,8 +259,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);
-		let _ =
-			<Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(&TREASURY, 1);
+		set_balance(&TREASURY, 1);
 	});
 	ext
 }
