@@ -10,13 +10,11 @@ use jsonrpsee::{
 	ws_client::{WsClient, WsClientBuilder},
 };
 use offload_runtime::{
-	AccountId, Balance, Hash, Nonce, Runtime, RuntimeCall, RuntimeEvent, SignedPayload,
-	TxExtension, UncheckedExtrinsic,
+	AccountId, Balance, Hash, Nonce, RuntimeCall, RuntimeEvent, UncheckedExtrinsic,
 };
 use serde_json::Value;
-use sp_core::{crypto::Ss58Codec, Pair};
+use sp_core::crypto::Ss58Codec;
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{generic::Era, MultiAddress};
 use std::{
 	net::TcpListener,
 	path::PathBuf,
@@ -27,10 +25,27 @@ use std::{
 /// How long a debug-built node may take to start (it compiles the runtime at start-up).
 pub const START_TIMEOUT: Duration = Duration::from_secs(240);
 
+/// The `offload-node` binary: Cargo's for the node's own tests; for another package's tests
+/// (which include this module by path), the one `cargo test --workspace` built beside them.
+pub fn node_binary() -> PathBuf {
+	if let Some(path) = option_env!("CARGO_BIN_EXE_offload-node") {
+		return path.into();
+	}
+	let exe = std::env::current_exe().expect("the test knows its own path");
+	let path = exe
+		.parent()
+		.and_then(std::path::Path::parent)
+		.map(|dir| dir.join("offload-node"))
+		.expect("the test runs from a cargo target dir");
+	assert!(path.exists(), "{} is missing: build the workspace first", path.display());
+	path
+}
+
 /// A running `offload-node --dev`, stopped with SIGINT (then SIGKILL) when dropped, so the node
 /// stops also when a test fails.
 pub struct DevNode {
 	child: Child,
+	args: Vec<String>,
 	/// WebSocket RPC address.
 	pub ws_url: String,
 	/// Where the node's output goes.
@@ -75,18 +90,40 @@ impl DevNode {
 		let rpc_port = free_port();
 		let p2p_port = free_port();
 		let log_path = dir.0.join("node.log");
-		let log = std::fs::File::create(&log_path).expect("log file can be created");
-		let child = Command::new(env!("CARGO_BIN_EXE_offload-node"))
-			.args(["--dev", "--no-prometheus", "--no-telemetry", "--no-mdns"])
-			.args(["--rpc-port", &rpc_port.to_string(), "--port", &p2p_port.to_string()])
-			.arg("--base-path")
-			.arg(dir.0.join("chain"))
-			.args(extra_args)
+		let mut args: Vec<String> = ["--dev", "--no-prometheus", "--no-telemetry", "--no-mdns"]
+			.into_iter()
+			.map(String::from)
+			.collect();
+		args.extend([
+			"--rpc-port".into(),
+			rpc_port.to_string(),
+			"--port".into(),
+			p2p_port.to_string(),
+		]);
+		args.extend(["--base-path".into(), dir.0.join("chain").display().to_string()]);
+		args.extend(extra_args.iter().map(|arg| arg.to_string()));
+		let child = Self::spawn(&args, &log_path);
+		Self { child, args, ws_url: format!("ws://127.0.0.1:{rpc_port}"), log_path, _dir: dir }
+	}
+
+	fn spawn(args: &[String], log_path: &std::path::Path) -> Child {
+		let log = std::fs::OpenOptions::new()
+			.create(true)
+			.append(true)
+			.open(log_path)
+			.expect("log file can be opened");
+		Command::new(node_binary())
+			.args(args)
 			.stdout(Stdio::from(log.try_clone().expect("log handle clones")))
 			.stderr(Stdio::from(log))
 			.spawn()
-			.expect("offload-node starts");
-		Self { child, ws_url: format!("ws://127.0.0.1:{rpc_port}"), log_path, _dir: dir }
+			.expect("offload-node starts")
+	}
+
+	/// Stops the node and starts it again on the same ports and database.
+	pub fn restart(&mut self) {
+		assert!(self.stop(), "offload-node did not exit on SIGINT:\n{}", self.log());
+		self.child = Self::spawn(&self.args, &self.log_path);
 	}
 
 	/// The node's output so far (for failure messages).
@@ -236,22 +273,8 @@ pub async fn sign(
 	let spec_version = version["specVersion"].as_u64().expect("specVersion") as u32;
 	let tx_version = version["transactionVersion"].as_u64().expect("transactionVersion") as u32;
 
-	let extension: TxExtension = cumulus_pallet_weight_reclaim::StorageWeightReclaim::new((
-		frame_system::AuthorizeCall::<Runtime>::new(),
-		frame_system::CheckNonZeroSender::<Runtime>::new(),
-		frame_system::CheckSpecVersion::<Runtime>::new(),
-		frame_system::CheckTxVersion::<Runtime>::new(),
-		frame_system::CheckGenesis::<Runtime>::new(),
-		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
-		frame_system::CheckNonce::<Runtime>::from(nonce),
-		frame_system::CheckWeight::<Runtime>::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
-	));
-	let implicit = ((), (), spec_version, tx_version, genesis, genesis, (), (), (), None);
-	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
-	let signature = payload.using_encoded(|bytes| signer.pair().sign(bytes));
-	UncheckedExtrinsic::new_signed(call, MultiAddress::Id(account), signature.into(), extension)
+	let context = offload_worker::chain::SigningContext { genesis, spec_version, tx_version };
+	offload_worker::chain::signed(&signer.pair(), call, nonce, context)
 }
 
 /// Submits `extrinsic` and waits until a block that includes it is finalized; returns that
@@ -297,18 +320,7 @@ pub async fn execute(
 		matches!(event, RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. }))
 	});
 	assert!(failed.is_none(), "the extrinsic failed: {failed:?}");
-	let fee = events
-		.iter()
-		.find_map(|event| match event {
-			RuntimeEvent::TransactionPayment(
-				pallet_transaction_payment::Event::TransactionFeePaid {
-					who: payer,
-					actual_fee,
-					tip,
-				},
-			) if payer == &who => Some(actual_fee + tip),
-			_ => None,
-		})
-		.expect("the signer paid a fee");
+	let fee = offload_worker::chain::fees_paid(&events, &who);
+	assert!(fee > 0, "the signer paid a fee");
 	(events, fee)
 }

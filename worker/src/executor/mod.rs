@@ -35,6 +35,13 @@ pub enum Failure {
 	/// The guest exited with a non-zero status.
 	#[error("exited with status {0}")]
 	Exit(u32),
+	/// The job's input could not be had: unreachable, too large, or not matching its hash;
+	/// or its program is gone from the chain.
+	#[error("bad input: {0}")]
+	Input(String),
+	/// The job needs what this worker does not do.
+	#[error("not supported by this worker: {0}")]
+	Unsupported(String),
 	/// The guest trapped.
 	#[error("trap: {0}")]
 	Trap(String),

@@ -1,0 +1,525 @@
+//! The provider daemon: registers the provider, keeps it alive, and carries each of its
+//! assignments through the market's steps.
+//!
+//! The daemon is driven by the chain's finalized state, not by events: at every finalized
+//! block it asks which jobs it has a replica of (`ComputeApi_assignments`), reads each job,
+//! and does the one thing the replica's state calls for (ack, run, submit or commit, reveal).
+//! Nothing depends on having seen an event, so a restart or a reconnect loses nothing, and a
+//! reveal is only ever sent once its commit is final. Every transaction is recorded in the
+//! [`Store`] before it is sent and sent again only if the chain has not acted on it after
+//! [`RESEND_AFTER`] blocks.
+
+use crate::{
+	chain::{self, Block, Chain},
+	config::{parse_ofl, Config},
+	executor::{
+		wasm::{Limits, WasmExecutor},
+		Failure, RunOutcome,
+	},
+	http,
+	metrics::Metrics,
+	store::{LocalJob, Step, Store},
+};
+use anyhow::{anyhow, bail, Context, Result};
+use codec::Encode;
+use frame_support::BoundedVec;
+use offload_primitives::{Prices, Resources};
+use offload_runtime::{
+	configs::compute::HeartbeatTimeout, AccountId, BlockNumber, Nonce, Runtime, RuntimeCall,
+};
+use pallet_offload_market::{Input, JobOf, Phase, ReplicaState, Report, Usage, Workload};
+use pallet_offload_registry::{Offer, ProviderOf};
+use sp_core::{sr25519, Pair};
+use std::{collections::HashSet, future::Future, sync::Arc, time::Duration};
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+
+/// Blocks after which a transaction the chain has not acted on is sent again.
+pub const RESEND_AFTER: BlockNumber = 10;
+
+/// Longest wait between reconnection attempts: well under a job's acknowledgement window.
+const MAX_BACKOFF: Duration = Duration::from_secs(4);
+
+/// A run that finished, on its way back to the daemon loop.
+struct Finished {
+	job: u64,
+	outcome: RunOutcome,
+}
+
+/// The provider daemon.
+pub struct Daemon {
+	config: Config,
+	pair: sr25519::Pair,
+	me: AccountId,
+	store: Arc<Store>,
+	executor: Arc<WasmExecutor>,
+	metrics: Arc<Metrics>,
+	running: HashSet<u64>,
+	finished_tx: mpsc::UnboundedSender<Finished>,
+	finished_rx: mpsc::UnboundedReceiver<Finished>,
+	nonce: Option<Nonce>,
+}
+
+impl Daemon {
+	/// A daemon for `config`; opens its store.
+	pub fn new(config: Config) -> Result<Self> {
+		let pair = chain::keypair(&config.secret_uri()?)?;
+		let me = chain::account_of(&pair);
+		std::fs::create_dir_all(&config.data_dir)
+			.with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+		let store = Arc::new(Store::open(&config.data_dir)?);
+		let executor = Arc::new(WasmExecutor::new(config.module_cache)?);
+		let (finished_tx, finished_rx) = mpsc::unbounded_channel();
+		Ok(Self {
+			config,
+			pair,
+			me,
+			store,
+			executor,
+			metrics: Arc::new(Metrics::new()?),
+			running: HashSet::new(),
+			finished_tx,
+			finished_rx,
+			nonce: None,
+		})
+	}
+
+	/// The provider's account.
+	pub fn account(&self) -> &AccountId {
+		&self.me
+	}
+
+	/// Runs until `shutdown` resolves: serves HTTP, and follows the chain, reconnecting with
+	/// backoff whenever the node goes away.
+	pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> Result<()> {
+		let listener = tokio::net::TcpListener::bind(self.config.listen)
+			.await
+			.with_context(|| format!("cannot listen on {}", self.config.listen))?;
+		info!(
+			account = %sp_core::crypto::Ss58Codec::to_ss58check(&self.me),
+			listen = %self.config.listen,
+			"offload worker starting"
+		);
+		info!("runtimes offered: wasm; container: not offered (this worker runs WASM only)");
+		tokio::spawn(http::serve(listener, self.store.clone(), self.metrics.clone()));
+		tokio::pin!(shutdown);
+		let mut backoff = Duration::from_millis(500);
+		loop {
+			let connected = tokio::select! {
+				_ = &mut shutdown => return self.stop(),
+				connected = Chain::connect(&self.config.node) => connected,
+			};
+			match connected {
+				Ok(chain) => {
+					info!(node = %self.config.node, "connected");
+					backoff = Duration::from_millis(500);
+					self.nonce = None;
+					match self.follow(&chain, &mut shutdown).await {
+						Ok(()) => return self.stop(),
+						Err(error) => warn!("lost the node: {error:#}; reconnecting"),
+					}
+				},
+				Err(error) => warn!("cannot reach the node: {error:#}; retrying in {backoff:?}"),
+			}
+			tokio::select! {
+				_ = &mut shutdown => return self.stop(),
+				_ = tokio::time::sleep(backoff) => {},
+			}
+			backoff = (backoff * 2).min(MAX_BACKOFF);
+		}
+	}
+
+	fn stop(&self) -> Result<()> {
+		info!(running = self.running.len(), "shutting down; runs in progress resume on restart");
+		Ok(())
+	}
+
+	/// Follows finalized blocks until shutdown (`Ok`) or the connection fails (`Err`).
+	async fn follow(
+		&mut self,
+		chain: &Chain,
+		shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+	) -> Result<()> {
+		let mut heads = chain.subscribe_finalized().await?;
+		self.ensure_registered(chain).await?;
+		self.tick(chain).await?;
+		loop {
+			tokio::select! {
+				_ = &mut *shutdown => return Ok(()),
+				head = heads.next() => match head {
+					Some(Ok(_)) => self.tick(chain).await?,
+					Some(Err(error)) => bail!("finalized heads: {error}"),
+					None => bail!("the node closed the finalized heads subscription"),
+				},
+				Some(finished) = self.finished_rx.recv() => {
+					self.record_run(finished)?;
+					self.tick(chain).await?;
+				},
+			}
+		}
+	}
+
+	/// The offer the config describes.
+	fn offer(&self) -> Result<Offer<Runtime>> {
+		let offer = &self.config.offer;
+		let region: [u8; 2] = offer
+			.region
+			.as_bytes()
+			.try_into()
+			.map_err(|_| anyhow!("offer.region must be two letters"))?;
+		let endpoint = self.config.endpoint();
+		Ok(Offer {
+			resources: Resources {
+				cpu_millicores: offer.cpu_millicores,
+				memory_mib: offer.memory_mib,
+				storage_gib: offer.storage_gib,
+				gpus: offer.gpus,
+			},
+			wasm: true,
+			container: false,
+			prices: Prices {
+				per_million_fuel: parse_ofl(&offer.per_million_fuel)?,
+				per_second: parse_ofl(&offer.per_second)?,
+				base_per_job: parse_ofl(&offer.base_per_job)?,
+			},
+			max_concurrent: offer.max_concurrent,
+			region,
+			// No key: this worker takes no encrypted inputs yet.
+			encryption_key: [0; 32],
+			endpoint: BoundedVec::try_from(endpoint.into_bytes())
+				.map_err(|_| anyhow!("public_url is too long"))?,
+		})
+	}
+
+	/// Registers with the configured offer if the provider is not on chain; publishes the
+	/// offer again if it changed.
+	async fn ensure_registered(&mut self, chain: &Chain) -> Result<()> {
+		let offer = self.offer()?;
+		let key = pallet_offload_registry::Providers::<Runtime>::hashed_key_for(&self.me);
+		let current: Option<ProviderOf<Runtime>> = chain.storage(&key, None).await?;
+		let call = match current {
+			None => {
+				let bond = parse_ofl(&self.config.bond)?;
+				info!(bond = %crate::config::format_ofl(bond), "registering as a provider");
+				pallet_offload_registry::Call::register { offer, bond }
+			},
+			Some(provider) if provider.offer != offer => {
+				info!("publishing the changed offer");
+				pallet_offload_registry::Call::update_offer { offer }
+			},
+			Some(_) => return Ok(()),
+		};
+		let nonce = self.next_nonce(chain).await?;
+		let extrinsic = chain.sign(&self.pair, RuntimeCall::Registry(call), nonce);
+		self.nonce = Some(nonce.saturating_add(1));
+		chain.submit_and_watch(&extrinsic).await.context("registering the provider")?;
+		info!("the offer is on chain");
+		Ok(())
+	}
+
+	async fn next_nonce(&mut self, chain: &Chain) -> Result<Nonce> {
+		let pool = chain.next_nonce(&self.me).await?;
+		Ok(self.nonce.map_or(pool, |local| local.max(pool)))
+	}
+
+	/// Sends `call` for `step` of job `id`, unless it was sent less than [`RESEND_AFTER`]
+	/// blocks ago. The step is recorded before the transaction leaves.
+	async fn send(
+		&mut self,
+		chain: &Chain,
+		head: Block,
+		id: u64,
+		local: &mut LocalJob,
+		step: Step,
+		call: pallet_offload_market::Call<Runtime>,
+	) -> Result<()> {
+		if local.sent.get(&step).is_some_and(|at| head.number < at.saturating_add(RESEND_AFTER)) {
+			return Ok(());
+		}
+		local.sent.insert(step, head.number);
+		self.store.set_job(id, local)?;
+		let nonce = self.next_nonce(chain).await?;
+		let extrinsic = chain.sign(&self.pair, RuntimeCall::Market(call), nonce);
+		match chain.submit(&extrinsic).await {
+			Ok(_) => {
+				self.nonce = Some(nonce.saturating_add(1));
+				info!(job = id, ?step, nonce, "sent");
+			},
+			Err(error) => {
+				// Sent again at the next block, with a nonce read afresh.
+				self.nonce = None;
+				local.sent.remove(&step);
+				self.store.set_job(id, local)?;
+				warn!(job = id, ?step, "the node refused the transaction: {error:#}");
+			},
+		}
+		Ok(())
+	}
+
+	/// Does what the finalized state asks of this provider.
+	async fn tick(&mut self, chain: &Chain) -> Result<()> {
+		let head = chain.finalized().await?;
+		self.metrics.finalized.set(head.number.into());
+		if let Ok(best) = chain.best_number().await {
+			self.metrics.chain_lag.set(best.saturating_sub(head.number).into());
+		}
+		self.heartbeat(chain, head).await?;
+		let ids: Vec<u64> =
+			chain.runtime_call("ComputeApi_assignments", &self.me, Some(head.hash)).await?;
+		self.metrics.open_assignments.set(ids.len() as i64);
+		for id in ids {
+			let key = pallet_offload_market::Jobs::<Runtime>::hashed_key_for(id);
+			let Some(job) = chain.storage::<JobOf<Runtime>>(&key, Some(head.hash)).await? else {
+				continue;
+			};
+			if let Err(error) = self.advance(chain, head, id, &job).await {
+				warn!(job = id, "{error:#}");
+			}
+		}
+		Ok(())
+	}
+
+	/// Sends a heartbeat when half the liveness window has passed since the last one.
+	async fn heartbeat(&mut self, chain: &Chain, head: Block) -> Result<()> {
+		let key = pallet_offload_registry::Providers::<Runtime>::hashed_key_for(&self.me);
+		let Some(provider) = chain.storage::<ProviderOf<Runtime>>(&key, Some(head.hash)).await?
+		else {
+			return Ok(());
+		};
+		let due = provider.last_heartbeat.saturating_add(HeartbeatTimeout::get() / 2);
+		let sent: Option<BlockNumber> = self.store.meta("heartbeat")?;
+		if head.number < due || sent.is_some_and(|at| head.number < at.saturating_add(RESEND_AFTER))
+		{
+			return Ok(());
+		}
+		self.store.set_meta("heartbeat", &head.number)?;
+		let nonce = self.next_nonce(chain).await?;
+		let call = RuntimeCall::Registry(pallet_offload_registry::Call::heartbeat {});
+		match chain.submit(&chain.sign(&self.pair, call, nonce)).await {
+			Ok(_) => {
+				self.nonce = Some(nonce.saturating_add(1));
+				debug!(block = head.number, "heartbeat sent");
+			},
+			Err(error) => {
+				self.nonce = None;
+				warn!("heartbeat refused: {error:#}");
+			},
+		}
+		Ok(())
+	}
+
+	/// The next step of this provider's replica of job `id`.
+	async fn advance(
+		&mut self,
+		chain: &Chain,
+		head: Block,
+		id: u64,
+		job: &JobOf<Runtime>,
+	) -> Result<()> {
+		let Some(replica) = job.assignments.iter().find(|a| a.provider == self.me) else {
+			return Ok(());
+		};
+		let mut local = self.store.job(id)?;
+		match (&replica.state, &local.report) {
+			// Past a deadline the chain refuses the step; `expire` will release the replica.
+			(ReplicaState::Assigned { ack_by: deadline }, _)
+			| (ReplicaState::Running { due: deadline }, _)
+				if head.number > *deadline =>
+			{
+				if self.running.remove(&id) {
+					warn!(job = id, "missed the deadline (block {deadline})");
+				}
+				Ok(())
+			},
+			(ReplicaState::Assigned { .. }, _) => {
+				let call = pallet_offload_market::Call::ack { job: id };
+				self.send(chain, head, id, &mut local, Step::Ack, call).await
+			},
+			(ReplicaState::Running { .. }, None) => {
+				self.start_run(chain, head, id, job, &mut local).await
+			},
+			(ReplicaState::Running { .. }, Some(report)) if job.spec.replicas == 1 => {
+				let call = pallet_offload_market::Call::submit_result { job: id, report: *report };
+				self.send(chain, head, id, &mut local, Step::Submit, call).await
+			},
+			(ReplicaState::Running { .. }, Some(report)) => {
+				let commitment = pallet_offload_market::Pallet::<Runtime>::commitment(
+					report,
+					&local.salt,
+					&self.me,
+				);
+				let call = pallet_offload_market::Call::commit_result { job: id, commitment };
+				self.send(chain, head, id, &mut local, Step::Commit, call).await
+			},
+			(ReplicaState::Committed { .. }, Some(report))
+				if matches!(job.phase, Phase::Revealing { .. }) =>
+			{
+				let call = pallet_offload_market::Call::reveal_result {
+					job: id,
+					report: *report,
+					salt: local.salt,
+				};
+				self.send(chain, head, id, &mut local, Step::Reveal, call).await
+			},
+			(ReplicaState::Committed { .. }, None) => {
+				bail!("committed on chain, but the report is not in the store")
+			},
+			_ => Ok(()),
+		}
+	}
+
+	/// Starts running job `id` in the background, unless it already runs.
+	async fn start_run(
+		&mut self,
+		chain: &Chain,
+		head: Block,
+		id: u64,
+		job: &JobOf<Runtime>,
+		local: &mut LocalJob,
+	) -> Result<()> {
+		if !self.running.insert(id) {
+			return Ok(());
+		}
+		local.requester = Some(job.requester.clone());
+		self.store.set_job(id, local)?;
+		let prepared = match self.prepare(chain, head, job).await {
+			Ok(prepared) => prepared,
+			Err(error) => {
+				// A node problem, not the job's: tried again at the next block.
+				self.running.remove(&id);
+				return Err(error);
+			},
+		};
+		let executor = self.executor.clone();
+		let finished = self.finished_tx.clone();
+		let max_output = self.config.max_output_bytes;
+		info!(job = id, "running");
+		tokio::task::spawn_blocking(move || {
+			let outcome = match prepared {
+				Ok(run) => executor.run(
+					run.hash,
+					&run.code,
+					&run.entry,
+					run.input,
+					Limits { fuel: run.fuel, memory_bytes: run.memory_bytes, max_output },
+				),
+				Err(failure) => RunOutcome { result: Err(failure), fuel_used: 0 },
+			};
+			let _ = finished.send(Finished { job: id, outcome });
+		});
+		Ok(())
+	}
+
+	/// Everything a run needs, fetched and checked; a problem with the job itself (missing
+	/// code, an input that does not match its hash) is the run's failure.
+	async fn prepare(
+		&self,
+		chain: &Chain,
+		head: Block,
+		job: &JobOf<Runtime>,
+	) -> Result<Result<PreparedRun, Failure>> {
+		let Workload::Wasm { program, entry, input, fuel_limit, memory_limit_mib } =
+			&job.spec.workload
+		else {
+			return Ok(Err(Failure::Unsupported("container jobs".into())));
+		};
+		if job.spec.encrypted_input {
+			return Ok(Err(Failure::Unsupported("encrypted inputs".into())));
+		}
+		let key = pallet_offload_market::Code::<Runtime>::hashed_key_for(program);
+		let Some(code) = chain.storage::<Vec<u8>>(&key, Some(head.hash)).await? else {
+			return Ok(Err(Failure::Input("the program is not on chain".into())));
+		};
+		Ok(Self::fetch_input(input, self.config.max_input_bytes).await.map(|input| PreparedRun {
+			hash: *program,
+			code,
+			entry: String::from_utf8_lossy(entry).into_owned(),
+			input,
+			fuel: *fuel_limit,
+			memory_bytes: u64::from(*memory_limit_mib) << 20,
+		}))
+	}
+
+	/// A job's input: inline, or fetched and checked against its hash.
+	async fn fetch_input(input: &Input<Runtime>, max_bytes: usize) -> Result<Vec<u8>, Failure> {
+		match input {
+			Input::Inline(bytes) => Ok(bytes.to_vec()),
+			Input::Url { url, hash } => {
+				let url = String::from_utf8_lossy(url).into_owned();
+				let bytes = http::fetch(&url, max_bytes)
+					.await
+					.map_err(|error| Failure::Input(format!("fetching {url}: {error:#}")))?;
+				if sp_crypto_hashing::blake2_256(&bytes) != *hash {
+					return Err(Failure::Input(format!(
+						"the input at {url} does not match its hash"
+					)));
+				}
+				Ok(bytes)
+			},
+		}
+	}
+
+	/// Keeps a finished run's output and report.
+	fn record_run(&mut self, finished: Finished) -> Result<()> {
+		let Finished { job: id, outcome } = finished;
+		self.running.remove(&id);
+		let bytes = outcome.result_bytes();
+		let result = self.store.put_result(&bytes)?;
+		let mut local = self.store.job(id)?;
+		local.report = Some(Report {
+			result,
+			ok: outcome.result.is_ok(),
+			usage: Usage { fuel: outcome.fuel_used, seconds: 0 },
+		});
+		local.failure = outcome.result.as_ref().err().map(ToString::to_string);
+		local.salt = self.salt(id);
+		self.store.set_job(id, &local)?;
+		self.metrics.jobs_run.inc();
+		self.metrics.fuel.inc_by(outcome.fuel_used);
+		match &local.failure {
+			Some(reason) => {
+				self.metrics.jobs_failed.inc();
+				info!(job = id, fuel = outcome.fuel_used, %reason, "run failed");
+			},
+			None => {
+				info!(job = id, fuel = outcome.fuel_used, result = %hex::encode(result), "run done")
+			},
+		}
+		Ok(())
+	}
+
+	/// The commitment salt of job `id`: secret (derived from the provider's key), and the same
+	/// after a restart.
+	fn salt(&self, id: u64) -> [u8; 32] {
+		let mut material = b"offload/salt".to_vec();
+		material.extend(self.pair.to_raw_vec());
+		material.extend(id.encode());
+		sp_crypto_hashing::blake2_256(&material)
+	}
+}
+
+/// A run's inputs, ready for the executor.
+struct PreparedRun {
+	hash: [u8; 32],
+	code: Vec<u8>,
+	entry: String,
+	input: Vec<u8>,
+	fuel: u64,
+	memory_bytes: u64,
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+	let terminate = async {
+		match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+			Ok(mut signal) => {
+				signal.recv().await;
+			},
+			Err(_) => std::future::pending::<()>().await,
+		}
+	};
+	tokio::select! {
+		_ = tokio::signal::ctrl_c() => {},
+		_ = terminate => {},
+	}
+}

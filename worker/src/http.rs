@@ -1,0 +1,178 @@
+//! HTTP: the worker's endpoint (results for their requesters, Prometheus metrics) and the
+//! small client that fetches job inputs from URLs.
+//!
+//! `GET /results/<job>?signature=0x<sr25519 signature>` returns the output of job `<job>` to
+//! its requester: the signature is the requester's over [`result_request`]`(job)`. The
+//! response carries the result's hash in `x-offload-result` and whether the run succeeded in
+//! `x-offload-ok`; the caller checks the bytes against the hash on chain.
+
+use crate::{metrics::Metrics, store::Store};
+use anyhow::{anyhow, bail, Context, Result};
+use codec::Encode;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::{
+	body::{Bytes, Incoming},
+	Request, Response, StatusCode,
+};
+use hyper_util::rt::TokioIo;
+use sp_core::{sr25519, Pair};
+use std::{convert::Infallible, sync::Arc, time::Duration};
+use tracing::warn;
+
+/// How long fetching an input may take.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What a requester signs to fetch the result of `job`.
+pub fn result_request(job: u64) -> Vec<u8> {
+	(b"offload/result", job).encode()
+}
+
+/// Serves the endpoint on `listener` until the process ends.
+pub async fn serve(listener: tokio::net::TcpListener, store: Arc<Store>, metrics: Arc<Metrics>) {
+	loop {
+		let (stream, _) = match listener.accept().await {
+			Ok(accepted) => accepted,
+			Err(error) => {
+				warn!("accepting an HTTP connection: {error}");
+				tokio::time::sleep(Duration::from_millis(100)).await;
+				continue;
+			},
+		};
+		let (store, metrics) = (store.clone(), metrics.clone());
+		tokio::spawn(async move {
+			let service = hyper::service::service_fn(move |request| {
+				let (store, metrics) = (store.clone(), metrics.clone());
+				async move { Ok::<_, Infallible>(route(request, &store, &metrics)) }
+			});
+			let _ = hyper::server::conn::http1::Builder::new()
+				.serve_connection(TokioIo::new(stream), service)
+				.await;
+		});
+	}
+}
+
+fn reply(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+	let mut response = Response::new(Full::new(body.into()));
+	*response.status_mut() = status;
+	response
+}
+
+fn route(request: Request<Incoming>, store: &Store, metrics: &Metrics) -> Response<Full<Bytes>> {
+	if request.method() != hyper::Method::GET {
+		return reply(StatusCode::METHOD_NOT_ALLOWED, "only GET\n");
+	}
+	let path = request.uri().path();
+	if path == "/metrics" {
+		return reply(StatusCode::OK, metrics.render());
+	}
+	let Some(job) = path.strip_prefix("/results/") else {
+		return reply(StatusCode::NOT_FOUND, "no such path\n");
+	};
+	let signature = request
+		.uri()
+		.query()
+		.unwrap_or_default()
+		.split('&')
+		.find_map(|pair| pair.strip_prefix("signature="))
+		.unwrap_or_default()
+		.to_string();
+	match result_for(job, &signature, store) {
+		Ok((bytes, hash, ok)) => {
+			let mut response = reply(StatusCode::OK, bytes);
+			let headers = response.headers_mut();
+			if let Ok(value) = format!("0x{}", hex::encode(hash)).parse() {
+				headers.insert("x-offload-result", value);
+			}
+			headers
+				.insert("x-offload-ok", if ok { "true" } else { "false" }.parse().expect("ascii"));
+			response
+		},
+		Err((status, message)) => reply(status, format!("{message}\n")),
+	}
+}
+
+type Refusal = (StatusCode, &'static str);
+
+fn result_for(
+	job: &str,
+	signature: &str,
+	store: &Store,
+) -> Result<(Vec<u8>, [u8; 32], bool), Refusal> {
+	let job: u64 =
+		job.parse().map_err(|_| (StatusCode::BAD_REQUEST, "the job id is not a number"))?;
+	let signature = sp_core::bytes::from_hex(signature)
+		.ok()
+		.and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
+		.map(sr25519::Signature::from_raw)
+		.ok_or((
+			StatusCode::UNAUTHORIZED,
+			"a `signature` query parameter (0x + 64 bytes) is required",
+		))?;
+	let local = store.job(job).map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "store error"))?;
+	let (Some(requester), Some(report)) = (local.requester, local.report) else {
+		return Err((StatusCode::NOT_FOUND, "no result for this job here"));
+	};
+	let public = sr25519::Public::from_raw(*requester.as_ref());
+	if !sr25519::Pair::verify(&signature, result_request(job), &public) {
+		return Err((StatusCode::FORBIDDEN, "the signature is not the requester's"));
+	}
+	let bytes = store
+		.result(&report.result)
+		.map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "store error"))?
+		.ok_or((StatusCode::NOT_FOUND, "the result is no longer kept"))?;
+	Ok((bytes, report.result, report.ok))
+}
+
+/// A response: status, headers, body.
+pub struct Fetched {
+	/// The HTTP status.
+	pub status: StatusCode,
+	/// The headers.
+	pub headers: hyper::HeaderMap,
+	/// The body.
+	pub body: Vec<u8>,
+}
+
+/// `GET url` (plain `http://`), at most `max_bytes` of body, within [`FETCH_TIMEOUT`].
+pub async fn get(url: &str, max_bytes: usize) -> Result<Fetched> {
+	tokio::time::timeout(FETCH_TIMEOUT, get_inner(url, max_bytes))
+		.await
+		.map_err(|_| anyhow!("no answer within {FETCH_TIMEOUT:?}"))?
+}
+
+async fn get_inner(url: &str, max_bytes: usize) -> Result<Fetched> {
+	let uri: hyper::Uri = url.parse().with_context(|| format!("`{url}` is not a URL"))?;
+	if uri.scheme_str() != Some("http") {
+		bail!("only http:// URLs are fetched");
+	}
+	let host = uri.host().ok_or_else(|| anyhow!("`{url}` has no host"))?.to_string();
+	let port = uri.port_u16().unwrap_or(80);
+	let stream = tokio::net::TcpStream::connect((host.as_str(), port))
+		.await
+		.with_context(|| format!("cannot connect to {host}:{port}"))?;
+	let (mut sender, connection) =
+		hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+	tokio::spawn(connection);
+	let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+	let request = Request::get(path)
+		.header(hyper::header::HOST, format!("{host}:{port}"))
+		.body(http_body_util::Empty::<Bytes>::new())?;
+	let response = sender.send_request(request).await?;
+	let (parts, body) = response.into_parts();
+	let body = Limited::new(body, max_bytes)
+		.collect()
+		.await
+		.map_err(|error| anyhow!("reading the body (at most {max_bytes} bytes): {error}"))?
+		.to_bytes()
+		.to_vec();
+	Ok(Fetched { status: parts.status, headers: parts.headers, body })
+}
+
+/// The body of `GET url`, which must answer 200.
+pub async fn fetch(url: &str, max_bytes: usize) -> Result<Vec<u8>> {
+	let fetched = get(url, max_bytes).await?;
+	if fetched.status != StatusCode::OK {
+		bail!("{url} answered {}", fetched.status);
+	}
+	Ok(fetched.body)
+}

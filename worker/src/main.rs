@@ -1,0 +1,306 @@
+//! `offload`: the provider daemon (`offload run`) and the requester's commands.
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use offload_primitives::Resources;
+use offload_worker::{
+	chain::{self, Chain},
+	config::{format_ofl, parse_ofl, Config},
+	daemon::{shutdown_signal, Daemon},
+	requester::{self, JobArgs},
+};
+use pallet_offload_market::{Hash32, Pricing};
+use std::{io::Write, path::PathBuf, time::Duration};
+
+/// Offload: sell idle compute, or buy it.
+#[derive(Parser)]
+#[command(name = "offload", version)]
+struct Cli {
+	/// The node's WebSocket RPC.
+	#[arg(long, global = true, env = "OFFLOAD_NODE", default_value = "ws://127.0.0.1:9944")]
+	node: String,
+	/// The secret URI that signs (mnemonic, 0x seed or dev path like //Alice).
+	#[arg(long, global = true, env = "OFFLOAD_SURI")]
+	suri: Option<String>,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Run the provider daemon.
+	Run {
+		/// The TOML config file.
+		#[arg(long, env = "OFFLOAD_CONFIG")]
+		config: PathBuf,
+		/// Overrides the config's data_dir.
+		#[arg(long)]
+		data_dir: Option<PathBuf>,
+		/// Overrides the config's listen address.
+		#[arg(long)]
+		listen: Option<std::net::SocketAddr>,
+	},
+	/// Upload a program (.wasm or .wat); prints its hash.
+	Upload {
+		/// The program file.
+		file: PathBuf,
+	},
+	/// Submit a WASM job.
+	Submit {
+		#[command(flatten)]
+		job: JobOptions,
+		/// Follow the job until it settles, then fetch and print its result.
+		#[arg(long)]
+		watch: bool,
+	},
+	/// What a job would cost and which providers it would get.
+	Quote {
+		#[command(flatten)]
+		job: JobOptions,
+	},
+	/// A job's state.
+	Status {
+		/// The job id.
+		job: u64,
+	},
+	/// Follow a job until it settles.
+	Watch {
+		/// The job id.
+		job: u64,
+		/// Give up after this many seconds.
+		#[arg(long, default_value_t = 600)]
+		timeout: u64,
+	},
+	/// Fetch a settled job's output from its provider and check it against the chain.
+	Result {
+		/// The job id.
+		job: u64,
+		/// Write the output here instead of stdout.
+		#[arg(long)]
+		out: Option<PathBuf>,
+	},
+}
+
+#[derive(Args)]
+struct JobOptions {
+	/// The program: its 0x hash, or a .wasm/.wat file (uploaded first if the chain lacks it).
+	#[arg(long)]
+	program: String,
+	/// The exported function to run.
+	#[arg(long, default_value = "_start")]
+	entry: String,
+	/// The input, inline.
+	#[arg(long, conflicts_with_all = ["input_file", "input_url"])]
+	input: Option<String>,
+	/// The input, inline, from a file.
+	#[arg(long, conflicts_with = "input_url")]
+	input_file: Option<PathBuf>,
+	/// The input, fetched by the provider from this http:// URL.
+	#[arg(long)]
+	input_url: Option<String>,
+	/// The blake2-256 hash of the URL's bytes (fetched now to compute it if not given).
+	#[arg(long, requires = "input_url")]
+	input_hash: Option<String>,
+	/// Most fuel the run may burn.
+	#[arg(long, default_value_t = 100_000_000)]
+	fuel: u64,
+	/// Most linear memory, in MiB.
+	#[arg(long, default_value_t = 64)]
+	memory_mib: u32,
+	/// Pay per use, at most this much OFL per replica.
+	#[arg(long, default_value = "1", conflicts_with = "price")]
+	budget: String,
+	/// Pay this fixed price in OFL per replica instead.
+	#[arg(long)]
+	price: Option<String>,
+	/// Providers that run it.
+	#[arg(long, default_value_t = 1)]
+	replicas: u8,
+	/// Agreeing providers needed (default: a majority).
+	#[arg(long)]
+	quorum: Option<u8>,
+	/// CPU per replica, in millicores.
+	#[arg(long, default_value_t = 1000)]
+	cpu: u32,
+	/// Memory per replica, in MiB.
+	#[arg(long, default_value_t = 256)]
+	memory: u32,
+	/// Storage per replica, in GiB.
+	#[arg(long, default_value_t = 1)]
+	storage: u32,
+	/// Least provider reputation, in percent.
+	#[arg(long, default_value_t = 0)]
+	min_reputation: u8,
+	/// Only verified providers.
+	#[arg(long)]
+	verified_only: bool,
+	/// Blocks a replica has to deliver once it acknowledged.
+	#[arg(long, default_value_t = 50)]
+	run_blocks: u32,
+	/// Blocks the job may wait for providers.
+	#[arg(long, default_value_t = 20)]
+	queue_blocks: u32,
+}
+
+fn parse_hash(text: &str) -> Result<Hash32> {
+	let bytes = sp_core::bytes::from_hex(text).map_err(|_| anyhow!("`{text}` is not hex"))?;
+	bytes.try_into().map_err(|_| anyhow!("`{text}` is not a 32-byte hash"))
+}
+
+impl Cli {
+	fn signer(&self) -> Result<sp_core::sr25519::Pair> {
+		let suri = self
+			.suri
+			.as_deref()
+			.ok_or_else(|| anyhow!("this command signs: pass --suri (or set OFFLOAD_SURI)"))?;
+		chain::keypair(suri)
+	}
+}
+
+/// The job the options describe; uploads the program if a file is given and the chain lacks it.
+async fn job_args(cli: &Cli, chain: &Chain, options: &JobOptions) -> Result<JobArgs> {
+	let program = if options.program.starts_with("0x") {
+		parse_hash(&options.program)?
+	} else {
+		let code = requester::read_program(std::path::Path::new(&options.program))?;
+		requester::upload(chain, &cli.signer()?, code).await?
+	};
+	let inline = match (&options.input, &options.input_file) {
+		(Some(text), _) => Some(text.clone().into_bytes()),
+		(None, Some(file)) => {
+			Some(std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?)
+		},
+		(None, None) if options.input_url.is_none() => Some(Vec::new()),
+		(None, None) => None,
+	};
+	let hash = options.input_hash.as_deref().map(parse_hash).transpose()?;
+	let input = requester::input(inline, options.input_url.clone(), hash).await?;
+	let pricing = match &options.price {
+		Some(price) => Pricing::Fixed { price: parse_ofl(price).context("--price")? },
+		None => Pricing::PayPerUse { budget: parse_ofl(&options.budget).context("--budget")? },
+	};
+	if options.replicas == 0 {
+		bail!("--replicas must be at least 1");
+	}
+	Ok(JobArgs {
+		program,
+		entry: options.entry.clone(),
+		input,
+		fuel: options.fuel,
+		memory_mib: options.memory_mib,
+		resources: Resources {
+			cpu_millicores: options.cpu,
+			memory_mib: options.memory,
+			storage_gib: options.storage,
+			gpus: 0,
+		},
+		pricing,
+		replicas: options.replicas,
+		quorum: options.quorum.unwrap_or(options.replicas / 2 + 1),
+		min_reputation: options.min_reputation,
+		verified_only: options.verified_only,
+		run_blocks: options.run_blocks,
+		queue_blocks: options.queue_blocks,
+	})
+}
+
+fn print_output(bytes: &[u8], ok: bool, out: Option<&PathBuf>) -> Result<()> {
+	match out {
+		Some(path) => std::fs::write(path, bytes)
+			.with_context(|| format!("cannot write {}", path.display()))?,
+		None => {
+			let mut stdout = std::io::stdout();
+			stdout.write_all(bytes)?;
+			if !bytes.ends_with(b"\n") {
+				stdout.write_all(b"\n")?;
+			}
+		},
+	}
+	if !ok {
+		bail!("the run failed (the output above is its reason)");
+	}
+	Ok(())
+}
+
+async fn run(cli: Cli) -> Result<()> {
+	if let Command::Run { config, data_dir, listen } = &cli.command {
+		let mut config = Config::load(config)?;
+		if let Some(dir) = data_dir {
+			config.data_dir = dir.clone();
+		}
+		if let Some(listen) = listen {
+			config.listen = *listen;
+		}
+		if cli.node != "ws://127.0.0.1:9944" || std::env::var_os("OFFLOAD_NODE").is_some() {
+			config.node = cli.node.clone();
+		}
+		return Daemon::new(config)?.run(shutdown_signal()).await;
+	}
+	let chain = Chain::connect(&cli.node).await?;
+	match &cli.command {
+		Command::Run { .. } => unreachable!("handled above"),
+		Command::Upload { file } => {
+			let code = requester::read_program(file)?;
+			let hash = requester::upload(&chain, &cli.signer()?, code).await?;
+			println!("0x{}", hex::encode(hash));
+		},
+		Command::Quote { job } => {
+			let spec = job_args(&cli, &chain, job).await?.spec()?;
+			requester::quote(&chain, spec).await?;
+		},
+		Command::Submit { job, watch } => {
+			let pair = cli.signer()?;
+			let spec = job_args(&cli, &chain, job).await?.spec()?;
+			let id = requester::submit(&chain, &pair, spec).await?;
+			if *watch {
+				let ending = requester::watch(&chain, id, Duration::from_secs(600)).await?;
+				if ending.result.is_none() {
+					bail!("job {id} ended without a result");
+				}
+				requester::status(&chain, id).await?;
+				let (bytes, ok) = requester::result(&chain, &pair, id).await?;
+				println!(
+					"output of job {id} ({} bytes, matches the result hash on chain; providers paid {}):",
+					bytes.len(),
+					format_ofl(ending.paid)
+				);
+				print_output(&bytes, ok, None)?;
+			}
+		},
+		Command::Status { job } => requester::status(&chain, *job).await?,
+		Command::Watch { job, timeout } => {
+			let ending = requester::watch(&chain, *job, Duration::from_secs(*timeout)).await?;
+			if ending.result.is_none() {
+				bail!("job {job} ended without a result");
+			}
+		},
+		Command::Result { job, out } => {
+			let (bytes, ok) = requester::result(&chain, &cli.signer()?, *job).await?;
+			print_output(&bytes, ok, out.as_ref())?;
+		},
+	}
+	Ok(())
+}
+
+fn main() {
+	tracing_subscriber::fmt()
+		.with_env_filter(
+			tracing_subscriber::EnvFilter::try_from_default_env()
+				.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+		)
+		.with_writer(std::io::stderr)
+		.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+		.init();
+	let cli = Cli::parse();
+	let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+		Ok(runtime) => runtime,
+		Err(error) => {
+			eprintln!("error: cannot start the async runtime: {error}");
+			std::process::exit(1);
+		},
+	};
+	if let Err(error) = runtime.block_on(run(cli)) {
+		eprintln!("error: {error:#}");
+		std::process::exit(1);
+	}
+}

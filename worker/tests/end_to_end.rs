@@ -1,0 +1,339 @@
+//! The real thing, end to end: the `offload-node` dev chain, provider workers (`offload run`)
+//! and the requester's command line (`offload submit`), as separate processes talking over
+//! JSON-RPC and HTTP.
+
+#[path = "../../node/tests/common/mod.rs"]
+mod common;
+
+use common::{free_port, wait_for_finalized, DevNode, TempDir};
+use jsonrpsee::ws_client::WsClient;
+use offload_runtime::{
+	configs::compute::{JobDeposit, MinBond},
+	AccountId, Balance, Runtime, RuntimeEvent,
+};
+use offload_worker::chain::{fees_paid, Chain};
+use pallet_offload_escrow::Event as EscrowEvent;
+use pallet_offload_market::Event as MarketEvent;
+use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave};
+use std::{
+	path::{Path, PathBuf},
+	process::{Child, Command, Output, Stdio},
+	time::{Duration, Instant},
+};
+
+const WORDCOUNT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/guests/wordcount.wat");
+
+/// A guest that burns about two billion fuel (a second or more of work) and then prints
+/// "done": long enough to kill its worker mid-run.
+const SLOW: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "done\n")
+  (func (export "_start") (local $i i32)
+    (loop $spin
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $spin (i32.lt_u (local.get $i) (i32.const 400000000))))
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 5))
+    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#;
+
+/// A provider worker process (`offload run`), killed when dropped.
+struct Worker {
+	child: Option<Child>,
+	config: PathBuf,
+	log: PathBuf,
+	node: String,
+}
+
+impl Worker {
+	/// Starts `who`'s worker against `node`, its data under `dir`.
+	fn start(who: Sr25519Keyring, node: &str, dir: &Path) -> Self {
+		let data_dir = dir.join(format!("{who:?}"));
+		std::fs::create_dir_all(&data_dir).expect("worker dir");
+		let config = data_dir.join("worker.toml");
+		std::fs::write(
+			&config,
+			format!(
+				r#"secret = "//{who:?}"
+data_dir = "{data}"
+listen = "127.0.0.1:{port}"
+bond = "100"
+
+[offer]
+cpu_millicores = 4000
+memory_mib = 8192
+storage_gib = 20
+max_concurrent = 2
+region = "DE"
+per_million_fuel = "0.001"
+base_per_job = "0.01"
+"#,
+				data = data_dir.join("data").display(),
+				port = free_port(),
+			),
+		)
+		.expect("worker config");
+		let mut worker =
+			Self { child: None, config, log: data_dir.join("worker.log"), node: node.into() };
+		worker.spawn();
+		worker
+	}
+
+	fn spawn(&mut self) {
+		let log = std::fs::OpenOptions::new()
+			.create(true)
+			.append(true)
+			.open(&self.log)
+			.expect("worker log");
+		let child = Command::new(env!("CARGO_BIN_EXE_offload"))
+			.args(["--node", &self.node, "run", "--config"])
+			.arg(&self.config)
+			.env("RUST_LOG", "info")
+			.stdout(Stdio::from(log.try_clone().expect("log handle")))
+			.stderr(Stdio::from(log))
+			.spawn()
+			.expect("offload run starts");
+		self.child = Some(child);
+	}
+
+	fn log(&self) -> String {
+		std::fs::read_to_string(&self.log).unwrap_or_default()
+	}
+
+	/// Waits until the log has a line with all of `words`.
+	fn wait_for_log(&self, words: &[&str], timeout: Duration) {
+		self.wait_for_lines(words, 1, timeout)
+	}
+
+	/// Waits until the log has `times` lines with all of `words`.
+	fn wait_for_lines(&self, words: &[&str], times: usize, timeout: Duration) {
+		let deadline = Instant::now() + timeout;
+		let count = |log: String| {
+			log.lines().filter(|line| words.iter().all(|word| line.contains(word))).count()
+		};
+		while count(self.log()) < times {
+			assert!(
+				Instant::now() < deadline,
+				"the worker never logged {words:?}:\n{}",
+				self.log()
+			);
+			std::thread::sleep(Duration::from_millis(20));
+		}
+	}
+
+	/// SIGKILL: no clean-up, as in a crash.
+	fn kill(&mut self) {
+		if let Some(mut child) = self.child.take() {
+			let _ = child.kill();
+			let _ = child.wait();
+		}
+	}
+}
+
+impl Drop for Worker {
+	fn drop(&mut self) {
+		self.kill();
+	}
+}
+
+/// Runs the `offload` command line as `who`; returns its output (it must succeed).
+fn offload(node: &str, who: Sr25519Keyring, args: &[&str]) -> String {
+	let Output { status, stdout, stderr } = Command::new(env!("CARGO_BIN_EXE_offload"))
+		.args(["--node", node, "--suri", &format!("//{who:?}")])
+		.args(args)
+		.output()
+		.expect("offload runs");
+	let stdout = String::from_utf8_lossy(&stdout).into_owned();
+	assert!(
+		status.success(),
+		"offload {args:?} failed:\n{stdout}\n{}",
+		String::from_utf8_lossy(&stderr)
+	);
+	stdout
+}
+
+/// The id `offload submit` printed.
+fn job_id(stdout: &str) -> u64 {
+	stdout
+		.lines()
+		.find_map(|line| line.strip_prefix("submitted job "))
+		.and_then(|id| id.trim().parse().ok())
+		.unwrap_or_else(|| panic!("no job id in:\n{stdout}"))
+}
+
+/// Every event of finalized blocks 1..=now.
+async fn all_events(chain: &Chain) -> Vec<RuntimeEvent> {
+	let head = chain.finalized().await.expect("finalized head").number;
+	let mut events = Vec::new();
+	for number in 1..=head {
+		let hash = chain.block_hash(number).await.expect("block hash");
+		events.extend(chain.events(hash).await.expect("events").into_iter().map(|(_, e)| e));
+	}
+	events
+}
+
+/// Payments to providers for job `id` in `events`: (provider, amount, fee).
+fn payments(events: &[RuntimeEvent], id: u64) -> Vec<(AccountId, Balance, Balance)> {
+	events
+		.iter()
+		.filter_map(|event| match event {
+			RuntimeEvent::Escrow(EscrowEvent::ProviderPaid { job, provider, amount, fee })
+				if *job == id =>
+			{
+				Some((provider.clone(), *amount, *fee))
+			},
+			_ => None,
+		})
+		.collect()
+}
+
+async fn start_chain(node: &mut DevNode) -> (WsClient, Chain) {
+	let client = node.connect().await;
+	wait_for_finalized(&client, 1, Duration::from_secs(60)).await;
+	let chain = Chain::connect(&node.ws_url).await.expect("the worker's client connects");
+	(client, chain)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up() {
+	let mut node = DevNode::start(&["--dev-block-time", "500"]);
+	let (_client, chain) = start_chain(&mut node).await;
+	let dir = TempDir::new("offload-e2e");
+	let (alice, bob) = (Alice.to_account_id(), Bob.to_account_id());
+	let alice_start = chain.free_balance(&alice, None).await.unwrap();
+	let bob_start = chain.free_balance(&bob, None).await.unwrap();
+
+	let bob_worker = Worker::start(Bob, &node.ws_url, &dir.0);
+	bob_worker.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
+	let input = "Offload sells idle compute.\nThis line was counted by a provider worker.\n";
+	let out = offload(
+		&node.ws_url,
+		Alice,
+		&["submit", "--program", WORDCOUNT, "--input", input, "--budget", "1", "--watch"],
+	);
+	let id = job_id(&out);
+	assert!(out.trim_end().ends_with("2 12 72"), "the output is wc's:\n{out}");
+
+	// Money: Bob was paid once, 2% of it went to the treasury, Alice paid it and the fee,
+	// and her job deposit stays held until she clears the record.
+	let events = all_events(&chain).await;
+	let paid = payments(&events, id);
+	assert_eq!(paid.len(), 1, "one payment: {paid:?}");
+	let (provider, amount, fee) = paid[0].clone();
+	assert_eq!(provider, bob);
+	assert_eq!(fee, amount * 2 / 100);
+	let deposit = events
+		.iter()
+		.find_map(|event| match event {
+			RuntimeEvent::Market(MarketEvent::ProgramUploaded { deposit, .. }) => Some(*deposit),
+			_ => None,
+		})
+		.expect("the program was uploaded");
+	assert_eq!(
+		chain.free_balance(&alice, None).await.unwrap(),
+		alice_start - deposit - amount - fee - JobDeposit::get() - fees_paid(&events, &alice)
+	);
+	assert_eq!(
+		chain.free_balance(&bob, None).await.unwrap(),
+		bob_start - MinBond::get() + amount - fees_paid(&events, &bob)
+	);
+	let bond: Option<Balance> = chain
+		.storage(&pallet_offload_escrow::Bonds::<Runtime>::hashed_key_for(&bob), None)
+		.await
+		.unwrap();
+	assert_eq!(bond, Some(MinBond::get()), "Bob's bond is intact");
+
+	// Three replicas on three workers agree.
+	let _charlie = Worker::start(Charlie, &node.ws_url, &dir.0);
+	let dave = Worker::start(Dave, &node.ws_url, &dir.0);
+	dave.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
+	_charlie.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
+	let out = offload(
+		&node.ws_url,
+		Alice,
+		&[
+			"submit",
+			"--program",
+			WORDCOUNT,
+			"--input",
+			"one two three",
+			"--replicas",
+			"3",
+			"--budget",
+			"1",
+			"--watch",
+		],
+	);
+	let id = job_id(&out);
+	assert!(out.trim_end().ends_with("0 3 13"), "the output is wc's:\n{out}");
+	let events = all_events(&chain).await;
+	let mut paid: Vec<_> = payments(&events, id).into_iter().map(|(who, ..)| who).collect();
+	paid.sort();
+	let mut expected = vec![bob.clone(), Charlie.to_account_id(), Dave.to_account_id()];
+	expected.sort();
+	assert_eq!(paid, expected, "all three replicas agreed and were paid");
+	assert!(!events.iter().any(|event| matches!(
+		event,
+		RuntimeEvent::Market(MarketEvent::ResultRejected { job, .. }) if *job == id
+	)));
+	drop(bob_worker);
+	assert!(node.stop(), "offload-node did not exit on SIGINT:\n{}", node.log());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_killed_mid_job_finishes_it_once_and_survives_a_node_restart() {
+	let mut node = DevNode::start(&["--dev-block-time", "500"]);
+	let (_client, chain) = start_chain(&mut node).await;
+	let dir = TempDir::new("offload-e2e-restart");
+	let slow = dir.0.join("slow.wat");
+	std::fs::write(&slow, SLOW).unwrap();
+	let slow = slow.display().to_string();
+	let mut worker = Worker::start(Bob, &node.ws_url, &dir.0);
+	worker.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
+
+	// Killed while it runs the job, then started again on the same data.
+	let out = offload(
+		&node.ws_url,
+		Alice,
+		&["submit", "--program", &slow, "--fuel", "5000000000", "--budget", "10"],
+	);
+	let id = job_id(&out);
+	worker.wait_for_log(&["running", &format!("job={id}")], Duration::from_secs(60));
+	worker.kill();
+	assert!(!worker.log().contains("run done"), "the kill came mid-run:\n{}", worker.log());
+	worker.spawn();
+	let node_url = node.ws_url.clone();
+	let watched =
+		tokio::task::spawn_blocking(move || offload(&node_url, Alice, &["watch", &id.to_string()]));
+	watched.await.unwrap();
+	let events = all_events(&chain).await;
+	let reports = events
+		.iter()
+		.filter(|event| {
+			matches!(
+				event,
+				RuntimeEvent::Market(MarketEvent::ResultRevealed { job, .. }) if *job == id
+			)
+		})
+		.count();
+	assert_eq!(reports, 1, "the result was submitted once");
+	assert_eq!(payments(&events, id).len(), 1, "and paid once");
+	let out = offload(&node.ws_url, Alice, &["result", &id.to_string()]);
+	assert_eq!(out, "done\n");
+
+	// The node restarts under the worker, which reconnects and takes the next job.
+	node.restart();
+	let client = node.connect().await;
+	let before = common::finalized_number(&client).await;
+	wait_for_finalized(&client, before + 2, Duration::from_secs(60)).await;
+	worker.wait_for_log(&["lost the node", "reconnecting"], Duration::from_secs(10));
+	worker.wait_for_lines(&["connected"], 2, Duration::from_secs(30));
+	let out = offload(
+		&node.ws_url,
+		Alice,
+		&["submit", "--program", WORDCOUNT, "--input", "after the restart", "--watch"],
+	);
+	assert!(out.trim_end().ends_with("0 3 17"), "the output is wc's:\n{out}");
+	drop(worker);
+	assert!(node.stop(), "offload-node did not exit on SIGINT:\n{}", node.log());
+}
