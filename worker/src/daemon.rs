@@ -84,11 +84,6 @@ impl Daemon {
 		})
 	}
 
-	/// The provider's account.
-	pub fn account(&self) -> &AccountId {
-		&self.me
-	}
-
 	/// Runs until `shutdown` resolves: serves HTTP, and follows the chain, reconnecting with
 	/// backoff whenever the node goes away.
 	pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> Result<()> {
@@ -222,6 +217,22 @@ impl Daemon {
 		Ok(self.nonce.map_or(pool, |local| local.max(pool)))
 	}
 
+	/// Signs `call` with the next nonce and hands it to the node's pool; returns the nonce.
+	/// After a refusal the next nonce is read afresh from the node.
+	async fn transmit(&mut self, chain: &Chain, call: RuntimeCall) -> Result<Nonce> {
+		let nonce = self.next_nonce(chain).await?;
+		match chain.submit(&chain.sign(&self.pair, call, nonce)).await {
+			Ok(_) => {
+				self.nonce = Some(nonce.saturating_add(1));
+				Ok(nonce)
+			},
+			Err(error) => {
+				self.nonce = None;
+				Err(error)
+			},
+		}
+	}
+
 	/// Sends `call` for `step` of job `id`, unless it was sent less than [`RESEND_AFTER`]
 	/// blocks ago. The step is recorded before the transaction leaves.
 	async fn send(
@@ -238,16 +249,10 @@ impl Daemon {
 		}
 		local.sent.insert(step, head.number);
 		self.store.set_job(id, local)?;
-		let nonce = self.next_nonce(chain).await?;
-		let extrinsic = chain.sign(&self.pair, RuntimeCall::Market(call), nonce);
-		match chain.submit(&extrinsic).await {
-			Ok(_) => {
-				self.nonce = Some(nonce.saturating_add(1));
-				info!(job = id, ?step, nonce, "sent");
-			},
+		match self.transmit(chain, RuntimeCall::Market(call)).await {
+			Ok(nonce) => info!(job = id, ?step, nonce, "sent"),
 			Err(error) => {
-				// Sent again at the next block, with a nonce read afresh.
-				self.nonce = None;
+				// Sent again at the next block.
 				local.sent.remove(&step);
 				self.store.set_job(id, local)?;
 				warn!(job = id, ?step, "the node refused the transaction: {error:#}");
@@ -293,17 +298,10 @@ impl Daemon {
 			return Ok(());
 		}
 		self.store.set_meta("heartbeat", &head.number)?;
-		let nonce = self.next_nonce(chain).await?;
 		let call = RuntimeCall::Registry(pallet_offload_registry::Call::heartbeat {});
-		match chain.submit(&chain.sign(&self.pair, call, nonce)).await {
-			Ok(_) => {
-				self.nonce = Some(nonce.saturating_add(1));
-				debug!(block = head.number, "heartbeat sent");
-			},
-			Err(error) => {
-				self.nonce = None;
-				warn!("heartbeat refused: {error:#}");
-			},
+		match self.transmit(chain, call).await {
+			Ok(_) => debug!(block = head.number, "heartbeat sent"),
+			Err(error) => warn!("heartbeat refused: {error:#}"),
 		}
 		Ok(())
 	}

@@ -12,13 +12,16 @@ use offload_worker::{
 use pallet_offload_market::{Hash32, Pricing};
 use std::{io::Write, path::PathBuf, time::Duration};
 
+/// Where the requester's commands connect when neither `--node` nor `OFFLOAD_NODE` says.
+const DEFAULT_NODE: &str = "ws://127.0.0.1:9944";
+
 /// Offload: sell idle compute, or buy it.
 #[derive(Parser)]
 #[command(name = "offload", version)]
 struct Cli {
-	/// The node's WebSocket RPC.
-	#[arg(long, global = true, env = "OFFLOAD_NODE", default_value = "ws://127.0.0.1:9944")]
-	node: String,
+	/// The node's WebSocket RPC [default: ws://127.0.0.1:9944, or the daemon config's `node`].
+	#[arg(long, global = true, env = "OFFLOAD_NODE")]
+	node: Option<String>,
 	/// The secret URI that signs (mnemonic, 0x seed or dev path like //Alice).
 	#[arg(long, global = true, env = "OFFLOAD_SURI")]
 	suri: Option<String>,
@@ -231,12 +234,12 @@ async fn run(cli: Cli) -> Result<()> {
 		if let Some(listen) = listen {
 			config.listen = *listen;
 		}
-		if cli.node != "ws://127.0.0.1:9944" || std::env::var_os("OFFLOAD_NODE").is_some() {
-			config.node = cli.node.clone();
+		if let Some(node) = &cli.node {
+			config.node = node.clone();
 		}
 		return Daemon::new(config)?.run(shutdown_signal()).await;
 	}
-	let chain = Chain::connect(&cli.node).await?;
+	let chain = Chain::connect(cli.node.as_deref().unwrap_or(DEFAULT_NODE)).await?;
 	match &cli.command {
 		Command::Run { .. } => unreachable!("handled above"),
 		Command::Upload { file } => {

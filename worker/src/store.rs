@@ -77,9 +77,9 @@ impl Store {
 			.transpose()
 	}
 
-	fn put(&self, column: u8, key: &[u8], value: Option<Vec<u8>>) -> Result<()> {
+	fn put(&self, column: u8, key: &[u8], value: Vec<u8>) -> Result<()> {
 		self.db
-			.commit(vec![(column, key.to_vec(), value)])
+			.commit(vec![(column, key.to_vec(), Some(value))])
 			.map_err(|error| anyhow::anyhow!("database write failed: {error}"))
 	}
 
@@ -90,12 +90,7 @@ impl Store {
 
 	/// Records what the worker knows of job `id`.
 	pub fn set_job(&self, id: u64, job: &LocalJob) -> Result<()> {
-		self.put(JOBS, &id.to_le_bytes(), Some(job.encode()))
-	}
-
-	/// Forgets job `id` (its result file stays).
-	pub fn forget_job(&self, id: u64) -> Result<()> {
-		self.put(JOBS, &id.to_le_bytes(), None)
+		self.put(JOBS, &id.to_le_bytes(), job.encode())
 	}
 
 	/// A small named value.
@@ -105,7 +100,7 @@ impl Store {
 
 	/// Sets a small named value.
 	pub fn set_meta(&self, name: &str, value: &impl Encode) -> Result<()> {
-		self.put(META, name.as_bytes(), Some(value.encode()))
+		self.put(META, name.as_bytes(), value.encode())
 	}
 
 	fn result_path(&self, hash: &Hash32) -> PathBuf {

@@ -244,10 +244,10 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	assert_eq!(bond, Some(MinBond::get()), "Bob's bond is intact");
 
 	// Three replicas on three workers agree.
-	let _charlie = Worker::start(Charlie, &node.ws_url, &dir.0);
+	let charlie = Worker::start(Charlie, &node.ws_url, &dir.0);
 	let dave = Worker::start(Dave, &node.ws_url, &dir.0);
 	dave.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
-	_charlie.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
+	charlie.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
 	let out = offload(
 		&node.ws_url,
 		Alice,
