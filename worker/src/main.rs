@@ -286,6 +286,12 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 fn main() {
+	// Like any Unix tool, end quietly when the reader of our output goes away (Rust ignores
+	// SIGPIPE, which turns a closed pipe into a panic in `println!`).
+	// SAFETY: resetting a signal's disposition to its default, before any thread starts.
+	unsafe {
+		libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+	}
 	tracing_subscriber::fmt()
 		.with_env_filter(
 			tracing_subscriber::EnvFilter::try_from_default_env()
