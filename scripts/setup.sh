@@ -10,7 +10,8 @@ if ! command -v rustup >/dev/null; then
 fi
 
 installed_targets="$(rustup target list --installed)"
-for target in wasm32v1-none wasm32-unknown-unknown; do
+# wasm32v1-none and wasm32-unknown-unknown: the runtime; wasm32-wasip1: the Rust example guest.
+for target in wasm32v1-none wasm32-unknown-unknown wasm32-wasip1; do
 	if ! grep -qx "$target" <<<"$installed_targets"; then
 		echo "setup: rustup target add $target"
 		rustup target add "$target"
@@ -21,8 +22,10 @@ if ! rustup component list --installed | grep -q '^rust-src'; then
 	rustup component add rust-src
 fi
 
-# clang/libclang: rocksdb's bindings; protobuf-compiler: libp2p's build scripts; curl: scripts.
-packages=(clang libclang-dev protobuf-compiler pkg-config make curl)
+# clang/libclang: rocksdb's bindings; protobuf-compiler: libp2p's build scripts; curl: scripts;
+# podman, runc: the worker's container runtime; busybox-static: the container tests' image;
+# openssl: the https input test's server.
+packages=(clang libclang-dev protobuf-compiler pkg-config make curl podman runc busybox-static openssl)
 missing=()
 for package in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -18,6 +18,11 @@
 //! per_million_fuel = "0.1"         # OFL
 //! per_second = "0.01"
 //! base_per_job = "0.01"
+//!
+//! [container]                      # optional; these are the defaults
+//! enabled = true                   # offer containers when podman is there
+//! podman = "podman"
+//! runtime = "runc"
 //! ```
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -57,6 +62,30 @@ pub struct Config {
 	pub max_input_bytes: usize,
 	/// What the provider sells.
 	pub offer: OfferConfig,
+	/// How container jobs run.
+	#[serde(default)]
+	pub container: ContainerConfig,
+}
+
+/// How container jobs run.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerConfig {
+	/// Whether to offer the container runtime when podman is installed.
+	#[serde(default = "yes")]
+	pub enabled: bool,
+	/// The podman command.
+	#[serde(default = "default_podman")]
+	pub podman: String,
+	/// The OCI runtime podman runs containers with.
+	#[serde(default = "default_oci_runtime")]
+	pub runtime: String,
+}
+
+impl Default for ContainerConfig {
+	fn default() -> Self {
+		Self { enabled: true, podman: default_podman(), runtime: default_oci_runtime() }
+	}
 }
 
 /// The offer published on chain.
@@ -88,6 +117,15 @@ pub struct OfferConfig {
 	pub base_per_job: String,
 }
 
+fn yes() -> bool {
+	true
+}
+fn default_podman() -> String {
+	"podman".into()
+}
+fn default_oci_runtime() -> String {
+	"runc".into()
+}
 fn default_node() -> String {
 	"ws://127.0.0.1:9944".into()
 }

@@ -12,8 +12,10 @@
 use crate::{
 	chain::{self, Block, Chain},
 	config::{parse_ofl, Config},
+	envelope,
 	executor::{
-		wasm::{Limits, WasmExecutor},
+		container::{self, ContainerExecutor},
+		wasm::{self, WasmExecutor},
 		Failure, RunOutcome,
 	},
 	http,
@@ -53,6 +55,7 @@ pub struct Daemon {
 	me: AccountId,
 	store: Arc<Store>,
 	executor: Arc<WasmExecutor>,
+	containers: Option<Arc<ContainerExecutor>>,
 	metrics: Arc<Metrics>,
 	running: HashSet<u64>,
 	finished_tx: mpsc::UnboundedSender<Finished>,
@@ -69,6 +72,15 @@ impl Daemon {
 			.with_context(|| format!("cannot create {}", config.data_dir.display()))?;
 		let store = Arc::new(Store::open(&config.data_dir)?);
 		let executor = Arc::new(WasmExecutor::new(config.module_cache)?);
+		let containers = if config.container.enabled {
+			ContainerExecutor::detect(&config.container.podman, &config.container.runtime)
+				.map(Arc::new)
+				.map_err(|why| info!("container runtime not offered: {why}"))
+				.ok()
+		} else {
+			info!("container runtime not offered: disabled in the config");
+			None
+		};
 		let (finished_tx, finished_rx) = mpsc::unbounded_channel();
 		Ok(Self {
 			config,
@@ -76,6 +88,7 @@ impl Daemon {
 			me,
 			store,
 			executor,
+			containers,
 			metrics: Arc::new(Metrics::new()?),
 			running: HashSet::new(),
 			finished_tx,
@@ -95,7 +108,11 @@ impl Daemon {
 			listen = %self.config.listen,
 			"offload worker starting"
 		);
-		info!("runtimes offered: wasm; container: not offered (this worker runs WASM only)");
+		info!(
+			container = self.containers.is_some(),
+			"runtimes offered: wasm{}",
+			if self.containers.is_some() { ", container (podman)" } else { "" }
+		);
 		tokio::spawn(http::serve(listener, self.store.clone(), self.metrics.clone()));
 		tokio::pin!(shutdown);
 		let mut backoff = Duration::from_millis(500);
@@ -171,7 +188,7 @@ impl Daemon {
 				gpus: offer.gpus,
 			},
 			wasm: true,
-			container: false,
+			container: self.containers.is_some(),
 			prices: Prices {
 				per_million_fuel: parse_ofl(&offer.per_million_fuel)?,
 				per_second: parse_ofl(&offer.per_second)?,
@@ -179,8 +196,7 @@ impl Daemon {
 			},
 			max_concurrent: offer.max_concurrent,
 			region,
-			// No key: this worker takes no encrypted inputs yet.
-			encryption_key: [0; 32],
+			encryption_key: envelope::public_of(&self.pair),
 			endpoint: BoundedVec::try_from(endpoint.into_bytes())
 				.map_err(|_| anyhow!("public_url is too long"))?,
 		})
@@ -380,7 +396,7 @@ impl Daemon {
 		}
 		local.requester = Some(job.requester.clone());
 		self.store.set_job(id, local)?;
-		let prepared = match self.prepare(chain, head, job).await {
+		let prepared = match self.prepare(chain, head, id, job).await {
 			Ok(prepared) => prepared,
 			Err(error) => {
 				// A node problem, not the job's: tried again at the next block.
@@ -389,19 +405,33 @@ impl Daemon {
 			},
 		};
 		let executor = self.executor.clone();
+		let containers = self.containers.clone();
 		let finished = self.finished_tx.clone();
 		let max_output = self.config.max_output_bytes;
+		// Named per provider too, so workers sharing a host never replace each other's.
+		let me: &[u8] = self.me.as_ref();
+		let container_name = format!("offload-job-{id}-{}", hex::encode(&me[..8]));
 		info!(job = id, "running");
 		tokio::task::spawn_blocking(move || {
 			let outcome = match prepared {
-				Ok(run) => executor.run(
-					run.hash,
-					&run.code,
-					&run.entry,
-					run.input,
-					Limits { fuel: run.fuel, memory_bytes: run.memory_bytes, max_output },
-				),
-				Err(failure) => RunOutcome { result: Err(failure), fuel_used: 0 },
+				Ok(PreparedRun::Wasm { hash, code, entry, input, fuel, memory_bytes }) => executor
+					.run(
+						hash,
+						&code,
+						&entry,
+						input,
+						wasm::Limits { fuel, memory_bytes, max_output },
+					),
+				Ok(PreparedRun::Container { image, argv, input, mut limits }) => {
+					limits.max_output = max_output;
+					match containers {
+						Some(containers) => {
+							containers.run(&container_name, &image, &argv, input, limits)
+						},
+						None => RunOutcome::failed(Failure::Unsupported("container jobs".into())),
+					}
+				},
+				Err(failure) => RunOutcome::failed(failure),
 			};
 			let _ = finished.send(Finished { job: id, outcome });
 		});
@@ -414,28 +444,68 @@ impl Daemon {
 		&self,
 		chain: &Chain,
 		head: Block,
+		id: u64,
 		job: &JobOf<Runtime>,
 	) -> Result<Result<PreparedRun, Failure>> {
-		let Workload::Wasm { program, entry, input, fuel_limit, memory_limit_mib } =
-			&job.spec.workload
-		else {
-			return Ok(Err(Failure::Unsupported("container jobs".into())));
-		};
-		if job.spec.encrypted_input {
-			return Ok(Err(Failure::Unsupported("encrypted inputs".into())));
+		match &job.spec.workload {
+			Workload::Wasm { program, entry, input, fuel_limit, memory_limit_mib } => {
+				let key = pallet_offload_market::Code::<Runtime>::hashed_key_for(program);
+				let Some(code) = chain.storage::<Vec<u8>>(&key, Some(head.hash)).await? else {
+					return Ok(Err(Failure::Input("the program is not on chain".into())));
+				};
+				let input = self.job_input(id, input, job.spec.encrypted_input).await?;
+				Ok(input.map(|input| PreparedRun::Wasm {
+					hash: *program,
+					code,
+					entry: String::from_utf8_lossy(entry).into_owned(),
+					input,
+					fuel: *fuel_limit,
+					memory_bytes: u64::from(*memory_limit_mib) << 20,
+				}))
+			},
+			Workload::Container { image_digest, command, input, max_seconds } => {
+				let argv = match container::argv_of(command) {
+					Ok(argv) => argv,
+					Err(failure) => return Ok(Err(failure)),
+				};
+				let input = self.job_input(id, input, job.spec.encrypted_input).await?;
+				Ok(input.map(|input| PreparedRun::Container {
+					image: *image_digest,
+					argv,
+					input,
+					limits: container::Limits {
+						max_seconds: *max_seconds,
+						memory_mib: job.spec.resources.memory_mib,
+						cpu_millicores: job.spec.resources.cpu_millicores,
+						max_output: 0,
+					},
+				}))
+			},
 		}
-		let key = pallet_offload_market::Code::<Runtime>::hashed_key_for(program);
-		let Some(code) = chain.storage::<Vec<u8>>(&key, Some(head.hash)).await? else {
-			return Ok(Err(Failure::Input("the program is not on chain".into())));
+	}
+
+	/// Job `id`'s input, decrypted if it is sealed; the requester's reply key is kept so the
+	/// result is served sealed to it.
+	async fn job_input(
+		&self,
+		id: u64,
+		input: &Input<Runtime>,
+		encrypted: bool,
+	) -> Result<Result<Vec<u8>, Failure>> {
+		let bytes = match Self::fetch_input(input, self.config.max_input_bytes).await {
+			Ok(bytes) => bytes,
+			Err(failure) => return Ok(Err(failure)),
 		};
-		Ok(Self::fetch_input(input, self.config.max_input_bytes).await.map(|input| PreparedRun {
-			hash: *program,
-			code,
-			entry: String::from_utf8_lossy(entry).into_owned(),
-			input,
-			fuel: *fuel_limit,
-			memory_bytes: u64::from(*memory_limit_mib) << 20,
-		}))
+		if !encrypted {
+			return Ok(Ok(bytes));
+		}
+		match envelope::open_input(&bytes, &envelope::secret_of(&self.pair)) {
+			Ok(opened) => {
+				self.store.set_meta(&reply_key(id), &opened.reply)?;
+				Ok(Ok(opened.input))
+			},
+			Err(error) => Ok(Err(Failure::Input(error.to_string()))),
+		}
 	}
 
 	/// A job's input: inline, or fetched and checked against its hash.
@@ -467,7 +537,7 @@ impl Daemon {
 		local.report = Some(Report {
 			result,
 			ok: outcome.result.is_ok(),
-			usage: Usage { fuel: outcome.fuel_used, seconds: 0 },
+			usage: Usage { fuel: outcome.fuel_used, seconds: outcome.seconds },
 		});
 		local.failure = outcome.result.as_ref().err().map(ToString::to_string);
 		local.salt = self.salt(id);
@@ -477,10 +547,17 @@ impl Daemon {
 		match &local.failure {
 			Some(reason) => {
 				self.metrics.jobs_failed.inc();
-				info!(job = id, fuel = outcome.fuel_used, %reason, "run failed");
+				info!(job = id, fuel = outcome.fuel_used, seconds = outcome.seconds, %reason, "run failed");
 			},
 			None => {
-				info!(job = id, fuel = outcome.fuel_used, result = %hex::encode(result), "run done")
+				let result = hex::encode(result);
+				info!(
+					job = id,
+					fuel = outcome.fuel_used,
+					seconds = outcome.seconds,
+					result,
+					"run done"
+				)
 			},
 		}
 		Ok(())
@@ -496,14 +573,27 @@ impl Daemon {
 	}
 }
 
-/// A run's inputs, ready for the executor.
-struct PreparedRun {
-	hash: [u8; 32],
-	code: Vec<u8>,
-	entry: String,
-	input: Vec<u8>,
-	fuel: u64,
-	memory_bytes: u64,
+/// Where the store keeps the key job `id`'s result is sealed to.
+pub fn reply_key(id: u64) -> String {
+	format!("reply/{id}")
+}
+
+/// A run's inputs, ready for its executor.
+enum PreparedRun {
+	Wasm {
+		hash: [u8; 32],
+		code: Vec<u8>,
+		entry: String,
+		input: Vec<u8>,
+		fuel: u64,
+		memory_bytes: u64,
+	},
+	Container {
+		image: [u8; 32],
+		argv: Vec<String>,
+		input: Vec<u8>,
+		limits: container::Limits,
+	},
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -1,12 +1,14 @@
 //! HTTP: the worker's endpoint (results for their requesters, Prometheus metrics) and the
-//! small client that fetches job inputs from URLs.
+//! small client that fetches job inputs from `http://` and `https://` URLs.
 //!
 //! `GET /results/<job>?signature=0x<sr25519 signature>` returns the output of job `<job>` to
 //! its requester: the signature is the requester's over [`result_request`]`(job)`. The
 //! response carries the result's hash in `x-offload-result` and whether the run succeeded in
-//! `x-offload-ok`; the caller checks the bytes against the hash on chain.
+//! `x-offload-ok`; the caller checks the bytes against the hash on chain. The output of a job
+//! whose input was sealed is itself sealed to the requester's key (see [`crate::envelope`]),
+//! and `x-offload-sealed: true` says so.
 
-use crate::{metrics::Metrics, store::Store};
+use crate::{daemon::reply_key, envelope, metrics::Metrics, store::Store};
 use anyhow::{anyhow, bail, Context, Result};
 use codec::Encode;
 use http_body_util::{BodyExt, Full, Limited};
@@ -77,14 +79,17 @@ fn route(request: Request<Incoming>, store: &Store, metrics: &Metrics) -> Respon
 		.unwrap_or_default()
 		.to_string();
 	match result_for(job, &signature, store) {
-		Ok((bytes, hash, ok)) => {
+		Ok((bytes, hash, ok, sealed)) => {
 			let mut response = reply(StatusCode::OK, bytes);
 			let headers = response.headers_mut();
+			if sealed {
+				headers.insert("x-offload-sealed", hyper::header::HeaderValue::from_static("true"));
+			}
 			if let Ok(value) = format!("0x{}", hex::encode(hash)).parse() {
 				headers.insert("x-offload-result", value);
 			}
-			headers
-				.insert("x-offload-ok", if ok { "true" } else { "false" }.parse().expect("ascii"));
+			let ok = hyper::header::HeaderValue::from_static(if ok { "true" } else { "false" });
+			headers.insert("x-offload-ok", ok);
 			response
 		},
 		Err((status, message)) => reply(status, format!("{message}\n")),
@@ -97,7 +102,7 @@ fn result_for(
 	job: &str,
 	signature: &str,
 	store: &Store,
-) -> Result<(Vec<u8>, [u8; 32], bool), Refusal> {
+) -> Result<(Vec<u8>, [u8; 32], bool, bool), Refusal> {
 	let job: u64 =
 		job.parse().map_err(|_| (StatusCode::BAD_REQUEST, "the job id is not a number"))?;
 	let signature = sp_core::bytes::from_hex(signature)
@@ -120,7 +125,13 @@ fn result_for(
 		.result(&report.result)
 		.map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "store error"))?
 		.ok_or((StatusCode::NOT_FOUND, "the result is no longer kept"))?;
-	Ok((bytes, report.result, report.ok))
+	let reply: Option<[u8; 32]> = store
+		.meta(&reply_key(job))
+		.map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "store error"))?;
+	Ok(match reply {
+		Some(reply) => (envelope::seal_result(&bytes, &reply), report.result, report.ok, true),
+		None => (bytes, report.result, report.ok, false),
+	})
 }
 
 /// A response: status, headers, body.
@@ -133,7 +144,7 @@ pub struct Fetched {
 	pub body: Vec<u8>,
 }
 
-/// `GET url` (plain `http://`), at most `max_bytes` of body, within [`FETCH_TIMEOUT`].
+/// `GET url` (`http://` or `https://`), at most `max_bytes` of body, within [`FETCH_TIMEOUT`].
 pub async fn get(url: &str, max_bytes: usize) -> Result<Fetched> {
 	tokio::time::timeout(FETCH_TIMEOUT, get_inner(url, max_bytes))
 		.await
@@ -142,21 +153,62 @@ pub async fn get(url: &str, max_bytes: usize) -> Result<Fetched> {
 
 async fn get_inner(url: &str, max_bytes: usize) -> Result<Fetched> {
 	let uri: hyper::Uri = url.parse().with_context(|| format!("`{url}` is not a URL"))?;
-	if uri.scheme_str() != Some("http") {
-		bail!("only http:// URLs are fetched");
-	}
+	let tls = match uri.scheme_str() {
+		Some("http") => false,
+		Some("https") => true,
+		_ => bail!("only http:// and https:// URLs are fetched"),
+	};
 	let host = uri.host().ok_or_else(|| anyhow!("`{url}` has no host"))?.to_string();
-	let port = uri.port_u16().unwrap_or(80);
+	let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
 	let stream = tokio::net::TcpStream::connect((host.as_str(), port))
 		.await
 		.with_context(|| format!("cannot connect to {host}:{port}"))?;
-	let (mut sender, connection) =
-		hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-	tokio::spawn(connection);
 	let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
 	let request = Request::get(path)
 		.header(hyper::header::HOST, format!("{host}:{port}"))
 		.body(http_body_util::Empty::<Bytes>::new())?;
+	if !tls {
+		return exchange(stream, request, max_bytes).await;
+	}
+	let name = rustls::pki_types::ServerName::try_from(host.clone())
+		.with_context(|| format!("`{host}` is not a TLS server name"))?;
+	let stream = tls_connector()?
+		.connect(name, stream)
+		.await
+		.with_context(|| format!("TLS with {host}:{port}"))?;
+	exchange(stream, request, max_bytes).await
+}
+
+/// A TLS client trusting the system's certificate authorities (those `SSL_CERT_FILE` or
+/// `SSL_CERT_DIR` name, if set).
+fn tls_connector() -> Result<tokio_rustls::TlsConnector> {
+	let mut roots = rustls::RootCertStore::empty();
+	let found = rustls_native_certs::load_native_certs();
+	let (added, _) = roots.add_parsable_certificates(found.certs);
+	if added == 0 {
+		bail!("no trusted TLS certificate authorities on this host (install ca-certificates)");
+	}
+	let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+		rustls::crypto::ring::default_provider(),
+	))
+	.with_safe_default_protocol_versions()?
+	.with_root_certificates(roots)
+	.with_no_client_auth();
+	Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
+}
+
+/// Sends `request` over `stream` and reads the answer, at most `max_bytes` of body.
+async fn exchange<S>(
+	stream: S,
+	request: Request<http_body_util::Empty<Bytes>>,
+	max_bytes: usize,
+) -> Result<Fetched>
+where
+	S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+	let (mut sender, connection) =
+		hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+	tokio::spawn(connection);
 	let response = sender.send_request(request).await?;
 	let (parts, body) = response.into_parts();
 	let body = Limited::new(body, max_bytes)

@@ -15,6 +15,7 @@
 pub mod chain;
 pub mod config;
 pub mod daemon;
+pub mod envelope;
 pub mod executor;
 pub mod http;
 pub mod metrics;

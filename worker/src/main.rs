@@ -2,14 +2,15 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
-use offload_primitives::Resources;
+use offload_primitives::{Resources, RuntimeKind};
 use offload_worker::{
 	chain::{self, Chain},
 	config::{format_ofl, parse_ofl, Config},
 	daemon::{shutdown_signal, Daemon},
-	requester::{self, JobArgs},
+	requester::{self, JobArgs, WorkloadArgs},
 };
 use pallet_offload_market::{Hash32, Pricing};
+use pallet_offload_registry::ProviderFilter;
 use std::{io::Write, path::PathBuf, time::Duration};
 
 /// Where the requester's commands connect when neither `--node` nor `OFFLOAD_NODE` says.
@@ -48,7 +49,7 @@ enum Command {
 		/// The program file.
 		file: PathBuf,
 	},
-	/// Submit a WASM job.
+	/// Submit a job: a WASM program (--program) or a container image (--image).
 	Submit {
 		#[command(flatten)]
 		job: JobOptions,
@@ -60,6 +61,34 @@ enum Command {
 	Quote {
 		#[command(flatten)]
 		job: JobOptions,
+	},
+	/// Registered providers, filtered.
+	Providers {
+		/// Only those running this kind of job.
+		#[arg(long, value_enum)]
+		runtime: Option<RuntimeArg>,
+		/// Only those with at least this much CPU free, in millicores.
+		#[arg(long, default_value_t = 0)]
+		cpu: u32,
+		/// Only those with at least this much memory free, in MiB.
+		#[arg(long, default_value_t = 0)]
+		memory: u32,
+		/// Only those with at least this much storage free, in GiB.
+		#[arg(long, default_value_t = 0)]
+		storage: u32,
+		/// Only those whose unit price (per million fuel, or per second for containers) is at
+		/// most this, in OFL.
+		#[arg(long)]
+		max_price: Option<String>,
+		/// Only verified providers.
+		#[arg(long)]
+		verified_only: bool,
+		/// Only those taking jobs now (active, alive, with a free slot).
+		#[arg(long)]
+		available: bool,
+		/// Show at most this many.
+		#[arg(long, default_value_t = 50)]
+		limit: usize,
 	},
 	/// A job's state.
 	Status {
@@ -85,30 +114,43 @@ enum Command {
 }
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("workload").required(true).args(["program", "image"])))]
 struct JobOptions {
 	/// The program: its 0x hash, or a .wasm/.wat file (uploaded first if the chain lacks it).
 	#[arg(long)]
-	program: String,
+	program: Option<String>,
 	/// The exported function to run.
 	#[arg(long, default_value = "_start")]
 	entry: String,
+	/// A container image instead of a program: its podman image ID (sha256:… or 0x…).
+	#[arg(long)]
+	image: Option<String>,
+	/// Most seconds a container may run.
+	#[arg(long, default_value_t = 60, conflicts_with = "program")]
+	max_seconds: u32,
+	/// The container's command and arguments, after `--` (default: the image's).
+	#[arg(last = true, conflicts_with = "program")]
+	command: Vec<String>,
 	/// The input, inline.
 	#[arg(long, conflicts_with_all = ["input_file", "input_url"])]
 	input: Option<String>,
 	/// The input, inline, from a file.
 	#[arg(long, conflicts_with = "input_url")]
 	input_file: Option<PathBuf>,
-	/// The input, fetched by the provider from this http:// URL.
+	/// The input, fetched by the provider from this http:// or https:// URL.
 	#[arg(long)]
 	input_url: Option<String>,
+	/// Seal the (inline) input to the providers the job will get, and their output to you.
+	#[arg(long, conflicts_with = "input_url")]
+	encrypt: bool,
 	/// The blake2-256 hash of the URL's bytes (fetched now to compute it if not given).
 	#[arg(long, requires = "input_url")]
 	input_hash: Option<String>,
-	/// Most fuel the run may burn.
-	#[arg(long, default_value_t = 100_000_000)]
+	/// Most fuel the program may burn.
+	#[arg(long, default_value_t = 100_000_000, conflicts_with = "image")]
 	fuel: u64,
-	/// Most linear memory, in MiB.
-	#[arg(long, default_value_t = 64)]
+	/// Most linear memory of the program, in MiB.
+	#[arg(long, default_value_t = 64, conflicts_with = "image")]
 	memory_mib: u32,
 	/// Pay per use, at most this much OFL per replica.
 	#[arg(long, default_value = "1", conflicts_with = "price")]
@@ -145,6 +187,13 @@ struct JobOptions {
 	queue_blocks: u32,
 }
 
+/// A runtime, as `--runtime` takes it.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RuntimeArg {
+	Wasm,
+	Container,
+}
+
 fn parse_hash(text: &str) -> Result<Hash32> {
 	let bytes = sp_core::bytes::from_hex(text).map_err(|_| anyhow!("`{text}` is not hex"))?;
 	bytes.try_into().map_err(|_| anyhow!("`{text}` is not a 32-byte hash"))
@@ -162,11 +211,25 @@ impl Cli {
 
 /// The job the options describe; uploads the program if a file is given and the chain lacks it.
 async fn job_args(cli: &Cli, chain: &Chain, options: &JobOptions) -> Result<JobArgs> {
-	let program = if options.program.starts_with("0x") {
-		parse_hash(&options.program)?
-	} else {
-		let code = requester::read_program(std::path::Path::new(&options.program))?;
-		requester::upload(chain, &cli.signer()?, code).await?
+	let workload = match (&options.program, &options.image) {
+		(Some(program), _) => WorkloadArgs::Wasm {
+			program: if program.starts_with("0x") {
+				parse_hash(program)?
+			} else {
+				let code = requester::read_program(std::path::Path::new(program))?;
+				requester::upload(chain, &cli.signer()?, code).await?
+			},
+			entry: options.entry.clone(),
+			fuel: options.fuel,
+			memory_mib: options.memory_mib,
+		},
+		(None, Some(image)) => WorkloadArgs::Container {
+			image: parse_hash(&image.replace("sha256:", "0x"))
+				.context("--image takes a podman image ID: sha256:<64 hex digits>")?,
+			argv: options.command.clone(),
+			max_seconds: options.max_seconds,
+		},
+		(None, None) => bail!("give --program or --image"),
 	};
 	let inline = match (&options.input, &options.input_file) {
 		(Some(text), _) => Some(text.clone().into_bytes()),
@@ -177,6 +240,7 @@ async fn job_args(cli: &Cli, chain: &Chain, options: &JobOptions) -> Result<JobA
 		(None, None) => None,
 	};
 	let hash = options.input_hash.as_deref().map(parse_hash).transpose()?;
+	let plaintext = if options.encrypt { inline.clone() } else { None };
 	let input = requester::input(inline, options.input_url.clone(), hash).await?;
 	let pricing = match &options.price {
 		Some(price) => Pricing::Fixed { price: parse_ofl(price).context("--price")? },
@@ -185,12 +249,10 @@ async fn job_args(cli: &Cli, chain: &Chain, options: &JobOptions) -> Result<JobA
 	if options.replicas == 0 {
 		bail!("--replicas must be at least 1");
 	}
-	Ok(JobArgs {
-		program,
-		entry: options.entry.clone(),
+	let mut args = JobArgs {
+		workload,
 		input,
-		fuel: options.fuel,
-		memory_mib: options.memory_mib,
+		encrypted: false,
 		resources: Resources {
 			cpu_millicores: options.cpu,
 			memory_mib: options.memory,
@@ -204,7 +266,11 @@ async fn job_args(cli: &Cli, chain: &Chain, options: &JobOptions) -> Result<JobA
 		verified_only: options.verified_only,
 		run_blocks: options.run_blocks,
 		queue_blocks: options.queue_blocks,
-	})
+	};
+	if let Some(plaintext) = plaintext {
+		requester::seal_input(chain, &cli.signer()?, &mut args, &plaintext).await?;
+	}
+	Ok(args)
 }
 
 fn print_output(bytes: &[u8], ok: bool, out: Option<&PathBuf>) -> Result<()> {
@@ -269,6 +335,37 @@ async fn run(cli: Cli) -> Result<()> {
 				);
 				print_output(&bytes, ok, None)?;
 			}
+		},
+		Command::Providers {
+			runtime,
+			cpu,
+			memory,
+			storage,
+			max_price,
+			verified_only,
+			available,
+			limit,
+		} => {
+			let filter = ProviderFilter {
+				runtime: runtime.map(|runtime| match runtime {
+					RuntimeArg::Wasm => RuntimeKind::Wasm,
+					RuntimeArg::Container => RuntimeKind::Container,
+				}),
+				free: Resources {
+					cpu_millicores: *cpu,
+					memory_mib: *memory,
+					storage_gib: *storage,
+					gpus: 0,
+				},
+				max_unit_price: max_price
+					.as_deref()
+					.map(parse_ofl)
+					.transpose()
+					.context("--max-price")?,
+				verified_only: *verified_only,
+				available_only: *available,
+			};
+			requester::providers(&chain, filter, *limit).await?
 		},
 		Command::Status { job } => requester::status(&chain, *job).await?,
 		Command::Watch { job, timeout } => {

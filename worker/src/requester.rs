@@ -5,7 +5,7 @@
 use crate::{
 	chain::{self, Chain, Included},
 	config::format_ofl,
-	http,
+	envelope, http,
 };
 use anyhow::{anyhow, bail, Context, Result};
 use frame_support::BoundedVec;
@@ -15,6 +15,7 @@ use pallet_offload_market::{
 	runtime_api::Quote, Event as MarketEvent, Hash32, Input, JobOf, JobSpec, Phase, Pricing,
 	ReplicaState, Workload,
 };
+use pallet_offload_registry::{ProviderFilter, ProviderSummary, Status};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
 use sp_runtime::Permill;
 use std::{path::Path, time::Duration};
@@ -60,18 +61,38 @@ pub async fn upload(chain: &Chain, pair: &sr25519::Pair, code: Vec<u8>) -> Resul
 	Ok(hash)
 }
 
+/// What a job runs, as `offload submit` and `offload quote` take it.
+pub enum WorkloadArgs {
+	/// An uploaded WASM program.
+	Wasm {
+		/// The program's hash.
+		program: Hash32,
+		/// The entry point.
+		entry: String,
+		/// Fuel limit.
+		fuel: u64,
+		/// Memory limit in MiB.
+		memory_mib: u32,
+	},
+	/// A container image.
+	Container {
+		/// The image ID.
+		image: Hash32,
+		/// The command line; empty for the image's default.
+		argv: Vec<String>,
+		/// Wall-clock limit in seconds.
+		max_seconds: u32,
+	},
+}
+
 /// What `offload submit` and `offload quote` describe.
 pub struct JobArgs {
-	/// The program's hash.
-	pub program: Hash32,
-	/// The entry point.
-	pub entry: String,
+	/// What runs.
+	pub workload: WorkloadArgs,
 	/// The input.
 	pub input: Input<Runtime>,
-	/// Fuel limit.
-	pub fuel: u64,
-	/// Memory limit in MiB.
-	pub memory_mib: u32,
+	/// Whether the input is sealed (see [`crate::envelope`]).
+	pub encrypted: bool,
 	/// Resources of a replica.
 	pub resources: Resources,
 	/// Pricing.
@@ -93,22 +114,33 @@ pub struct JobArgs {
 impl JobArgs {
 	/// The spec the chain takes.
 	pub fn spec(&self) -> Result<JobSpec<Runtime>> {
-		Ok(JobSpec {
-			workload: Workload::Wasm {
-				program: self.program,
-				entry: BoundedVec::try_from(self.entry.clone().into_bytes())
+		let input = self.input.clone();
+		let workload = match &self.workload {
+			WorkloadArgs::Wasm { program, entry, fuel, memory_mib } => Workload::Wasm {
+				program: *program,
+				entry: BoundedVec::try_from(entry.clone().into_bytes())
 					.map_err(|_| anyhow!("the entry point name is too long"))?,
-				input: self.input.clone(),
-				fuel_limit: self.fuel,
-				memory_limit_mib: self.memory_mib,
+				input,
+				fuel_limit: *fuel,
+				memory_limit_mib: *memory_mib,
 			},
+			WorkloadArgs::Container { image, argv, max_seconds } => Workload::Container {
+				image_digest: *image,
+				command: BoundedVec::try_from(crate::executor::container::command_of(argv))
+					.map_err(|_| anyhow!("the command line is too long"))?,
+				input,
+				max_seconds: *max_seconds,
+			},
+		};
+		Ok(JobSpec {
+			workload,
 			resources: self.resources,
 			pricing: self.pricing,
 			replicas: self.replicas,
 			quorum: self.quorum,
 			min_reputation: Permill::from_percent(self.min_reputation.min(100).into()),
 			verified_only: self.verified_only,
-			encrypted_input: false,
+			encrypted_input: self.encrypted,
 			run_blocks: self.run_blocks,
 			queue_blocks: self.queue_blocks,
 		})
@@ -144,12 +176,53 @@ pub async fn input(
 	}
 }
 
-/// Prints the quote for `spec`.
-pub async fn quote(chain: &Chain, spec: JobSpec<Runtime>) -> Result<()> {
+/// The quote for `spec`, or why the chain would refuse it.
+async fn quote_of(chain: &Chain, spec: JobSpec<Runtime>) -> Result<Quote<AccountId, Balance>> {
 	let quote: Result<Quote<AccountId, Balance>, sp_runtime::DispatchError> =
 		chain.runtime_call("ComputeApi_quote", spec, None).await?;
-	let quote =
-		quote.map_err(|error| anyhow!("the chain would refuse it: {}", chain::describe(&error)))?;
+	quote.map_err(|error| anyhow!("the chain would refuse it: {}", chain::describe(&error)))
+}
+
+/// Seals `plaintext` as the input of `args` for the providers matching would pick now (see
+/// [`crate::envelope`]), and the requester `pair`'s reply key.
+pub async fn seal_input(
+	chain: &Chain,
+	pair: &sr25519::Pair,
+	args: &mut JobArgs,
+	plaintext: &[u8],
+) -> Result<()> {
+	args.encrypted = true;
+	args.input = Input::Inline(BoundedVec::new());
+	let quote = quote_of(chain, args.spec()?).await?;
+	if !quote.matched_now {
+		bail!(
+			"too few providers fit now to seal the input to; try again, or lower the job's needs"
+		);
+	}
+	let mut recipients = Vec::new();
+	for candidate in &quote.providers {
+		let key = pallet_offload_registry::Providers::<Runtime>::hashed_key_for(&candidate.who);
+		let provider: pallet_offload_registry::ProviderOf<Runtime> = chain
+			.storage(&key, None)
+			.await?
+			.ok_or_else(|| anyhow!("provider {} left", candidate.who.to_ss58check()))?;
+		if provider.offer.encryption_key == [0; 32] {
+			bail!("provider {} takes no sealed inputs", candidate.who.to_ss58check());
+		}
+		recipients.push(provider.offer.encryption_key);
+	}
+	let sealed = envelope::seal_input(plaintext, &recipients, &envelope::public_of(pair))?;
+	let size = sealed.len();
+	args.input = Input::Inline(BoundedVec::try_from(sealed).map_err(|_| {
+		anyhow!("the sealed input is {size} bytes, more than an inline input may be")
+	})?);
+	println!("input sealed to {} provider(s)", recipients.len());
+	Ok(())
+}
+
+/// Prints the quote for `spec`.
+pub async fn quote(chain: &Chain, spec: JobSpec<Runtime>) -> Result<()> {
+	let quote = quote_of(chain, spec).await?;
 	println!("estimate:    {}", format_ofl(quote.estimate));
 	println!("max payment: {}", format_ofl(quote.max_payment));
 	println!("held:        {} (max payment + fee + job deposit)", format_ofl(quote.hold));
@@ -166,6 +239,78 @@ pub async fn quote(chain: &Chain, spec: JobSpec<Runtime>) -> Result<()> {
 		);
 	}
 	Ok(())
+}
+
+/// Prints the providers matching `filter`, following the chain's pages until `max` are shown.
+pub async fn providers(chain: &Chain, filter: ProviderFilter<Balance>, max: usize) -> Result<()> {
+	let mut after: Option<AccountId> = None;
+	let mut shown = 0;
+	loop {
+		let (page, next): (Vec<ProviderSummary<Runtime>>, Option<AccountId>) = chain
+			.runtime_call("ComputeApi_providers", (&filter, &after, PROVIDERS_PAGE), None)
+			.await?;
+		for summary in page.into_iter().take(max - shown) {
+			print_provider(&summary);
+			shown += 1;
+		}
+		match next {
+			Some(next) if shown < max => after = Some(next),
+			Some(_) => {
+				println!("(more: raise --limit to see them)");
+				break;
+			},
+			None => break,
+		}
+	}
+	if shown == 0 {
+		println!("no provider matches");
+	}
+	Ok(())
+}
+
+/// Provider records read per runtime call; the chain caps a call at 100.
+const PROVIDERS_PAGE: u32 = 100;
+
+fn print_provider(summary: &ProviderSummary<Runtime>) {
+	let ProviderSummary { who, provider, verified, available } = summary;
+	let offer = &provider.offer;
+	let mut runtimes = Vec::new();
+	if offer.wasm {
+		runtimes.push("wasm");
+	}
+	if offer.container {
+		runtimes.push("container");
+	}
+	let status = match provider.status {
+		Status::Active if *available => "available".to_string(),
+		Status::Active => "busy or silent".to_string(),
+		Status::Paused => "paused".to_string(),
+		Status::Leaving { since } => format!("leaving since block {since}"),
+	};
+	println!("{}{}", who.to_ss58check(), if *verified { "  verified" } else { "" });
+	println!(
+		"  {status}; runs {}; region {}",
+		runtimes.join(", "),
+		String::from_utf8_lossy(&offer.region)
+	);
+	println!(
+		"  free {} of {} millicores, {} of {} MiB, {} of {} GiB; {} of {} jobs running",
+		provider.free.cpu_millicores,
+		offer.resources.cpu_millicores,
+		provider.free.memory_mib,
+		offer.resources.memory_mib,
+		provider.free.storage_gib,
+		offer.resources.storage_gib,
+		provider.running,
+		offer.max_concurrent,
+	);
+	println!(
+		"  prices: {} per job, {} per million fuel, {} per second",
+		format_ofl(offer.prices.base_per_job),
+		format_ofl(offer.prices.per_million_fuel),
+		format_ofl(offer.prices.per_second),
+	);
+	println!("  results at {}", String::from_utf8_lossy(&offer.endpoint));
 }
 
 /// Submits a job; returns its id.
@@ -221,10 +366,13 @@ pub async fn status(chain: &Chain, id: u64) -> Result<()> {
 			ReplicaState::Running { due } => format!("running, due by block {due}"),
 			ReplicaState::Committed { .. } => "committed".into(),
 			ReplicaState::Revealed { report } => format!(
-				"reported 0x{} ({}, {} fuel)",
+				"reported 0x{} ({}, {})",
 				hex::encode(report.result),
 				if report.ok { "ok" } else { "failed" },
-				report.usage.fuel
+				match job.spec.workload {
+					Workload::Wasm { .. } => format!("{} fuel", report.usage.fuel),
+					Workload::Container { .. } => format!("{} s", report.usage.seconds),
+				}
 			),
 		};
 		println!("  {}: {state}", assignment.provider.to_ss58check());
@@ -353,7 +501,14 @@ pub async fn result(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<(Vec
 			endpoint.trim_end_matches('/'),
 			hex::encode(signature.0)
 		);
-		match http::fetch(&url, 64 << 20).await {
+		let fetched = http::fetch(&url, 64 << 20).await.and_then(|bytes| {
+			if !job.spec.encrypted_input {
+				return Ok(bytes);
+			}
+			envelope::open_result(&bytes, &envelope::secret_of(pair))
+				.map_err(|error| anyhow!("its sealed result: {error}"))
+		});
+		match fetched {
 			Ok(bytes) if sp_crypto_hashing::blake2_256(&bytes) == agreed => return Ok((bytes, ok)),
 			Ok(_) => {
 				problems.push(format!("{endpoint} sent bytes that do not match the result hash"))

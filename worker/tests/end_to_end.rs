@@ -2,6 +2,8 @@
 //! and the requester's command line (`offload submit`), as separate processes talking over
 //! JSON-RPC and HTTP.
 
+#[path = "support/busybox.rs"]
+mod busybox;
 #[path = "../../node/tests/common/mod.rs"]
 mod common;
 
@@ -9,11 +11,12 @@ use common::{free_port, wait_for_finalized, DevNode, TempDir};
 use jsonrpsee::ws_client::WsClient;
 use offload_runtime::{
 	configs::compute::{JobDeposit, MinBond},
-	AccountId, Balance, Runtime, RuntimeEvent,
+	AccountId, Balance, Runtime, RuntimeEvent, UNIT,
 };
 use offload_worker::chain::{fees_paid, Chain};
 use pallet_offload_escrow::Event as EscrowEvent;
-use pallet_offload_market::Event as MarketEvent;
+use pallet_offload_market::{Event as MarketEvent, Input, Workload};
+use sp_core::crypto::Ss58Codec;
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave};
 use std::{
 	path::{Path, PathBuf},
@@ -66,6 +69,7 @@ storage_gib = 20
 max_concurrent = 2
 region = "DE"
 per_million_fuel = "0.001"
+per_second = "0.001"
 base_per_job = "0.01"
 "#,
 				data = data_dir.join("data").display(),
@@ -205,6 +209,17 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 
 	let bob_worker = Worker::start(Bob, &node.ws_url, &dir.0);
 	bob_worker.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
+	// Bob's offer as a requester finds it: both runtimes (podman is installed), his prices.
+	let listed =
+		offload(&node.ws_url, Alice, &["providers", "--runtime", "container", "--available"]);
+	assert!(listed.starts_with(&Bob.to_account_id().to_ss58check()), "{listed}");
+	assert!(listed.contains("runs wasm, container; region DE"), "{listed}");
+	assert!(
+		listed.contains("0.01 OFL per job, 0.001 OFL per million fuel, 0.001 OFL per second"),
+		"{listed}"
+	);
+	let none = offload(&node.ws_url, Alice, &["providers", "--cpu", "999999"]);
+	assert_eq!(none.trim(), "no provider matches");
 	let input = "Offload sells idle compute.\nThis line was counted by a provider worker.\n";
 	let out = offload(
 		&node.ws_url,
@@ -243,6 +258,46 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 		.unwrap();
 	assert_eq!(bond, Some(MinBond::get()), "Bob's bond is intact");
 
+	// A container job on the same worker, billed by the second.
+	let image = busybox::image(&busybox::executor());
+	let out = offload(
+		&node.ws_url,
+		Alice,
+		&[
+			"submit",
+			"--image",
+			&format!("sha256:{}", hex::encode(image)),
+			"--max-seconds",
+			"30",
+			"--memory",
+			"64",
+			"--input",
+			"hello from a container",
+			"--watch",
+			"--",
+			"tr",
+			"a-z",
+			"A-Z",
+		],
+	);
+	let id = job_id(&out);
+	assert!(out.trim_end().ends_with("HELLO FROM A CONTAINER"), "the output is tr's:\n{out}");
+	let events = all_events(&chain).await;
+	let seconds = events
+		.iter()
+		.find_map(|event| match event {
+			RuntimeEvent::Market(MarketEvent::ResultRevealed { job, report, .. }) if *job == id => {
+				Some(report.usage.seconds)
+			},
+			_ => None,
+		})
+		.expect("Bob reported");
+	assert!((1..=30).contains(&seconds), "billed {seconds} s");
+	let paid = payments(&events, id);
+	assert_eq!(paid.len(), 1, "one payment: {paid:?}");
+	assert_eq!(paid[0].0, bob);
+	assert_eq!(paid[0].1, UNIT / 100 + UNIT / 1000 * Balance::from(seconds), "base + seconds");
+
 	// Three replicas on three workers agree.
 	let charlie = Worker::start(Charlie, &node.ws_url, &dir.0);
 	let dave = Worker::start(Dave, &node.ws_url, &dir.0);
@@ -276,6 +331,28 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 		event,
 		RuntimeEvent::Market(MarketEvent::ResultRejected { job, .. }) if *job == id
 	)));
+
+	// A sealed input: the chain holds only ciphertext, each of the three workers opens it,
+	// they agree, and the output comes back sealed to Alice, who opens and checks it.
+	let secret = "sealed words here";
+	let out = offload(
+		&node.ws_url,
+		Alice,
+		&["submit", "--program", WORDCOUNT, "--input", secret, "--encrypt", "--replicas", "3"]
+			.into_iter()
+			.chain(["--budget", "1", "--watch"])
+			.collect::<Vec<_>>(),
+	);
+	assert!(out.contains("input sealed to 3 provider(s)"), "{out}");
+	assert!(out.trim_end().ends_with("0 3 17"), "the output is wc's:\n{out}");
+	let id = job_id(&out);
+	let job = offload_worker::requester::job(&chain, id, None).await.unwrap().expect("the job");
+	assert!(job.spec.encrypted_input);
+	let Workload::Wasm { input: Input::Inline(sealed), .. } = job.spec.workload else {
+		panic!("an inline WASM job")
+	};
+	assert!(!sealed.windows(6).any(|window| window == b"sealed"), "no plaintext on chain");
+	assert_eq!(payments(&all_events(&chain).await, id).len(), 3, "all three were paid");
 	drop(bob_worker);
 	assert!(node.stop(), "offload-node did not exit on SIGINT:\n{}", node.log());
 }

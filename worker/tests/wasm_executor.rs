@@ -1,6 +1,9 @@
 //! The WASM executor on real modules: what a guest can do, and every way it can fail without
 //! harming the worker.
 
+#[path = "support/guest.rs"]
+mod guest;
+
 use offload_worker::executor::{
 	wasm::{Limits, WasmExecutor},
 	Failure,
@@ -192,4 +195,29 @@ fn the_clock_and_randomness_are_fixed() {
 		offload_worker::executor::wasi::FIXED_TIME_NS
 	);
 	assert_eq!(first, second);
+}
+
+#[test]
+fn a_rust_guest_built_for_wasip1_runs_and_agrees_with_the_same_code_native() {
+	let executor = WasmExecutor::new(8).expect("engine");
+	let code = guest::sha256_wasm();
+	let hash = sp_crypto_hashing::blake2_256(&code);
+	let input = b"abc".to_vec();
+	let limits = Limits { fuel: 5_000_000_000, memory_bytes: 32 << 20, max_output: 1024 };
+	let outcome = executor.run(hash, &code, "_start", input.clone(), limits);
+	let expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  -\n";
+	assert_eq!(outcome.result, Ok(expected.as_bytes().to_vec()));
+	assert_eq!(offload_guest_sha256::sha256sum(&input), expected);
+	// A megabyte costs fuel in proportion, the same on every run.
+	let big = vec![7u8; 1 << 20];
+	let first = executor.run(hash, &code, "_start", big.clone(), limits);
+	let second = executor.run(hash, &code, "_start", big.clone(), limits);
+	assert_eq!(first.result, Ok(offload_guest_sha256::sha256sum(&big).into_bytes()));
+	assert_eq!((first.result_hash(), first.fuel_used), (second.result_hash(), second.fuel_used));
+	assert!(
+		first.fuel_used > 100 * outcome.fuel_used,
+		"{} vs {}",
+		first.fuel_used,
+		outcome.fuel_used
+	);
 }

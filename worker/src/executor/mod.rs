@@ -2,6 +2,7 @@
 //! success, a failure with its reason otherwise, and the metered usage either way. Nothing a
 //! guest does makes the daemon fail.
 
+pub mod container;
 pub mod wasi;
 pub mod wasm;
 
@@ -42,6 +43,12 @@ pub enum Failure {
 	/// The job needs what this worker does not do.
 	#[error("not supported by this worker: {0}")]
 	Unsupported(String),
+	/// The container ran past the job's time limit.
+	#[error("timed out after {seconds} s")]
+	Timeout {
+		/// The job's limit, in seconds.
+		seconds: u32,
+	},
 	/// The guest trapped.
 	#[error("trap: {0}")]
 	Trap(String),
@@ -52,11 +59,18 @@ pub enum Failure {
 pub struct RunOutcome {
 	/// The output (the guest's stdout), or why the run failed.
 	pub result: Result<Vec<u8>, Failure>,
-	/// Fuel burnt, what the provider bills for.
+	/// Fuel burnt, what the provider bills a WASM run for.
 	pub fuel_used: u64,
+	/// Wall-clock seconds, what the provider bills a container run for; 0 for WASM.
+	pub seconds: u32,
 }
 
 impl RunOutcome {
+	/// A run that failed before it started.
+	pub fn failed(failure: Failure) -> Self {
+		Self { result: Err(failure), fuel_used: 0, seconds: 0 }
+	}
+
 	/// The bytes whose hash is the job's result: the output, or the failure's reason.
 	pub fn result_bytes(&self) -> Vec<u8> {
 		match &self.result {

@@ -154,7 +154,7 @@ impl WasmExecutor {
 	) -> RunOutcome {
 		let prepared = match self.prepare(hash, code) {
 			Ok(prepared) => prepared,
-			Err(failure) => return RunOutcome { result: Err(failure), fuel_used: 0 },
+			Err(failure) => return RunOutcome::failed(failure),
 		};
 		let state = RunState {
 			io: wasi::Io::new(input, limits.max_output),
@@ -164,7 +164,7 @@ impl WasmExecutor {
 		let mut store = Store::new(&self.engine, state);
 		store.limiter(|state| state);
 		if store.set_fuel(limits.fuel).is_err() {
-			return RunOutcome { result: Err(Failure::OutOfFuel), fuel_used: 0 };
+			return RunOutcome::failed(Failure::OutOfFuel);
 		}
 		let called = prepared.instantiate(&mut store).and_then(|instance| {
 			let function = instance
@@ -181,7 +181,7 @@ impl WasmExecutor {
 				Some(failure) => Err(failure),
 			},
 		};
-		RunOutcome { result, fuel_used }
+		RunOutcome { result, fuel_used, seconds: 0 }
 	}
 }
 

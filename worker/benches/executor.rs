@@ -1,0 +1,62 @@
+//! The executor's costs, measured:
+//! - `trivial/cached`: a whole run of a job that does nothing, its module already compiled:
+//!   what the sandbox adds to every job (goal: at most 1 ms);
+//! - `sha256-1MiB/wasm` against `sha256-1MiB/native`: a compute-bound guest against the very
+//!   same Rust code run natively (goal: at most 1.5×).
+//!
+//! `cargo bench -p offload-worker --bench executor`; it prints the ratio at the end.
+
+#![allow(missing_docs)] // criterion_group! generates an undocumented function.
+
+#[path = "../tests/support/guest.rs"]
+mod guest;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use offload_worker::executor::wasm::{Limits, WasmExecutor};
+use std::{hint::black_box, time::Duration};
+
+/// A WASI command that reads nothing and writes nothing.
+const TRIVIAL: &str = r#"(module (memory (export "memory") 1) (func (export "_start")))"#;
+
+const LIMITS: Limits = Limits { fuel: 10_000_000_000, memory_bytes: 64 << 20, max_output: 4096 };
+
+fn trivial(c: &mut Criterion) {
+	let executor = WasmExecutor::new(8).expect("engine");
+	let code = wat::parse_str(TRIVIAL).expect("the module parses");
+	let hash = sp_crypto_hashing::blake2_256(&code);
+	let warm = executor.run(hash, &code, "_start", Vec::new(), LIMITS);
+	assert_eq!(warm.result, Ok(Vec::new()));
+	assert!(executor.is_cached(&hash));
+	c.bench_function("trivial/cached", |b| {
+		b.iter(|| executor.run(hash, black_box(&code), "_start", Vec::new(), LIMITS))
+	});
+}
+
+fn compute_bound(c: &mut Criterion) {
+	let executor = WasmExecutor::new(8).expect("engine");
+	let code = guest::sha256_wasm();
+	let hash = sp_crypto_hashing::blake2_256(&code);
+	let input: Vec<u8> =
+		(0..1u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+	let expected = offload_guest_sha256::sha256sum(&input).into_bytes();
+	let checked = executor.run(hash, &code, "_start", input.clone(), LIMITS);
+	assert_eq!(checked.result, Ok(expected), "the guest and the native code agree");
+	println!("sha256-1MiB/wasm burns {} fuel", checked.fuel_used);
+
+	let mut group = c.benchmark_group("sha256-1MiB");
+	group.throughput(Throughput::Bytes(input.len() as u64));
+	group.bench_function("native", |b| {
+		b.iter(|| offload_guest_sha256::sha256sum(black_box(&input)))
+	});
+	group.bench_function("wasm", |b| {
+		b.iter(|| executor.run(hash, &code, "_start", black_box(input.clone()), LIMITS))
+	});
+	group.finish();
+}
+
+criterion_group! {
+	name = benches;
+	config = Criterion::default().measurement_time(Duration::from_secs(5));
+	targets = trivial, compute_bound
+}
+criterion_main!(benches);

@@ -1,0 +1,254 @@
+//! Encrypted inputs and results.
+//!
+//! A job with `encrypted_input` carries its input (inline, or at its URL) as an *input
+//! envelope*: the input encrypted once under a random content key, and that key wrapped for
+//! each provider the requester chose, to the x25519 key the provider publishes in its offer.
+//! The envelope also names the requester's own x25519 key, the *reply key*: the worker
+//! encrypts the job's output to it when serving the result, so only the requester reads it.
+//! The chain sees only ciphertext; the result hash on chain is of the plaintext output, so
+//! replicas still agree and the requester checks what it decrypts.
+//!
+//! Input envelope, version 1:
+//!
+//! ```text
+//! "OFLX" 0x01 | reply key (32) | ephemeral key (32) | n (1) | n × (recipient (32) | wrapped key (48))
+//!             | ciphertext of the input (input length + 16)
+//! ```
+//!
+//! Result envelope, version 1: `"OFLR" 0x01 | ephemeral key (32) | ciphertext (length + 16)`.
+//!
+//! Each wrapping key is HKDF-SHA256 over the x25519 shared secret of a fresh ephemeral key and
+//! the recipient, salted with both public keys; ciphers are ChaCha20-Poly1305. Every key is
+//! used for one message only, so the nonce is zero. The input's ciphertext authenticates the
+//! envelope's header as associated data, so no recipient list can be swapped in.
+//!
+//! Keys: a provider's and a requester's x25519 secrets are derived from their sr25519 secrets
+//! ([`secret_of`]), so nothing more needs keeping.
+
+use chacha20poly1305::{
+	aead::{rand_core::RngCore, Aead, KeyInit, OsRng, Payload},
+	ChaCha20Poly1305, Key, Nonce,
+};
+use hkdf::Hkdf;
+use sha2::Sha256;
+use sp_core::{sr25519, Pair};
+use x25519_dalek::{PublicKey, StaticSecret};
+
+const INPUT_MAGIC: &[u8; 5] = b"OFLX\x01";
+const RESULT_MAGIC: &[u8; 5] = b"OFLR\x01";
+const TAG: usize = 16;
+const WRAPPED: usize = 32 + TAG;
+/// Most providers one input envelope is wrapped for.
+pub const MAX_RECIPIENTS: usize = 255;
+
+/// What can go wrong opening an envelope.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EnvelopeError {
+	/// The bytes are not an envelope of this version.
+	#[error("not an Offload envelope (version 1)")]
+	Malformed,
+	/// The envelope names no key of ours.
+	#[error("the input was not encrypted to this worker's key")]
+	NotARecipient,
+	/// Authentication failed: altered bytes, or the wrong key.
+	#[error("the envelope does not decrypt: altered, or not for this key")]
+	Tampered,
+	/// Too many recipients for one envelope.
+	#[error("at most {MAX_RECIPIENTS} recipients")]
+	TooManyRecipients,
+}
+
+/// The x25519 secret of the holder of `pair`.
+pub fn secret_of(pair: &sr25519::Pair) -> StaticSecret {
+	let mut material = b"offload/x25519".to_vec();
+	material.extend(pair.to_raw_vec());
+	StaticSecret::from(sp_crypto_hashing::blake2_256(&material))
+}
+
+/// The x25519 public key of the holder of `pair`, as offers publish it.
+pub fn public_of(pair: &sr25519::Pair) -> [u8; 32] {
+	PublicKey::from(&secret_of(pair)).to_bytes()
+}
+
+fn fresh_secret() -> StaticSecret {
+	let mut bytes = [0u8; 32];
+	OsRng.fill_bytes(&mut bytes);
+	StaticSecret::from(bytes)
+}
+
+/// The one-message key for `ephemeral` → `recipient` in `context`.
+fn message_key(
+	shared: &[u8; 32],
+	ephemeral: &[u8; 32],
+	recipient: &[u8; 32],
+	context: &[u8],
+) -> ChaCha20Poly1305 {
+	let mut salt = [0u8; 64];
+	salt[..32].copy_from_slice(ephemeral);
+	salt[32..].copy_from_slice(recipient);
+	let mut key = [0u8; 32];
+	// 32 bytes is always a valid HKDF-SHA256 output length.
+	let _ = Hkdf::<Sha256>::new(Some(&salt), shared).expand(context, &mut key);
+	ChaCha20Poly1305::new(Key::from_slice(&key))
+}
+
+const ZERO_NONCE: [u8; 12] = [0; 12];
+
+/// Seals `input` for `recipients` (their offers' keys), answering to `reply`.
+pub fn seal_input(
+	input: &[u8],
+	recipients: &[[u8; 32]],
+	reply: &[u8; 32],
+) -> Result<Vec<u8>, EnvelopeError> {
+	if recipients.len() > MAX_RECIPIENTS {
+		return Err(EnvelopeError::TooManyRecipients);
+	}
+	let ephemeral = fresh_secret();
+	let ephemeral_public = PublicKey::from(&ephemeral).to_bytes();
+	let mut content_key = [0u8; 32];
+	OsRng.fill_bytes(&mut content_key);
+	let mut envelope = INPUT_MAGIC.to_vec();
+	envelope.extend(reply);
+	envelope.extend(ephemeral_public);
+	envelope.push(recipients.len() as u8);
+	for recipient in recipients {
+		let shared = ephemeral.diffie_hellman(&PublicKey::from(*recipient)).to_bytes();
+		let wrapped = message_key(&shared, &ephemeral_public, recipient, b"offload/input-key/v1")
+			.encrypt(Nonce::from_slice(&ZERO_NONCE), content_key.as_slice())
+			.map_err(|_| EnvelopeError::Tampered)?;
+		envelope.extend(recipient);
+		envelope.extend(wrapped);
+	}
+	let sealed = ChaCha20Poly1305::new(Key::from_slice(&content_key))
+		.encrypt(Nonce::from_slice(&ZERO_NONCE), Payload { msg: input, aad: &envelope })
+		.map_err(|_| EnvelopeError::Tampered)?;
+	envelope.extend(sealed);
+	Ok(envelope)
+}
+
+/// An opened input envelope.
+#[derive(Debug, PartialEq, Eq)]
+pub struct OpenedInput {
+	/// The input.
+	pub input: Vec<u8>,
+	/// The requester's key, to encrypt the result to.
+	pub reply: [u8; 32],
+}
+
+/// Opens an input envelope with our `secret`.
+pub fn open_input(envelope: &[u8], secret: &StaticSecret) -> Result<OpenedInput, EnvelopeError> {
+	let ours = PublicKey::from(secret).to_bytes();
+	let rest = envelope.strip_prefix(INPUT_MAGIC.as_slice()).ok_or(EnvelopeError::Malformed)?;
+	let (reply, rest) = split_key(rest)?;
+	let (ephemeral, rest) = split_key(rest)?;
+	let (&count, mut rest) = rest.split_first().ok_or(EnvelopeError::Malformed)?;
+	let mut wrapped_for_us = None;
+	for _ in 0..count {
+		let (recipient, after) = split_key(rest)?;
+		let wrapped = after.get(..WRAPPED).ok_or(EnvelopeError::Malformed)?;
+		if recipient == ours {
+			wrapped_for_us = Some(wrapped);
+		}
+		rest = &after[WRAPPED..];
+	}
+	let header = &envelope[..envelope.len() - rest.len()];
+	let wrapped = wrapped_for_us.ok_or(EnvelopeError::NotARecipient)?;
+	let shared = secret.diffie_hellman(&PublicKey::from(ephemeral)).to_bytes();
+	let content_key = message_key(&shared, &ephemeral, &ours, b"offload/input-key/v1")
+		.decrypt(Nonce::from_slice(&ZERO_NONCE), wrapped)
+		.map_err(|_| EnvelopeError::Tampered)?;
+	let input = ChaCha20Poly1305::new_from_slice(&content_key)
+		.map_err(|_| EnvelopeError::Tampered)?
+		.decrypt(Nonce::from_slice(&ZERO_NONCE), Payload { msg: rest, aad: header })
+		.map_err(|_| EnvelopeError::Tampered)?;
+	Ok(OpenedInput { input, reply })
+}
+
+/// Seals a job's output for the requester's `reply` key.
+pub fn seal_result(output: &[u8], reply: &[u8; 32]) -> Vec<u8> {
+	let ephemeral = fresh_secret();
+	let ephemeral_public = PublicKey::from(&ephemeral).to_bytes();
+	let shared = ephemeral.diffie_hellman(&PublicKey::from(*reply)).to_bytes();
+	let mut envelope = RESULT_MAGIC.to_vec();
+	envelope.extend(ephemeral_public);
+	// Encrypting in memory with a fresh key cannot fail.
+	envelope.extend(
+		message_key(&shared, &ephemeral_public, reply, b"offload/result/v1")
+			.encrypt(Nonce::from_slice(&ZERO_NONCE), output)
+			.unwrap_or_default(),
+	);
+	envelope
+}
+
+/// Opens a result envelope with the requester's `secret`.
+pub fn open_result(envelope: &[u8], secret: &StaticSecret) -> Result<Vec<u8>, EnvelopeError> {
+	let rest = envelope.strip_prefix(RESULT_MAGIC.as_slice()).ok_or(EnvelopeError::Malformed)?;
+	let (ephemeral, sealed) = split_key(rest)?;
+	let ours = PublicKey::from(secret).to_bytes();
+	let shared = secret.diffie_hellman(&PublicKey::from(ephemeral)).to_bytes();
+	message_key(&shared, &ephemeral, &ours, b"offload/result/v1")
+		.decrypt(Nonce::from_slice(&ZERO_NONCE), sealed)
+		.map_err(|_| EnvelopeError::Tampered)
+}
+
+fn split_key(bytes: &[u8]) -> Result<([u8; 32], &[u8]), EnvelopeError> {
+	let key = bytes.get(..32).ok_or(EnvelopeError::Malformed)?;
+	let mut out = [0u8; 32];
+	out.copy_from_slice(key);
+	Ok((out, &bytes[32..]))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn pair(seed: u8) -> sr25519::Pair {
+		sr25519::Pair::from_seed(&[seed; 32])
+	}
+
+	#[test]
+	fn each_recipient_opens_the_input_and_nobody_else() {
+		let (bob, charlie, eve, alice) = (pair(2), pair(3), pair(5), pair(1));
+		let recipients = [public_of(&bob), public_of(&charlie)];
+		let envelope = seal_input(b"secret input", &recipients, &public_of(&alice)).unwrap();
+		assert!(!envelope.windows(6).any(|window| window == b"secret"), "no plaintext");
+		for provider in [&bob, &charlie] {
+			let opened = open_input(&envelope, &secret_of(provider)).unwrap();
+			assert_eq!(
+				opened,
+				OpenedInput { input: b"secret input".to_vec(), reply: public_of(&alice) }
+			);
+		}
+		assert_eq!(open_input(&envelope, &secret_of(&eve)), Err(EnvelopeError::NotARecipient));
+		// Two sealings of the same input differ: fresh keys each time.
+		assert_ne!(seal_input(b"secret input", &recipients, &public_of(&alice)).unwrap(), envelope);
+	}
+
+	#[test]
+	fn an_altered_envelope_does_not_open() {
+		let (bob, alice) = (pair(2), pair(1));
+		let envelope = seal_input(b"secret input", &[public_of(&bob)], &public_of(&alice)).unwrap();
+		// Each byte of the header and the body is covered: the reply key (so a result cannot
+		// be redirected), the wrapped key, the ciphertext.
+		for at in [6, 40, 5 + 32 + 32 + 1 + 32 + 3, envelope.len() - 1] {
+			let mut altered = envelope.clone();
+			altered[at] ^= 1;
+			assert_eq!(
+				open_input(&altered, &secret_of(&bob)),
+				Err(EnvelopeError::Tampered),
+				"byte {at}"
+			);
+		}
+		assert_eq!(open_input(b"OFLX\x01short", &secret_of(&bob)), Err(EnvelopeError::Malformed));
+		assert_eq!(open_input(b"plain input", &secret_of(&bob)), Err(EnvelopeError::Malformed));
+	}
+
+	#[test]
+	fn only_the_requester_opens_the_result() {
+		let (alice, eve) = (pair(1), pair(5));
+		let sealed = seal_result(b"the output", &public_of(&alice));
+		assert_eq!(open_result(&sealed, &secret_of(&alice)), Ok(b"the output".to_vec()));
+		assert_eq!(open_result(&sealed, &secret_of(&eve)), Err(EnvelopeError::Tampered));
+		assert_eq!(open_result(b"the output", &secret_of(&alice)), Err(EnvelopeError::Malformed));
+	}
+}
