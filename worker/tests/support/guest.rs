@@ -4,13 +4,26 @@
 
 use std::{path::Path, process::Command, sync::OnceLock};
 
-/// The sha256 guest's WASM, built once per test process.
+/// The `sha256-guest` WASM (`sha256sum` of the input).
 pub fn sha256_wasm() -> Vec<u8> {
-	static WASM: OnceLock<Vec<u8>> = OnceLock::new();
-	WASM.get_or_init(build).clone()
+	wasm("sha256-guest")
 }
 
-fn build() -> Vec<u8> {
+/// The `sha256-chain` WASM (a 65,536-round hash chain seeded by the input).
+#[allow(dead_code)] // The benchmark's; the tests use the other.
+pub fn chain_wasm() -> Vec<u8> {
+	wasm("sha256-chain")
+}
+
+/// The guest binary `name`, from a build made once per process.
+fn wasm(name: &str) -> Vec<u8> {
+	static BUILT: OnceLock<std::path::PathBuf> = OnceLock::new();
+	let wasm = BUILT.get_or_init(build).join(format!("{name}.wasm"));
+	std::fs::read(&wasm).unwrap_or_else(|error| panic!("{}: {error}", wasm.display()))
+}
+
+/// Builds the guests; returns the directory holding them.
+fn build() -> std::path::PathBuf {
 	let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
 	let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guests");
 	let status = Command::new(env!("CARGO"))
@@ -21,6 +34,5 @@ fn build() -> Vec<u8> {
 		.status()
 		.expect("cargo runs");
 	assert!(status.success(), "building the guest failed; scripts/setup.sh adds wasm32-wasip1");
-	let wasm = target_dir.join("wasm32-wasip1/release/sha256-guest.wasm");
-	std::fs::read(&wasm).unwrap_or_else(|error| panic!("{}: {error}", wasm.display()))
+	target_dir.join("wasm32-wasip1/release")
 }

@@ -1,5 +1,6 @@
 //! SHA-256 (FIPS 180-4), written out in plain Rust so that the very same code runs natively
-//! and inside Offload's WASM sandbox.
+//! and inside Offload's WASM sandbox. Two guests use it: `sha256-guest` (`sha256sum` of the
+//! input) and `sha256-chain` (a 65,536-round hash chain seeded by the input).
 
 /// The first 32 bits of the fractional parts of the cube roots of the first 64 primes.
 const K: [u32; 64] = [
@@ -84,6 +85,26 @@ pub fn sha256sum(input: &[u8]) -> String {
 	format!("{hex}  -\n")
 }
 
+/// Rounds of [`chain`] the `sha256-chain` guest runs.
+pub const CHAIN_ROUNDS: u32 = 65_536;
+
+/// A hash chain: the digest of `seed`, then the digest of that digest, `rounds` digests in
+/// all (the sequential work of key stretching). Pure computation over 32 bytes at a time.
+pub fn chain(seed: &[u8], rounds: u32) -> [u8; 32] {
+	let mut digest = sha256(seed);
+	for _ in 1..rounds {
+		digest = sha256(&digest);
+	}
+	digest
+}
+
+/// What the `sha256-chain` guest prints for `input`: the hex of [`chain`] over
+/// [`CHAIN_ROUNDS`] rounds.
+pub fn sha256chain(input: &[u8]) -> String {
+	let hex: String = chain(input, CHAIN_ROUNDS).iter().map(|byte| format!("{byte:02x}")).collect();
+	format!("{hex}\n")
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -107,5 +128,12 @@ mod tests {
 			sha256sum(&vec![b'a'; 1_000_000]),
 			"cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0  -\n"
 		);
+	}
+
+	#[test]
+	fn a_chain_is_digests_of_digests() {
+		assert_eq!(chain(b"abc", 1), sha256(b"abc"));
+		assert_eq!(chain(b"abc", 3), sha256(&sha256(&sha256(b"abc"))));
+		assert_eq!(sha256chain(b"abc").len(), 65);
 	}
 }
