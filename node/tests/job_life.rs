@@ -4,6 +4,13 @@
 mod common;
 
 use common::{execute, free_balance, storage, wait_for_finalized, DevNode};
+use jsonrpsee::{
+	core::{client::ClientT, params::ArrayParams},
+	rpc_params,
+	ws_client::WsClient,
+};
+use serde_json::{json, Value};
+use sp_core::crypto::Ss58Codec;
 use frame_support::BoundedVec;
 use offload_primitives::{Prices, Resources};
 use offload_runtime::{
@@ -17,6 +24,67 @@ use std::time::Duration;
 
 fn key_hex(key: Vec<u8>) -> String {
 	sp_core::bytes::to_hex(&key, false)
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Calls `method`, which must answer.
+async fn rpc(client: &WsClient, method: &str, params: ArrayParams) -> Value {
+	client
+		.request(method, params)
+		.await
+		.unwrap_or_else(|error| panic!("{method} failed: {error}"))
+}
+
+/// The JSON-RPC error code `method` answers with.
+async fn error_code(client: &WsClient, method: &str, params: ArrayParams) -> (i32, String) {
+	match client.request::<Value, _>(method, params).await {
+		Err(jsonrpsee::core::ClientError::Call(error)) => {
+			(error.code(), format!("{} {:?}", error.message(), error.data()))
+		},
+		other => panic!("{method} should have failed: {other:?}"),
+	}
+}
+
+/// Every `offload_*` method refuses bad parameters with a JSON-RPC error, and the node stays up.
+async fn bad_parameters_get_json_rpc_errors(client: &WsClient, id: u64) {
+	let methods: Vec<String> = rpc(client, "rpc_methods", rpc_params![]).await["methods"]
+		.as_array()
+		.expect("methods")
+		.iter()
+		.filter_map(|method| method.as_str().map(String::from))
+		.collect();
+	for method in ["offload_quote", "offload_providers", "offload_job", "offload_stats"] {
+		assert!(methods.iter().any(|listed| listed == method), "{method} is not in rpc_methods");
+	}
+	let invalid = -32602;
+	let (code, _) = error_code(client, "offload_job", rpc_params!["seven"]).await;
+	assert_eq!(code, invalid);
+	let (code, message) =
+		error_code(client, "offload_providers", rpc_params![Value::Null, Value::Null, 1_000]).await;
+	assert_eq!((code, message.contains("limit must be 1 to 100")), (invalid, true), "{message}");
+	let (code, _) =
+		error_code(client, "offload_providers", rpc_params![json!({ "runtime": "gpu" })]).await;
+	assert_eq!(code, invalid);
+	let (code, _) =
+		error_code(client, "offload_providers", rpc_params![Value::Null, "not an account"]).await;
+	assert_eq!(code, invalid);
+	let unknown_block = format!("0x{}", "22".repeat(32));
+	let (code, message) = error_code(client, "offload_stats", rpc_params![unknown_block]).await;
+	assert_eq!((code, message.contains("unknown block")), (invalid, true), "{message}");
+	let (code, _) = error_code(client, "offload_quote", rpc_params![json!({ "pricing": {} })]).await;
+	assert_eq!(code, invalid);
+	// A well-formed job the chain would refuse: its error, by name.
+	let refused = json!({
+		"workload": { "wasm": { "program": format!("0x{}", "33".repeat(32)), "fuelLimit": 1, "memoryLimitMib": 1 } },
+		"pricing": { "fixed": { "price": "1000" } },
+	});
+	let (code, message) = error_code(client, "offload_quote", rpc_params![refused]).await;
+	assert_eq!((code, message.contains("Market(UnknownProgram)")), (2, true), "{message}");
+	// Unknown jobs are `null`, and the node still answers.
+	assert_eq!(rpc(client, "offload_job", rpc_params![id + 1_000]).await, Value::Null);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -51,6 +119,19 @@ async fn a_job_runs_from_submission_to_settlement_and_every_balance_adds_up() {
 	let (_, fee) = execute(&client, Bob, register).await;
 	let bob_fees = fee;
 	tx_fees += fee;
+
+	// `offload_providers` lists him, as JSON.
+	let page = rpc(&client, "offload_providers", rpc_params![json!({ "runtime": "wasm" })]).await;
+	let listed = &page["providers"][0];
+	assert_eq!(listed["account"], Bob.to_account_id().to_ss58check());
+	assert_eq!(listed["status"], "active");
+	assert_eq!(listed["available"], true);
+	assert_eq!(listed["runtimes"], json!(["wasm"]));
+	assert_eq!(listed["prices"]["basePerJob"], (10 * MILLI_UNIT).to_string());
+	assert_eq!(listed["free"]["cpuMillicores"], 4_000);
+	assert_eq!(page["next"], Value::Null);
+	let none = rpc(&client, "offload_providers", rpc_params![json!({ "runtime": "container" })]).await;
+	assert_eq!(none["providers"], json!([]));
 
 	// Alice uploads a program and submits a job for it.
 	let code = b"\0asm\x01\0\0\0 job life test".to_vec();
@@ -90,6 +171,28 @@ async fn a_job_runs_from_submission_to_settlement_and_every_balance_adds_up() {
 		run_blocks: 50,
 		queue_blocks: 10,
 	};
+	// `offload_quote` of the same job names Bob and his price at the job's limits:
+	// 10 mOFL + 100 mOFL per million fuel × 10 million fuel.
+	let quote = rpc(
+		&client,
+		"offload_quote",
+		rpc_params![json!({
+			"workload": { "wasm": {
+				"program": format!("0x{}", hex(&program)),
+				"input": { "text": "hello, offload" },
+				"fuelLimit": 10_000_000,
+				"memoryLimitMib": 64,
+			}},
+			"resources": { "cpuMillicores": 1_000, "memoryMib": 256, "storageGib": 1 },
+			"pricing": { "payPerUse": { "budget": (5 * UNIT).to_string() } },
+			"queueBlocks": 10,
+		})],
+	)
+	.await;
+	assert_eq!(quote["providers"][0]["account"], Bob.to_account_id().to_ss58check());
+	assert_eq!(quote["providers"][0]["quote"], (1_010 * MILLI_UNIT).to_string());
+	assert_eq!(quote["matchedNow"], true);
+	assert_eq!(quote["maxPayment"], (5 * UNIT).to_string());
 	let submit = RuntimeCall::Market(pallet_offload_market::Call::submit_job { spec });
 	let (events, fee) = execute(&client, Alice, submit).await;
 	tx_fees += fee;
@@ -105,6 +208,12 @@ async fn a_job_runs_from_submission_to_settlement_and_every_balance_adds_up() {
 			_ => None,
 		})
 		.expect("the job was assigned to Bob in the block that submitted it");
+	let assigned = rpc(&client, "offload_job", rpc_params![id]).await;
+	assert_eq!(assigned["phase"], "active");
+	assert_eq!(assigned["requester"], alice.to_ss58check());
+	assert_eq!(assigned["assignments"][0]["provider"], bob.to_ss58check());
+	assert_eq!(assigned["assignments"][0]["state"], "assigned");
+	assert!(assigned["assignments"][0]["ackBy"].as_u64().is_some(), "{assigned}");
 
 	// Bob acknowledges, runs it, and submits the result with the fuel it burnt.
 	let (_, fee) =
@@ -148,6 +257,22 @@ async fn a_job_runs_from_submission_to_settlement_and_every_balance_adds_up() {
 			.await
 			.expect("the settled job's record stays until cleared");
 	assert!(matches!(record.phase, Phase::Settled { paid: p, .. } if p == paid));
+	let settled = rpc(&client, "offload_job", rpc_params![id]).await;
+	assert_eq!(settled["phase"], "settled");
+	assert_eq!(settled["result"], format!("0x{}", hex(&report.result)));
+	assert_eq!(settled["ok"], true);
+	assert_eq!(settled["paid"], paid.to_string());
+	assert_eq!(settled["assignments"][0]["state"], "revealed");
+	assert_eq!(settled["assignments"][0]["report"]["fuel"], 2_000_000);
+	assert_eq!(settled["assignments"][0]["meteredCost"], paid.to_string());
+	let stats = rpc(&client, "offload_stats", rpc_params![]).await;
+	assert_eq!(stats["providers"], 1);
+	assert_eq!(stats["providersOnline"], 1);
+	assert_eq!(stats["providersOnlineExact"], true);
+	assert_eq!(stats["settledJobs"], 1);
+	assert_eq!(stats["openJobs"], 0);
+	assert_eq!(stats["totalPaid"], paid.to_string());
+	bad_parameters_get_json_rpc_errors(&client, id).await;
 
 	// Where the money went: Bob got the payment, the treasury the protocol fee (and the
 	// transaction fees), Alice paid the payment, the fee, the deposits and her transaction fees.

@@ -1,5 +1,8 @@
-//! The node's JSON-RPC methods beyond the standard ones: account nonces and fee queries.
-//! Offload's own `offload_*` methods join here.
+//! The node's JSON-RPC methods beyond the standard ones: account nonces, fee queries, and
+//! Offload's own `offload_*` methods ([`offload`]).
+
+pub mod json;
+pub mod offload;
 
 use crate::service::{FullClient, TransactionPool};
 use jsonrpsee::RpcModule;
@@ -27,7 +30,8 @@ pub fn create_full(
 		System::<_, _, Block>::new(client.clone(), pool),
 	))?;
 	module.merge(TransactionPaymentApiServer::<Hash, _>::into_rpc(
-		TransactionPayment::<_, Block>::new(client),
+		TransactionPayment::<_, Block>::new(client.clone()),
 	))?;
+	module.merge(offload::OffloadApiServer::into_rpc(offload::Offload::new(client)))?;
 	Ok(module)
 }
