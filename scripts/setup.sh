@@ -26,6 +26,8 @@ fi
 # podman, runc: the worker's container runtime; busybox-static: the container tests' image;
 # openssl: the https input test's server.
 packages=(clang libclang-dev protobuf-compiler pkg-config make curl podman runc busybox-static openssl)
+# nodejs, npm: the polkadot.js test (unless a Node.js is installed some other way).
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for package in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
@@ -36,6 +38,14 @@ if ((${#missing[@]})); then
 	echo "setup: apt-get install ${missing[*]}"
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The @polkadot/api packages of the polkadot.js test, from the committed lockfile.
+polkadotjs="$OFFLOAD_ROOT/node/tests/polkadotjs"
+if [[ ! -f "$polkadotjs/node_modules/.package-lock.json" \
+	|| "$polkadotjs/package-lock.json" -nt "$polkadotjs/node_modules/.package-lock.json" ]]; then
+	echo "setup: npm ci (node/tests/polkadotjs)"
+	(cd "$polkadotjs" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 echo "setup: ready (cargo target dir: $CARGO_TARGET_DIR)"
