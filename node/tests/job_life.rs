@@ -4,20 +4,20 @@
 mod common;
 
 use common::{execute, free_balance, storage, wait_for_finalized, DevNode};
+use frame_support::BoundedVec;
 use jsonrpsee::{
 	core::{client::ClientT, params::ArrayParams},
 	rpc_params,
 	ws_client::WsClient,
 };
-use serde_json::{json, Value};
-use sp_core::crypto::Ss58Codec;
-use frame_support::BoundedVec;
 use offload_primitives::{Prices, Resources};
 use offload_runtime::{
 	configs::compute::{JobDeposit, MinBond, TreasuryAccount},
 	Runtime, RuntimeCall, RuntimeEvent, MILLI_UNIT, UNIT,
 };
 use pallet_offload_market::{Input, Phase, Pricing, Report, Usage, Workload};
+use serde_json::{json, Value};
+use sp_core::crypto::Ss58Codec;
 use sp_keyring::Sr25519Keyring::{Alice, Bob};
 use sp_runtime::Permill;
 use std::time::Duration;
@@ -32,10 +32,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Calls `method`, which must answer.
 async fn rpc(client: &WsClient, method: &str, params: ArrayParams) -> Value {
-	client
-		.request(method, params)
-		.await
-		.unwrap_or_else(|error| panic!("{method} failed: {error}"))
+	client.request(method, params).await.unwrap_or_else(|error| panic!("{method} failed: {error}"))
 }
 
 /// The JSON-RPC error code `method` answers with.
@@ -74,7 +71,8 @@ async fn bad_parameters_get_json_rpc_errors(client: &WsClient, id: u64) {
 	let unknown_block = format!("0x{}", "22".repeat(32));
 	let (code, message) = error_code(client, "offload_stats", rpc_params![unknown_block]).await;
 	assert_eq!((code, message.contains("unknown block")), (invalid, true), "{message}");
-	let (code, _) = error_code(client, "offload_quote", rpc_params![json!({ "pricing": {} })]).await;
+	let (code, _) =
+		error_code(client, "offload_quote", rpc_params![json!({ "pricing": {} })]).await;
 	assert_eq!(code, invalid);
 	// A well-formed job the chain would refuse: its error, by name.
 	let refused = json!({
@@ -130,7 +128,8 @@ async fn a_job_runs_from_submission_to_settlement_and_every_balance_adds_up() {
 	assert_eq!(listed["prices"]["basePerJob"], (10 * MILLI_UNIT).to_string());
 	assert_eq!(listed["free"]["cpuMillicores"], 4_000);
 	assert_eq!(page["next"], Value::Null);
-	let none = rpc(&client, "offload_providers", rpc_params![json!({ "runtime": "container" })]).await;
+	let none =
+		rpc(&client, "offload_providers", rpc_params![json!({ "runtime": "container" })]).await;
 	assert_eq!(none["providers"], json!([]));
 
 	// Alice uploads a program and submits a job for it.

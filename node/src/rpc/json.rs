@@ -554,7 +554,8 @@ pub struct AssignmentJson {
 	/// For `revealed`: the report.
 	#[serde(skip_serializing_if = "Option::is_none")]
 	pub report: Option<ReportJson>,
-	/// For `revealed`: what the report costs at the provider's prices, before the job's cap.
+	/// For `revealed`: what its own report costs at its prices, before the job's cap (the
+	/// payment uses the least usage among the agreeing replicas).
 	#[serde(skip_serializing_if = "Option::is_none")]
 	pub metered_cost: Option<Amount>,
 	/// The prices it was matched at.
@@ -694,8 +695,10 @@ fn assignment_json(assignment: &pallet_offload_market::Assignment<Runtime>) -> A
 		ReplicaState::Revealed { report } => {
 			json.state = "revealed";
 			json.report = Some(report.into());
-			json.metered_cost =
-				Some(Amount(pallet_offload_market::pricing::cost(&assignment.prices, &report.usage)));
+			json.metered_cost = Some(Amount(pallet_offload_market::pricing::cost(
+				&assignment.prices,
+				&report.usage,
+			)));
 		},
 	}
 	json

@@ -12,9 +12,7 @@ use jsonrpsee::{
 	proc_macros::rpc,
 	types::{error::INVALID_PARAMS_CODE, ErrorObjectOwned},
 };
-use offload_runtime::{
-	opaque::Block, AccountId, Balance, Hash, Runtime, RuntimeError,
-};
+use offload_runtime::{opaque::Block, AccountId, Balance, Hash, Runtime, RuntimeError};
 use pallet_offload_market::{runtime_api::ComputeApi, JobOf, JobSpec};
 use pallet_offload_registry::{ProviderFilter, ProviderSummary};
 use sp_api::ProvideRuntimeApi;
