@@ -3,8 +3,8 @@
 //! The registry hands out candidates from its price index, cheapest band first, reading at most
 //! [`Config::MaxScan`] entries however many providers exist. A candidate is eligible when it
 //! runs the job's kind, has the resources free, quotes no more than the job's cap per replica at
-//! the job's limits, is verified if the job asks, has at least the job's minimum reputation, and
-//! has not missed a deadline of this job. Eligible providers are ranked by [`order`]: lowest
+//! the job's limits, is verified if the job asks, publishes a key if the job's input is sealed,
+//! has at least the job's minimum reputation, and has not missed a deadline of this job. Eligible providers are ranked by [`order`]: lowest
 //! quote, then highest reputation, then most free CPU.
 
 use crate::{pallet::*, pricing, types::*, ProviderRegistry, ReputationOf};
@@ -48,6 +48,7 @@ impl<T: Config> Pallet<T> {
 			.into_iter()
 			.filter(|candidate| !exclude.contains(&candidate.who))
 			.filter(|candidate| spec.resources.fits_in(&candidate.free))
+			.filter(|candidate| candidate.sealed_inputs || !spec.encrypted_input)
 			.map(|mut candidate| {
 				// Identity judgements are read only for jobs that ask for verification.
 				if spec.verified_only && !candidate.verified {
@@ -110,6 +111,7 @@ mod tests {
 				prices: Prices::default(),
 				free: Resources { cpu_millicores: cpu, ..Default::default() },
 				verified: false,
+				sealed_inputs: true,
 			},
 			quote,
 			score: Permill::from_percent(score),

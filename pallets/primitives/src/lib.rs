@@ -257,6 +257,8 @@ pub struct Candidate<AccountId, Balance> {
 	/// judgements) are asked through [`ProviderRegistry::is_verified`] only when a job needs
 	/// them, so matching does not read them for every candidate.
 	pub verified: bool,
+	/// Whether its offer publishes a key for sealed inputs (a non-zero x25519 key).
+	pub sealed_inputs: bool,
 }
 
 /// The registry as the market uses it: candidates for a job, and capacity taken and given back.

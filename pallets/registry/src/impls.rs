@@ -364,8 +364,15 @@ impl<T: Config> Pallet<T> {
 		who: T::AccountId,
 		provider: &ProviderOf<T>,
 	) -> Candidate<T::AccountId, T::Balance> {
-		let verified = provider.verified || T::Verifier::is_verified(&who);
-		Candidate { who, prices: provider.offer.prices, free: provider.free, verified }
+		// Only the admin flag: identity judgements are read by the market for the jobs that
+		// ask for verified providers, not for every candidate.
+		Candidate {
+			who,
+			prices: provider.offer.prices,
+			free: provider.free,
+			verified: provider.verified,
+			sealed_inputs: provider.offer.encryption_key != [0; 32],
+		}
 	}
 }
 

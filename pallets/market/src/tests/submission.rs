@@ -74,6 +74,27 @@ fn matching_skips_providers_that_do_not_fit() {
 }
 
 #[test]
+fn a_sealed_input_goes_only_to_providers_that_publish_a_key() {
+	run(|| {
+		// 1 is the cheapest but publishes no key; 2 does.
+		let mut keyless = offer(100);
+		keyless.encryption_key = [0; 32];
+		assert_ok!(Registry::register(RuntimeOrigin::signed(1), keyless, BOND));
+		provider(2, 300);
+		let mut sealed = wasm_job(1, 1);
+		sealed.encrypted_input = true;
+		assert_eq!(assigned(submit(sealed.clone())), vec![2]);
+		// A plain job still goes to the cheapest.
+		assert_eq!(assigned(submit(wasm_job(1, 1))), vec![1]);
+		// With 2 full, the sealed job waits rather than go to 1.
+		assert_ok!(Registry::pause(RuntimeOrigin::signed(2)));
+		let id = submit(sealed);
+		assert!(assigned(id).is_empty());
+		assert_eq!(phase(id), Phase::Queued { until: 1 + 5 });
+	});
+}
+
+#[test]
 fn bad_specs_are_refused_with_named_errors_and_hold_nothing() {
 	run(|| {
 		provider(1, 100);
