@@ -79,33 +79,13 @@ fn runtime_error(error: impl std::fmt::Display) -> ErrorObjectOwned {
 	ErrorObjectOwned::owned(RUNTIME_ERROR, format!("runtime call failed: {error}"), None::<()>)
 }
 
-type Api<'a, C> = sp_api::ApiRef<'a, <C as ProvideRuntimeApi<Block>>::Api>;
-
-impl<C> Offload<C>
-where
-	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
-	C::Api: ComputeApi<
-		Block,
-		AccountId,
-		Balance,
-		JobSpec<Runtime>,
-		JobOf<Runtime>,
-		ProviderFilter<Balance>,
-		ProviderSummary<Runtime>,
-	>,
-{
-	/// The block to answer at (the best one if `None`), checked to exist.
-	fn block(&self, at: Option<Hash>) -> RpcResult<Hash> {
-		let hash = at.unwrap_or_else(|| self.client.info().best_hash);
-		match self.client.header(hash) {
-			Ok(Some(_)) => Ok(hash),
-			Ok(None) => Err(invalid(format!("unknown block {hash:?}"))),
-			Err(error) => Err(runtime_error(error)),
-		}
-	}
-
-	fn api(&self) -> Api<'_, C> {
-		self.client.runtime_api()
+/// The block to answer at (the best one if `None`), checked to exist.
+fn block<C: HeaderBackend<Block>>(client: &C, at: Option<Hash>) -> RpcResult<Hash> {
+	let hash = at.unwrap_or_else(|| client.info().best_hash);
+	match client.header(hash) {
+		Ok(Some(_)) => Ok(hash),
+		Ok(None) => Err(invalid(format!("unknown block {hash:?}"))),
+		Err(error) => Err(runtime_error(error)),
 	}
 }
 
@@ -124,8 +104,8 @@ where
 {
 	fn quote(&self, spec: JobSpecJson, at: Option<Hash>) -> RpcResult<QuoteJson> {
 		let spec = spec.into_spec().map_err(invalid)?;
-		let at = self.block(at)?;
-		match self.api().quote(at, spec).map_err(runtime_error)? {
+		let at = block(&*self.client, at)?;
+		match self.client.runtime_api().quote(at, spec).map_err(runtime_error)? {
 			Ok(quote) => Ok(quote.into()),
 			Err(error) => {
 				let name = match RuntimeError::from_dispatch_error(error) {
@@ -153,9 +133,10 @@ where
 			return Err(invalid(format!("limit must be 1 to {MAX_PAGE}")));
 		}
 		let after = after.as_deref().map(parse_account).transpose().map_err(invalid)?;
-		let at = self.block(at)?;
+		let at = block(&*self.client, at)?;
 		let (found, next) = self
-			.api()
+			.client
+			.runtime_api()
 			.providers(at, filter.unwrap_or_default().into(), after, limit)
 			.map_err(runtime_error)?;
 		Ok(ProvidersPageJson {
@@ -165,14 +146,14 @@ where
 	}
 
 	fn job(&self, id: u64, at: Option<Hash>) -> RpcResult<Option<JobJson>> {
-		let at = self.block(at)?;
-		let job = self.api().job(at, id).map_err(runtime_error)?;
+		let at = block(&*self.client, at)?;
+		let job = self.client.runtime_api().job(at, id).map_err(runtime_error)?;
 		Ok(job.map(|job| JobJson::new(id, &job)))
 	}
 
 	fn stats(&self, at: Option<Hash>) -> RpcResult<StatsJson> {
-		let at = self.block(at)?;
-		let api = self.api();
+		let at = block(&*self.client, at)?;
+		let api = self.client.runtime_api();
 		let stats = api.stats(at).map_err(runtime_error)?;
 		let filter = ProviderFilter {
 			runtime: None,

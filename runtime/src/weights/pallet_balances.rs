@@ -50,8 +50,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 60_951_000 picoseconds.
-		Weight::from_parts(86_979_000, 0)
+		// Minimum execution time: 62_983_000 picoseconds.
+		Weight::from_parts(65_888_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -62,8 +62,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 47_721_000 picoseconds.
-		Weight::from_parts(56_694_000, 0)
+		// Minimum execution time: 49_784_000 picoseconds.
+		Weight::from_parts(52_107_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -74,8 +74,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `39`
 		//  Estimated: `3593`
-		// Minimum execution time: 23_294_000 picoseconds.
-		Weight::from_parts(39_408_000, 0)
+		// Minimum execution time: 23_755_000 picoseconds.
+		Weight::from_parts(25_328_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -86,8 +86,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `174`
 		//  Estimated: `3593`
-		// Minimum execution time: 23_635_000 picoseconds.
-		Weight::from_parts(37_316_000, 0)
+		// Minimum execution time: 24_115_000 picoseconds.
+		Weight::from_parts(25_958_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -98,8 +98,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `103`
 		//  Estimated: `6196`
-		// Minimum execution time: 62_743_000 picoseconds.
-		Weight::from_parts(93_819_000, 0)
+		// Minimum execution time: 65_156_000 picoseconds.
+		Weight::from_parts(67_450_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -110,8 +110,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 60_089_000 picoseconds.
-		Weight::from_parts(71_105_000, 0)
+		// Minimum execution time: 63_104_000 picoseconds.
+		Weight::from_parts(65_427_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -122,8 +122,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `174`
 		//  Estimated: `3593`
-		// Minimum execution time: 19_299_000 picoseconds.
-		Weight::from_parts(21_122_000, 0)
+		// Minimum execution time: 19_949_000 picoseconds.
+		Weight::from_parts(22_454_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -135,11 +135,11 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + u * (85 ±0)`
 		//  Estimated: `990 + u * (2603 ±0)`
-		// Minimum execution time: 19_659_000 picoseconds.
-		Weight::from_parts(20_250_000, 0)
+		// Minimum execution time: 19_919_000 picoseconds.
+		Weight::from_parts(20_430_000, 0)
 			.saturating_add(Weight::from_parts(0, 990))
-			// Standard Error: 218_613
-			.saturating_add(Weight::from_parts(21_950_225, 0).saturating_mul(u.into()))
+			// Standard Error: 22_082
+			.saturating_add(Weight::from_parts(18_294_942, 0).saturating_mul(u.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(u.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(u.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(u.into()))
@@ -148,24 +148,24 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_129_000 picoseconds.
-		Weight::from_parts(7_180_000, 0)
+		// Minimum execution time: 6_079_000 picoseconds.
+		Weight::from_parts(6_910_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_allow_death() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 36_584_000 picoseconds.
-		Weight::from_parts(41_021_000, 0)
+		// Minimum execution time: 38_127_000 picoseconds.
+		Weight::from_parts(40_129_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_keep_alive() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 23_986_000 picoseconds.
-		Weight::from_parts(34_011_000, 0)
+		// Minimum execution time: 24_927_000 picoseconds.
+		Weight::from_parts(26_550_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 }

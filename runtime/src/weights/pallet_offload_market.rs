@@ -57,11 +57,11 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `179`
 		//  Estimated: `3604`
-		// Minimum execution time: 59_018_000 picoseconds.
-		Weight::from_parts(82_139_554, 0)
+		// Minimum execution time: 60_920_000 picoseconds.
+		Weight::from_parts(84_081_183, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
-			// Standard Error: 10
-			.saturating_add(Weight::from_parts(2_655, 0).saturating_mul(l.into()))
+			// Standard Error: 4
+			.saturating_add(Weight::from_parts(2_448, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -77,8 +77,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `384`
 		//  Estimated: `3604`
-		// Minimum execution time: 56_374_000 picoseconds.
-		Weight::from_parts(59_428_000, 0)
+		// Minimum execution time: 58_006_000 picoseconds.
+		Weight::from_parts(60_841_000, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -95,8 +95,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `3112`
 		//  Estimated: `3604`
-		// Minimum execution time: 145_737_000 picoseconds.
-		Weight::from_parts(157_123_000, 0)
+		// Minimum execution time: 131_795_000 picoseconds.
+		Weight::from_parts(140_970_000, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -121,8 +121,6 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:32 w:7)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
-	/// Storage: `Identity::IdentityOf` (r:32 w:0)
-	/// Proof: `Identity::IdentityOf` (`max_values`: None, `max_size`: Some(7538), added: 10013, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:32 w:0)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::IndexedIn` (r:7 w:0)
@@ -136,14 +134,14 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// The range of component `k` is `[1, 7]`.
 	fn submit_job(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `32025 + k * (1071 ±0)`
-		//  Estimated: `321406 + k * (2536 ±0)`
-		// Minimum execution time: 869_099_000 picoseconds.
-		Weight::from_parts(978_004_210, 0)
-			.saturating_add(Weight::from_parts(0, 321406))
-			// Standard Error: 12_428_144
-			.saturating_add(Weight::from_parts(30_700_825, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(107))
+		//  Measured:  `32021 + k * (1071 ±0)`
+		//  Estimated: `94014 + k * (2536 ±0)`
+		// Minimum execution time: 722_101_000 picoseconds.
+		Weight::from_parts(742_843_251, 0)
+			.saturating_add(Weight::from_parts(0, 94014))
+			// Standard Error: 2_540_665
+			.saturating_add(Weight::from_parts(23_401_706, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(75))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(8))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
@@ -169,8 +167,6 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:32 w:1)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
-	/// Storage: `Identity::IdentityOf` (r:32 w:0)
-	/// Proof: `Identity::IdentityOf` (`max_values`: None, `max_size`: Some(7538), added: 10013, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:32 w:0)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::IndexedIn` (r:1 w:0)
@@ -184,16 +180,16 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// The range of component `p` is `[10, 10000]`.
 	fn submit_job_among(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `19304 + p * (1 ±0)`
-		//  Estimated: `245199 + p * (11 ±1)`
-		// Minimum execution time: 243_882_000 picoseconds.
-		Weight::from_parts(668_263_633, 0)
-			.saturating_add(Weight::from_parts(0, 245199))
-			// Standard Error: 12_056
-			.saturating_add(Weight::from_parts(48_040, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(85))
+		//  Measured:  `19300 + p * (1 ±0)`
+		//  Estimated: `71889 + p * (3 ±1)`
+		// Minimum execution time: 202_721_000 picoseconds.
+		Weight::from_parts(538_607_076, 0)
+			.saturating_add(Weight::from_parts(0, 71889))
+			// Standard Error: 8_302
+			.saturating_add(Weight::from_parts(37_998, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(60))
 			.saturating_add(T::DbWeight::get().writes(10))
-			.saturating_add(Weight::from_parts(0, 11).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 3).saturating_mul(p.into()))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
@@ -221,8 +217,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `6233`
 		//  Estimated: `18432`
-		// Minimum execution time: 204_093_000 picoseconds.
-		Weight::from_parts(259_435_000, 0)
+		// Minimum execution time: 193_687_000 picoseconds.
+		Weight::from_parts(220_056_000, 0)
 			.saturating_add(Weight::from_parts(0, 18432))
 			.saturating_add(T::DbWeight::get().reads(20))
 			.saturating_add(T::DbWeight::get().writes(20))
@@ -233,8 +229,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `2102`
 		//  Estimated: `6101`
-		// Minimum execution time: 80_079_000 picoseconds.
-		Weight::from_parts(99_097_000, 0)
+		// Minimum execution time: 68_752_000 picoseconds.
+		Weight::from_parts(71_616_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -265,8 +261,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `9776`
 		//  Estimated: `6196`
-		// Minimum execution time: 415_366_000 picoseconds.
-		Weight::from_parts(606_660_000, 0)
+		// Minimum execution time: 342_448_000 picoseconds.
+		Weight::from_parts(352_773_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(11))
@@ -277,8 +273,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `2270`
 		//  Estimated: `6101`
-		// Minimum execution time: 78_526_000 picoseconds.
-		Weight::from_parts(88_482_000, 0)
+		// Minimum execution time: 73_679_000 picoseconds.
+		Weight::from_parts(78_406_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -313,8 +309,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `36669`
 		//  Estimated: `24417`
-		// Minimum execution time: 1_439_315_000 picoseconds.
-		Weight::from_parts(1_492_494_000, 0)
+		// Minimum execution time: 1_215_513_000 picoseconds.
+		Weight::from_parts(1_358_354_000, 0)
 			.saturating_add(Weight::from_parts(0, 24417))
 			.saturating_add(T::DbWeight::get().reads(43))
 			.saturating_add(T::DbWeight::get().writes(43))
@@ -333,18 +329,16 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Registry::BandPages` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Index` (r:2 w:0)
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
-	/// Storage: `Identity::IdentityOf` (r:32 w:0)
-	/// Proof: `Identity::IdentityOf` (`max_values`: None, `max_size`: Some(7538), added: 10013, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Assignments` (r:0 w:14)
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn expire() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `42686`
-		//  Estimated: `321406`
-		// Minimum execution time: 1_217_395_000 picoseconds.
-		Weight::from_parts(1_639_281_000, 0)
-			.saturating_add(Weight::from_parts(0, 321406))
-			.saturating_add(T::DbWeight::get().reads(115))
+		//  Measured:  `42682`
+		//  Estimated: `94014`
+		// Minimum execution time: 974_495_000 picoseconds.
+		Weight::from_parts(1_050_559_000, 0)
+			.saturating_add(Weight::from_parts(0, 94014))
+			.saturating_add(T::DbWeight::get().reads(83))
 			.saturating_add(T::DbWeight::get().writes(36))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
@@ -361,8 +355,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `5486`
 		//  Estimated: `6196`
-		// Minimum execution time: 249_640_000 picoseconds.
-		Weight::from_parts(282_529_000, 0)
+		// Minimum execution time: 216_952_000 picoseconds.
+		Weight::from_parts(231_554_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -389,8 +383,6 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:32 w:3)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
-	/// Storage: `Identity::IdentityOf` (r:32 w:0)
-	/// Proof: `Identity::IdentityOf` (`max_values`: None, `max_size`: Some(7538), added: 10013, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:31 w:0)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::IndexedIn` (r:3 w:0)
@@ -401,12 +393,12 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn dispute() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `36833`
-		//  Estimated: `321406`
-		// Minimum execution time: 1_038_360_000 picoseconds.
-		Weight::from_parts(1_073_602_000, 0)
-			.saturating_add(Weight::from_parts(0, 321406))
-			.saturating_add(T::DbWeight::get().reads(110))
+		//  Measured:  `36829`
+		//  Estimated: `94014`
+		// Minimum execution time: 814_638_000 picoseconds.
+		Weight::from_parts(828_919_000, 0)
+			.saturating_add(Weight::from_parts(0, 94014))
+			.saturating_add(T::DbWeight::get().reads(78))
 			.saturating_add(T::DbWeight::get().writes(15))
 	}
 	/// Storage: `Market::Jobs` (r:2 w:2)
@@ -439,8 +431,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `22442`
 		//  Estimated: `16608`
-		// Minimum execution time: 796_541_000 picoseconds.
-		Weight::from_parts(853_305_000, 0)
+		// Minimum execution time: 719_698_000 picoseconds.
+		Weight::from_parts(798_704_000, 0)
 			.saturating_add(Weight::from_parts(0, 16608))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().writes(26))
@@ -457,8 +449,6 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:32 w:7)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
-	/// Storage: `Identity::IdentityOf` (r:32 w:0)
-	/// Proof: `Identity::IdentityOf` (`max_values`: None, `max_size`: Some(7538), added: 10013, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:32 w:0)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::IndexedIn` (r:7 w:0)
@@ -467,12 +457,12 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn match_queued_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `37427`
-		//  Estimated: `321406`
-		// Minimum execution time: 1_037_419_000 picoseconds.
-		Weight::from_parts(1_085_891_000, 0)
-			.saturating_add(Weight::from_parts(0, 321406))
-			.saturating_add(T::DbWeight::get().reads(109))
+		//  Measured:  `37423`
+		//  Estimated: `94014`
+		// Minimum execution time: 767_358_000 picoseconds.
+		Weight::from_parts(792_095_000, 0)
+			.saturating_add(Weight::from_parts(0, 94014))
+			.saturating_add(T::DbWeight::get().reads(77))
 			.saturating_add(T::DbWeight::get().writes(16))
 	}
 }

@@ -66,8 +66,8 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `4101`
 		//  Estimated: `8034`
-		// Minimum execution time: 139_958_000 picoseconds.
-		Weight::from_parts(159_526_000, 0)
+		// Minimum execution time: 133_978_000 picoseconds.
+		Weight::from_parts(146_247_000, 0)
 			.saturating_add(Weight::from_parts(0, 8034))
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -84,8 +84,8 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `5743`
 		//  Estimated: `22122`
-		// Minimum execution time: 130_103_000 picoseconds.
-		Weight::from_parts(203_813_000, 0)
+		// Minimum execution time: 112_497_000 picoseconds.
+		Weight::from_parts(129_703_000, 0)
 			.saturating_add(Weight::from_parts(0, 22122))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -98,8 +98,8 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1857`
 		//  Estimated: `3897`
-		// Minimum execution time: 38_617_000 picoseconds.
-		Weight::from_parts(55_382_000, 0)
+		// Minimum execution time: 30_405_000 picoseconds.
+		Weight::from_parts(35_753_000, 0)
 			.saturating_add(Weight::from_parts(0, 3897))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -116,8 +116,8 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `4155`
 		//  Estimated: `15078`
-		// Minimum execution time: 89_413_000 picoseconds.
-		Weight::from_parts(105_506_000, 0)
+		// Minimum execution time: 81_551_000 picoseconds.
+		Weight::from_parts(93_428_000, 0)
 			.saturating_add(Weight::from_parts(0, 15078))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -134,8 +134,8 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `2943`
 		//  Estimated: `8034`
-		// Minimum execution time: 67_500_000 picoseconds.
-		Weight::from_parts(104_325_000, 0)
+		// Minimum execution time: 60_850_000 picoseconds.
+		Weight::from_parts(68_822_000, 0)
 			.saturating_add(Weight::from_parts(0, 8034))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -152,8 +152,8 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `4155`
 		//  Estimated: `15078`
-		// Minimum execution time: 93_850_000 picoseconds.
-		Weight::from_parts(138_997_000, 0)
+		// Minimum execution time: 81_261_000 picoseconds.
+		Weight::from_parts(91_256_000, 0)
 			.saturating_add(Weight::from_parts(0, 15078))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -174,8 +174,8 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `2905`
 		//  Estimated: `3897`
-		// Minimum execution time: 96_453_000 picoseconds.
-		Weight::from_parts(127_119_000, 0)
+		// Minimum execution time: 92_517_000 picoseconds.
+		Weight::from_parts(100_409_000, 0)
 			.saturating_add(Weight::from_parts(0, 3897))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -186,8 +186,8 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1166`
 		//  Estimated: `3897`
-		// Minimum execution time: 22_794_000 picoseconds.
-		Weight::from_parts(30_956_000, 0)
+		// Minimum execution time: 19_389_000 picoseconds.
+		Weight::from_parts(22_283_000, 0)
 			.saturating_add(Weight::from_parts(0, 3897))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))

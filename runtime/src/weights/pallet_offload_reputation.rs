@@ -50,8 +50,8 @@ impl<T: frame_system::Config> pallet_offload_reputation::WeightInfo for WeightIn
 		// Proof Size summary in bytes:
 		//  Measured:  `140`
 		//  Estimated: `3537`
-		// Minimum execution time: 12_428_000 picoseconds.
-		Weight::from_parts(22_964_000, 0)
+		// Minimum execution time: 12_538_000 picoseconds.
+		Weight::from_parts(13_571_000, 0)
 			.saturating_add(Weight::from_parts(0, 3537))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))

@@ -105,6 +105,20 @@ pub fn sha256chain(input: &[u8]) -> String {
 	format!("{hex}\n")
 }
 
+/// A guest's whole life: `output` of all of stdin, written to stdout. Exits with status 2 if
+/// stdin cannot be read and 3 if stdout cannot be written.
+pub fn serve(output: fn(&[u8]) -> String) {
+	use std::io::{Read, Write};
+	let mut input = Vec::new();
+	if let Err(error) = std::io::stdin().read_to_end(&mut input) {
+		eprintln!("cannot read the input: {error}");
+		std::process::exit(2);
+	}
+	if std::io::stdout().write_all(output(&input).as_bytes()).is_err() {
+		std::process::exit(3);
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;

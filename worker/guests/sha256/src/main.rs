@@ -1,17 +1,7 @@
-//! The guest: reads its input from stdin and writes `<sha256 hex>  -` to stdout. Built with
-//! `cargo build -p offload-guest-sha256 --target wasm32-wasip1 --release`, it is a WASI
-//! command Offload's worker runs (`_start`).
-
-use std::io::{Read, Write};
+//! The `sha256sum` guest: reads its input from stdin and writes `<sha256 hex>  -` to stdout.
+//! Built with `cargo build -p offload-guest-sha256 --target wasm32-wasip1 --release`, it is a
+//! WASI command Offload's worker runs (`_start`).
 
 fn main() {
-	let mut input = Vec::new();
-	if let Err(error) = std::io::stdin().read_to_end(&mut input) {
-		eprintln!("cannot read the input: {error}");
-		std::process::exit(2);
-	}
-	let output = offload_guest_sha256::sha256sum(&input);
-	if std::io::stdout().write_all(output.as_bytes()).is_err() {
-		std::process::exit(3);
-	}
+	offload_guest_sha256::serve(offload_guest_sha256::sha256sum);
 }
