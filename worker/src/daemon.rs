@@ -501,7 +501,7 @@ impl Daemon {
 		}
 		match envelope::open_input(&bytes, &envelope::secret_of(&self.pair)) {
 			Ok(opened) => {
-				self.store.set_meta(&reply_key(id), &opened.reply)?;
+				self.store.set_reply_key(id, &opened.reply)?;
 				Ok(Ok(opened.input))
 			},
 			Err(error) => Ok(Err(Failure::Input(error.to_string()))),
@@ -571,11 +571,6 @@ impl Daemon {
 		material.extend(id.encode());
 		sp_crypto_hashing::blake2_256(&material)
 	}
-}
-
-/// Where the store keeps the key job `id`'s result is sealed to.
-pub fn reply_key(id: u64) -> String {
-	format!("reply/{id}")
 }
 
 /// A run's inputs, ready for its executor.

@@ -8,7 +8,7 @@
 //! whose input was sealed is itself sealed to the requester's key (see [`crate::envelope`]),
 //! and `x-offload-sealed: true` says so.
 
-use crate::{daemon::reply_key, envelope, metrics::Metrics, store::Store};
+use crate::{envelope, metrics::Metrics, store::Store};
 use anyhow::{anyhow, bail, Context, Result};
 use codec::Encode;
 use http_body_util::{BodyExt, Full, Limited};
@@ -125,11 +125,10 @@ fn result_for(
 		.result(&report.result)
 		.map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "store error"))?
 		.ok_or((StatusCode::NOT_FOUND, "the result is no longer kept"))?;
-	let reply: Option<[u8; 32]> = store
-		.meta(&reply_key(job))
-		.map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "store error"))?;
-	Ok(match reply {
-		Some(reply) => (envelope::seal_result(&bytes, &reply), report.result, report.ok, true),
+	let sealed_to =
+		store.reply_key(job).map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "store error"))?;
+	Ok(match sealed_to {
+		Some(key) => (envelope::seal_result(&bytes, &key), report.result, report.ok, true),
 		None => (bytes, report.result, report.ok, false),
 	})
 }

@@ -126,7 +126,7 @@ impl JobArgs {
 			},
 			WorkloadArgs::Container { image, argv, max_seconds } => Workload::Container {
 				image_digest: *image,
-				command: BoundedVec::try_from(crate::executor::container::command_of(argv))
+				command: BoundedVec::try_from(pallet_offload_market::command_line(argv))
 					.map_err(|_| anyhow!("the command line is too long"))?,
 				input,
 				max_seconds: *max_seconds,

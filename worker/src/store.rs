@@ -103,6 +103,16 @@ impl Store {
 		self.put(META, name.as_bytes(), value.encode())
 	}
 
+	/// The requester's x25519 key job `id`'s output is sealed to, for a job with a sealed input.
+	pub fn reply_key(&self, id: u64) -> Result<Option<[u8; 32]>> {
+		self.meta(&format!("reply/{id}"))
+	}
+
+	/// Keeps the key job `id`'s output is sealed to.
+	pub fn set_reply_key(&self, id: u64, key: &[u8; 32]) -> Result<()> {
+		self.set_meta(&format!("reply/{id}"), key)
+	}
+
 	fn result_path(&self, hash: &Hash32) -> PathBuf {
 		self.results.join(hex::encode(hash))
 	}

@@ -65,10 +65,6 @@ fn hex_of(bytes: &[u8]) -> String {
 	bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-fn hash_hex(hash: &Hash32) -> String {
-	format!("0x{}", hex_of(hash))
-}
-
 fn hash_of(bytes: HexBytes, what: &str) -> Result<Hash32, String> {
 	bytes.0.try_into().map_err(|_| format!("{what} must be 32 bytes"))
 }
@@ -277,7 +273,7 @@ impl JobSpecJson {
 			WorkloadJson::Container { image_digest, command, input, max_seconds } => {
 				Workload::Container {
 					image_digest: hash_of(image_digest, "workload.container.imageDigest")?,
-					command: BoundedVec::try_from(command.join("\0").into_bytes())
+					command: BoundedVec::try_from(pallet_offload_market::command_line(&command))
 						.map_err(|_| "the command line is too long".to_string())?,
 					input: input.into_input()?,
 					max_seconds,
@@ -503,11 +499,11 @@ pub struct ProvidersPageJson {
 }
 
 /// A replica's report.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportJson {
 	/// blake2-256 of the output (or of the failure's reason).
-	pub result: HashJson,
+	pub result: HexBytes,
 	/// Whether the run completed.
 	pub ok: bool,
 	/// Fuel burnt (WASM).
@@ -516,20 +512,10 @@ pub struct ReportJson {
 	pub seconds: u32,
 }
 
-/// A 32-byte hash as `0x` hex.
-#[derive(Clone, Copy, Debug)]
-pub struct HashJson(pub Hash32);
-
-impl Serialize for HashJson {
-	fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-		serializer.serialize_str(&hash_hex(&self.0))
-	}
-}
-
 impl From<Report> for ReportJson {
 	fn from(report: Report) -> Self {
 		ReportJson {
-			result: HashJson(report.result),
+			result: HexBytes(report.result.to_vec()),
 			ok: report.ok,
 			fuel: report.usage.fuel,
 			seconds: report.usage.seconds,
@@ -583,7 +569,7 @@ pub struct JobJson {
 	pub settled_at: Option<BlockNumber>,
 	/// For `settled`: the agreed result, or `null` when it was refunded without one.
 	#[serde(skip_serializing_if = "Option::is_none")]
-	pub result: Option<Option<HashJson>>,
+	pub result: Option<Option<HexBytes>>,
 	/// For `settled` with a result: whether the agreed run completed.
 	#[serde(skip_serializing_if = "Option::is_none")]
 	pub ok: Option<bool>,
@@ -595,7 +581,7 @@ pub struct JobJson {
 	/// `wasm` or `container`.
 	pub runtime: RuntimeJson,
 	/// The program's code hash (WASM) or the image ID (containers).
-	pub code: HashJson,
+	pub code: HexBytes,
 	/// Providers that run it.
 	pub replicas: u8,
 	/// Agreeing replicas needed.
@@ -633,9 +619,9 @@ impl JobJson {
 				RuntimeKind::Wasm => RuntimeJson::Wasm,
 				RuntimeKind::Container => RuntimeJson::Container,
 			},
-			code: HashJson(match &job.spec.workload {
-				Workload::Wasm { program, .. } => *program,
-				Workload::Container { image_digest, .. } => *image_digest,
+			code: HexBytes(match &job.spec.workload {
+				Workload::Wasm { program, .. } => program.to_vec(),
+				Workload::Container { image_digest, .. } => image_digest.to_vec(),
 			}),
 			replicas: job.spec.replicas,
 			quorum: job.spec.quorum,
@@ -666,7 +652,7 @@ impl JobJson {
 			Phase::Settled { result, ok, paid, at } => {
 				json.phase = "settled";
 				json.settled_at = Some(at);
-				json.result = Some(result.map(HashJson));
+				json.result = Some(result.map(|hash| HexBytes(hash.to_vec())));
 				json.ok = result.map(|_| ok);
 				json.paid = Some(Amount(paid));
 			},

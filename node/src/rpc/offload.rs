@@ -162,24 +162,16 @@ where
 			verified_only: false,
 			available_only: true,
 		};
+		// A page reads at most MAX_PAGE records; stop after ONLINE_SCAN of them.
 		let (mut online, mut scanned, mut after) = (0u32, 0u32, None);
 		let exact = loop {
 			let (found, next) =
 				api.providers(at, filter.clone(), after, MAX_PAGE).map_err(runtime_error)?;
 			online = online.saturating_add(found.len() as u32);
+			scanned = scanned.saturating_add(MAX_PAGE);
 			match next {
-				None => {
-					scanned = stats.providers;
-					break true;
-				},
-				Some(_) if scanned + MAX_PAGE >= ONLINE_SCAN => {
-					scanned += MAX_PAGE;
-					break false;
-				},
-				Some(next) => {
-					scanned += MAX_PAGE;
-					after = Some(next);
-				},
+				Some(next) if scanned < ONLINE_SCAN => after = Some(next),
+				next => break next.is_none(),
 			}
 		};
 		let scanned = scanned.min(stats.providers);

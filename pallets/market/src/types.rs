@@ -85,13 +85,37 @@ pub enum Workload<T: Config> {
 	Container {
 		/// The image's sha256 digest.
 		image_digest: Hash32,
-		/// The command line.
+		/// The command line: its arguments as UTF-8, separated by NUL bytes (see
+		/// [`command_line`]); empty for the image's own command.
 		command: BoundedVec<u8, T::MaxCommandLen>,
 		/// The input, on stdin.
 		input: Input<T>,
 		/// Most seconds the run may take.
 		max_seconds: u32,
 	},
+}
+
+/// A container's command line as [`Workload::Container`] holds it: `args` joined by NUL bytes.
+pub fn command_line<S: AsRef<str>>(args: &[S]) -> alloc::vec::Vec<u8> {
+	let mut line = alloc::vec::Vec::new();
+	for (i, arg) in args.iter().enumerate() {
+		if i > 0 {
+			line.push(0);
+		}
+		line.extend_from_slice(arg.as_ref().as_bytes());
+	}
+	line
+}
+
+/// The arguments of a container's command line (empty for the image's own command), or `None`
+/// if it is not UTF-8.
+pub fn command_args(line: &[u8]) -> Option<alloc::vec::Vec<alloc::string::String>> {
+	if line.is_empty() {
+		return Some(alloc::vec::Vec::new());
+	}
+	line.split(|byte| *byte == 0)
+		.map(|arg| alloc::string::String::from_utf8(arg.to_vec()).ok())
+		.collect()
 }
 
 impl<T: Config> Workload<T> {

@@ -245,24 +245,11 @@ fn seconds_of(elapsed: Duration) -> u32 {
 	u32::try_from(whole.max(1)).unwrap_or(u32::MAX)
 }
 
-/// A job's command line as the chain holds it: arguments separated by NUL bytes; empty for
-/// the image's default command.
+/// A job's command line as the chain holds it ([`pallet_offload_market::command_line`]), as
+/// arguments.
 pub fn argv_of(command: &[u8]) -> Result<Vec<String>, Failure> {
-	if command.is_empty() {
-		return Ok(Vec::new());
-	}
-	command
-		.split(|byte| *byte == 0)
-		.map(|argument| {
-			String::from_utf8(argument.to_vec())
-				.map_err(|_| Failure::Input("the command is not UTF-8".into()))
-		})
-		.collect()
-}
-
-/// The chain's form of a command line: `argv` joined by NUL bytes.
-pub fn command_of(argv: &[String]) -> Vec<u8> {
-	argv.join("\0").into_bytes()
+	pallet_offload_market::command_args(command)
+		.ok_or_else(|| Failure::Input("the command is not UTF-8".into()))
 }
 
 #[cfg(test)]
@@ -272,8 +259,9 @@ mod tests {
 	#[test]
 	fn a_command_line_round_trips_through_its_chain_form() {
 		let argv = vec!["sh".to_string(), "-c".to_string(), "echo a b".to_string()];
-		assert_eq!(command_of(&argv), b"sh\0-c\0echo a b");
-		assert_eq!(argv_of(&command_of(&argv)), Ok(argv));
+		let line = pallet_offload_market::command_line(&argv);
+		assert_eq!(line, b"sh\0-c\0echo a b");
+		assert_eq!(argv_of(&line), Ok(argv));
 		assert_eq!(argv_of(b""), Ok(vec![]));
 		assert!(matches!(argv_of(b"\xff"), Err(Failure::Input(_))));
 	}

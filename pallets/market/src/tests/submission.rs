@@ -242,3 +242,16 @@ fn container_jobs_match_on_the_per_second_price() {
 		assert!(matches!(phase(id), Phase::Settled { paid: 70, .. }));
 	});
 }
+
+#[test]
+fn a_command_line_round_trips_through_its_chain_form() {
+	let args = ["sh", "-c", "echo a b"];
+	assert_eq!(crate::command_line(&args), b"sh\0-c\0echo a b");
+	assert_eq!(
+		crate::command_args(&crate::command_line(&args)),
+		Some(args.map(String::from).to_vec())
+	);
+	assert_eq!(crate::command_line::<&str>(&[]), b"");
+	assert_eq!(crate::command_args(b""), Some(vec![]));
+	assert_eq!(crate::command_args(b"\xff"), None);
+}
