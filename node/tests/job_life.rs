@@ -127,6 +127,8 @@ async fn a_job_runs_from_submission_to_settlement_and_every_balance_adds_up() {
 	assert_eq!(listed["runtimes"], json!(["wasm"]));
 	assert_eq!(listed["prices"]["basePerJob"], (10 * MILLI_UNIT).to_string());
 	assert_eq!(listed["free"]["cpuMillicores"], 4_000);
+	assert_eq!(listed["reputation"], 500_000, "a newcomer scores 50%");
+	assert_eq!(listed["jobs"], 0);
 	assert_eq!(page["next"], Value::Null);
 	let none =
 		rpc(&client, "offload_providers", rpc_params![json!({ "runtime": "container" })]).await;
@@ -271,6 +273,11 @@ async fn a_job_runs_from_submission_to_settlement_and_every_balance_adds_up() {
 	assert_eq!(stats["settledJobs"], 1);
 	assert_eq!(stats["openJobs"], 0);
 	assert_eq!(stats["totalPaid"], paid.to_string());
+	// The settled job raised Bob's reputation, which the provider listing shows.
+	let page = rpc(&client, "offload_providers", rpc_params![json!({ "runtime": "wasm" })]).await;
+	assert_eq!(page["providers"][0]["jobs"], 1);
+	let reputation = page["providers"][0]["reputation"].as_u64().expect("a number");
+	assert!(reputation > 500_000, "a success raises the score, not {reputation}");
 	bad_parameters_get_json_rpc_errors(&client, id).await;
 
 	// Where the money went: Bob got the payment, the treasury the protocol fee (and the

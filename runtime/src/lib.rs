@@ -106,8 +106,13 @@ pub type UncheckedExtrinsic =
 /// The payload a signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Migrations run on a runtime upgrade, besides the pallets' own.
-type Migrations = ();
+/// Migrations run on a runtime upgrade, besides the pallets' own. Each is versioned: it runs
+/// only on the storage version it migrates from, so a chain started at the current versions
+/// skips them all.
+type Migrations = (
+	pallet_offload_registry::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_offload_escrow::migrations::v2::MigrateV1ToV2<Runtime>,
+);
 
 /// Dispatches extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<

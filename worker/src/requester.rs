@@ -272,7 +272,7 @@ pub async fn providers(chain: &Chain, filter: ProviderFilter<Balance>, max: usiz
 const PROVIDERS_PAGE: u32 = 100;
 
 fn print_provider(summary: &ProviderSummary<Runtime>) {
-	let ProviderSummary { who, provider, verified, available } = summary;
+	let ProviderSummary { who, provider, verified, available, score } = summary;
 	let offer = &provider.offer;
 	let mut runtimes = Vec::new();
 	if offer.wasm {
@@ -289,9 +289,11 @@ fn print_provider(summary: &ProviderSummary<Runtime>) {
 	};
 	println!("{}{}", who.to_ss58check(), if *verified { "  verified" } else { "" });
 	println!(
-		"  {status}; runs {}; region {}",
+		"  {status}; runs {}; region {}; reputation {:.1}% over {} jobs",
 		runtimes.join(", "),
-		String::from_utf8_lossy(&offer.region)
+		String::from_utf8_lossy(&offer.region),
+		score.deconstruct() as f64 / 10_000.0,
+		provider.reputation.jobs,
 	);
 	println!(
 		"  free {} of {} millicores, {} of {} MiB, {} of {} GiB; {} of {} jobs running",

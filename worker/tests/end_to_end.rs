@@ -213,7 +213,10 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	let listed =
 		offload(&node.ws_url, Alice, &["providers", "--runtime", "container", "--available"]);
 	assert!(listed.starts_with(&Bob.to_account_id().to_ss58check()), "{listed}");
-	assert!(listed.contains("runs wasm, container; region DE"), "{listed}");
+	assert!(
+		listed.contains("runs wasm, container; region DE; reputation 50.0% over 0 jobs"),
+		"{listed}"
+	);
 	assert!(
 		listed.contains("0.01 OFL per job, 0.001 OFL per million fuel, 0.001 OFL per second"),
 		"{listed}"

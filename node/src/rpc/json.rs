@@ -430,6 +430,10 @@ pub struct ProviderJson {
 	pub available: bool,
 	/// Verified (identity judgement or admin flag).
 	pub verified: bool,
+	/// Its reputation score now, in parts per million.
+	pub reputation: u32,
+	/// Jobs its reputation record counts.
+	pub jobs: u32,
 	/// The runtimes it offers.
 	pub runtimes: Vec<RuntimeJson>,
 	/// What it offers.
@@ -474,6 +478,8 @@ impl From<&ProviderSummary<Runtime>> for ProviderJson {
 			leaving_since,
 			available: summary.available,
 			verified: summary.verified,
+			reputation: summary.score.deconstruct(),
+			jobs: provider.reputation.jobs,
 			runtimes,
 			resources: offer.resources.into(),
 			free: provider.free.into(),

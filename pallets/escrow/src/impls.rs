@@ -47,9 +47,7 @@ impl<T: Config> Pallet<T> {
 	fn debit(job: JobId, amount: BalanceOf<T>) -> Result<EscrowOf<T>, DispatchError> {
 		let mut escrow = Escrows::<T>::get(job).ok_or(Error::<T>::NoEscrow)?;
 		escrow.held = escrow.held.checked_sub(&amount).ok_or(Error::<T>::InsufficientEscrow)?;
-		let total = TotalJobHeld::<T>::get().checked_sub(&amount).ok_or(Error::<T>::Overflow)?;
 		Escrows::<T>::insert(job, &escrow);
-		TotalJobHeld::<T>::put(total);
 		Ok(escrow)
 	}
 
@@ -58,29 +56,23 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		let mut per_requester: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-		let mut sum = BalanceOf::<T>::zero();
 		for (_, escrow) in Escrows::<T>::iter() {
-			sum = sum.checked_add(&escrow.held).ok_or("escrows overflow")?;
 			let entry = per_requester.entry(escrow.requester).or_default();
-			*entry = entry.saturating_add(escrow.held);
+			*entry = entry.checked_add(&escrow.held).ok_or("escrows overflow")?;
 		}
-		ensure!(sum == TotalJobHeld::<T>::get(), "TotalJobHeld differs from the sum of escrows");
 		for (requester, held) in per_requester {
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::JobPayment.into(), &requester) == held,
 				"a requester's job hold differs from its escrows"
 			);
 		}
-		let mut bonded = BalanceOf::<T>::zero();
 		for (provider, bond) in Bonds::<T>::iter() {
-			bonded = bonded.checked_add(&bond).ok_or("bonds overflow")?;
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::ProviderBond.into(), &provider) == bond,
 				"a provider's bond hold differs from its recorded bond"
 			);
 			ensure!(!bond.is_zero(), "a zero bond is stored");
 		}
-		ensure!(bonded == TotalBonded::<T>::get(), "TotalBonded differs from the sum of bonds");
 		Ok(())
 	}
 }
@@ -102,11 +94,8 @@ impl<T: Config> JobEscrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			ensure!(!Escrows::<T>::contains_key(job), Error::<T>::EscrowExists);
 			let amount =
 				Self::with_fee(max_payment)?.checked_add(&deposit).ok_or(Error::<T>::Overflow)?;
-			let total =
-				TotalJobHeld::<T>::get().checked_add(&amount).ok_or(Error::<T>::Overflow)?;
 			T::Currency::hold(&HoldReason::JobPayment.into(), requester, amount)?;
 			Escrows::<T>::insert(job, Escrow { requester: requester.clone(), held: amount });
-			TotalJobHeld::<T>::put(total);
 			Self::deposit_event(Event::JobFundsHeld { job, requester: requester.clone(), amount });
 			Ok(())
 		})
@@ -154,15 +143,12 @@ impl<T: Config> JobEscrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	fn refund(job: JobId) -> Result<BalanceOf<T>, DispatchError> {
 		with_storage_layer(|| {
 			let escrow = Escrows::<T>::take(job).ok_or(Error::<T>::NoEscrow)?;
-			let total =
-				TotalJobHeld::<T>::get().checked_sub(&escrow.held).ok_or(Error::<T>::Overflow)?;
 			T::Currency::release(
 				&HoldReason::JobPayment.into(),
 				&escrow.requester,
 				escrow.held,
 				Precision::Exact,
 			)?;
-			TotalJobHeld::<T>::put(total);
 			Self::deposit_event(Event::Refunded {
 				job,
 				requester: escrow.requester,
@@ -196,10 +182,8 @@ impl<T: Config> JobEscrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		with_storage_layer(|| {
 			let bond =
 				Bonds::<T>::get(provider).checked_add(&amount).ok_or(Error::<T>::Overflow)?;
-			let total = TotalBonded::<T>::get().checked_add(&amount).ok_or(Error::<T>::Overflow)?;
 			T::Currency::hold(&HoldReason::ProviderBond.into(), provider, amount)?;
 			Self::set_bond(provider, bond);
-			TotalBonded::<T>::put(total);
 			Self::deposit_event(Event::BondHeld { provider: provider.clone(), amount, bond });
 			Ok(())
 		})
@@ -210,7 +194,6 @@ impl<T: Config> JobEscrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			let bond = Bonds::<T>::get(provider)
 				.checked_sub(&amount)
 				.ok_or(Error::<T>::InsufficientBond)?;
-			let total = TotalBonded::<T>::get().checked_sub(&amount).ok_or(Error::<T>::Overflow)?;
 			T::Currency::release(
 				&HoldReason::ProviderBond.into(),
 				provider,
@@ -218,7 +201,6 @@ impl<T: Config> JobEscrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 				Precision::Exact,
 			)?;
 			Self::set_bond(provider, bond);
-			TotalBonded::<T>::put(total);
 			Self::deposit_event(Event::BondReleased { provider: provider.clone(), amount, bond });
 			Ok(())
 		})
@@ -235,7 +217,6 @@ impl<T: Config> JobEscrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			let amount = amount.min(bond);
 			let compensation = compensation.min(amount);
 			let to_treasury = amount.saturating_sub(compensation);
-			let total = TotalBonded::<T>::get().checked_sub(&amount).ok_or(Error::<T>::Overflow)?;
 			Self::transfer_held(HoldReason::ProviderBond, provider, harmed, compensation)?;
 			Self::transfer_held(
 				HoldReason::ProviderBond,
@@ -244,7 +225,6 @@ impl<T: Config> JobEscrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 				to_treasury,
 			)?;
 			Self::set_bond(provider, bond.saturating_sub(amount));
-			TotalBonded::<T>::put(total);
 			Self::deposit_event(Event::BondSlashed {
 				provider: provider.clone(),
 				amount,

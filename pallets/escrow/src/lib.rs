@@ -12,9 +12,10 @@
 //!   treasury ([`Config::Treasury`]); the rest stays held until the job's escrow is refunded.
 //! - A bond slash compensates the harmed party first and sends the rest to the treasury.
 //!
-//! Invariants (checked by `try_state`): the per-job escrows add up to [`TotalJobHeld`], the bonds
-//! to [`TotalBonded`], and each account's balance on hold under each reason equals what this
-//! pallet's storage says it holds for that account.
+//! Invariants (checked by `try_state`): each requester's balance on hold for jobs equals the sum
+//! of its jobs' escrows, and each provider's balance on hold as a bond equals its recorded bond.
+//! No running totals are kept: they would add a read and a write to every job's submission,
+//! payment and refund, and the holds themselves already are the balances' own totals.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -23,6 +24,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -53,7 +55,7 @@ pub mod pallet {
 	/// The escrow of a job, in this runtime's types.
 	pub type EscrowOf<T> = Escrow<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -96,14 +98,6 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Bonds<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, BalanceOf<T>, ValueQuery>;
-
-	/// Sum of all job escrows.
-	#[pallet::storage]
-	pub type TotalJobHeld<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
-
-	/// Sum of all bonds.
-	#[pallet::storage]
-	pub type TotalBonded<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]

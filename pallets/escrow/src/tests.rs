@@ -1,6 +1,6 @@
 //! The escrow: every path moves exactly what it says, and a failure moves nothing.
 
-use crate::{mock::*, Bonds, Error, Escrows, Event, HoldReason, JobEscrow, Payout, TotalJobHeld};
+use crate::{mock::*, Bonds, Error, Escrows, Event, HoldReason, JobEscrow, Payout};
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 
 type E = crate::Pallet<Test>;
@@ -21,7 +21,6 @@ fn holding_for_a_job_holds_payment_plus_fee_in_the_requesters_account() {
 		assert_eq!(free(REQUESTER), START - 1_100);
 		assert_eq!(held(HoldReason::JobPayment, REQUESTER), 1_100);
 		assert_eq!(E::held_for(7), 1_100);
-		assert_eq!(TotalJobHeld::<Test>::get(), 1_100);
 		System::assert_last_event(
 			Event::JobFundsHeld { job: 7, requester: REQUESTER, amount: 1_100 }.into(),
 		);
@@ -183,11 +182,31 @@ fn a_deposit_is_held_without_fee_and_can_outlive_a_partial_refund() {
 		assert_eq!(E::refund_keeping(7, 50), Ok(1_150 - 110 - 50));
 		assert_eq!(E::held_for(7), 50);
 		assert_eq!(held(HoldReason::JobPayment, REQUESTER), 50);
-		assert_eq!(TotalJobHeld::<Test>::get(), 50);
 		// Keeping more than is held fails and changes nothing.
 		assert_noop!(E::refund_keeping(7, 51), Error::<Test>::InsufficientEscrow);
 		assert_noop!(E::refund_keeping(8, 0), Error::<Test>::NoEscrow);
 		assert_eq!(E::refund(7), Ok(50));
 		assert_eq!(free(REQUESTER), START - 110);
+	});
+}
+
+#[test]
+fn migration_to_v2_removes_the_running_totals() {
+	use crate::migrations::v2::{MigrateV1ToV2, REMOVED};
+	use frame_support::{
+		storage::{storage_prefix, unhashed},
+		traits::{GetStorageVersion, OnRuntimeUpgrade, PalletInfoAccess, StorageVersion},
+	};
+	run(|| {
+		let keys = REMOVED.map(|item| storage_prefix(Escrow::name().as_bytes(), item.as_bytes()));
+		for key in &keys {
+			unhashed::put(key, &5u64);
+		}
+		StorageVersion::new(1).put::<Escrow>();
+
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+
+		assert!(keys.iter().all(|key| !unhashed::exists(key)));
+		assert_eq!(Escrow::on_chain_storage_version(), StorageVersion::new(2));
 	});
 }

@@ -4,32 +4,32 @@
 //! [`Config::MaxScan`] entries however many providers exist. A candidate is eligible when it
 //! runs the job's kind, has the resources free, quotes no more than the job's cap per replica at
 //! the job's limits, is verified if the job asks, publishes a key if the job's input is sealed,
-//! has at least the job's minimum reputation, and has not missed a deadline of this job. Eligible providers are ranked by [`order`]: lowest
-//! quote, then highest reputation, then most free CPU.
+//! has at least the job's minimum reputation, and has not missed a deadline of this job.
+//! Eligible providers are ranked by [`order`]: lowest quote, then highest reputation, then most
+//! free CPU. Reputation comes with each candidate (the registry keeps a copy of every
+//! provider's record), so matching reads one record per candidate, not two.
 
-use crate::{pallet::*, pricing, types::*, ProviderRegistry, ReputationOf};
+use crate::{pallet::*, pricing, types::*, ProviderRegistry};
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 use frame_support::{pallet_prelude::*, traits::Get};
 use offload_primitives::{Candidate, JobId};
-use sp_runtime::{traits::Saturating, Permill};
+use sp_runtime::traits::Saturating;
 
-/// A candidate with what ranks it.
+/// A candidate with what ranks it (its reputation score comes with the candidate).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Ranked<AccountId, Balance> {
 	/// The provider.
 	pub candidate: Candidate<AccountId, Balance>,
 	/// What a replica would cost at the job's limits.
 	pub quote: u128,
-	/// Its reputation.
-	pub score: Permill,
 }
 
 /// Best first: lower quote, then higher reputation, then more free CPU.
 pub fn order<A, B>(a: &Ranked<A, B>, b: &Ranked<A, B>) -> Ordering {
 	a.quote
 		.cmp(&b.quote)
-		.then(b.score.cmp(&a.score))
+		.then(b.candidate.score.cmp(&a.candidate.score))
 		.then(b.candidate.free.cpu_millicores.cmp(&a.candidate.free.cpu_millicores))
 }
 
@@ -62,8 +62,7 @@ impl<T: Config> Pallet<T> {
 				if quote > cap_wide {
 					return None;
 				}
-				let score = T::Reputation::score(&candidate.who);
-				(score >= spec.min_reputation).then_some(Ranked { candidate, quote, score })
+				(candidate.score >= spec.min_reputation).then_some(Ranked { candidate, quote })
 			})
 			.collect();
 		ranked.sort_by(order);
@@ -103,6 +102,7 @@ impl<T: Config> Pallet<T> {
 mod tests {
 	use super::*;
 	use offload_primitives::{Prices, Resources};
+	use sp_runtime::Permill;
 
 	fn ranked(who: u64, quote: u128, score: u32, cpu: u32) -> Ranked<u64, u64> {
 		Ranked {
@@ -112,9 +112,9 @@ mod tests {
 				free: Resources { cpu_millicores: cpu, ..Default::default() },
 				verified: false,
 				sealed_inputs: true,
+				score: Permill::from_percent(score),
 			},
 			quote,
-			score: Permill::from_percent(score),
 		}
 	}
 

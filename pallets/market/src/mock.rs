@@ -92,6 +92,7 @@ impl pallet_offload_escrow::Config for Test {
 impl pallet_offload_registry::Config for Test {
 	type Balance = u64;
 	type Escrow = Escrow;
+	type Reputation = Reputation;
 	type Verifier = ();
 	type AdminOrigin = EnsureRoot<u64>;
 	type MinBond = MinBond;
@@ -106,6 +107,7 @@ impl pallet_offload_registry::Config for Test {
 
 impl pallet_offload_reputation::Config for Test {
 	type HalfLife = HalfLife;
+	type OnChange = Registry;
 	type WeightInfo = ();
 }
 

@@ -106,7 +106,7 @@ impl<T: Config> Pallet<T> {
 			.take(spec.replicas as usize)
 			.map(|ranked| QuotedProvider {
 				quote: BalanceOf::<T>::unique_saturated_from(ranked.quote).min(cap),
-				reputation: ranked.score,
+				reputation: ranked.candidate.score,
 				verified: ranked.candidate.verified
 					|| T::Registry::is_verified(&ranked.candidate.who),
 				who: ranked.candidate.who,

@@ -1,12 +1,15 @@
 //! # Offload primitives
 //!
-//! What Offload's pallets share without naming each other: the outcome of a job for a provider
-//! and the traits through which the market reads reputation. Each trait is implemented by one
+//! What Offload's pallets share without naming each other: the outcome of a job for a provider,
+//! the reputation formula ([`reputation`]), and the traits through which the pallets reach one
+//! another. Each trait is implemented by one
 //! pallet and wired in the runtime; `()` implementations serve mocks.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
+
+pub mod reputation;
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -53,6 +56,38 @@ impl<AccountId> ReputationOf<AccountId> for () {
 		Permill::from_percent(50)
 	}
 	fn record(_: &AccountId, _: Outcome, _: u128) {}
+}
+
+/// Providers' reputation records as the registry reads them: it keeps a copy of each provider's
+/// record beside the provider, so that matching scores candidates without reading another
+/// pallet's storage. Implemented by the reputation pallet.
+pub trait ReputationRecords<AccountId, BlockNumber> {
+	/// `who`'s record; the empty record (the neutral score) if it has no history.
+	fn record_of(who: &AccountId) -> reputation::Record<BlockNumber>;
+	/// The score `record` gives at block `now`.
+	fn score_at(record: &reputation::Record<BlockNumber>, now: BlockNumber) -> Permill;
+}
+
+/// Nobody has history; every record scores 50%. For mocks.
+impl<AccountId, BlockNumber: Default> ReputationRecords<AccountId, BlockNumber> for () {
+	fn record_of(_: &AccountId) -> reputation::Record<BlockNumber> {
+		Default::default()
+	}
+	fn score_at(_: &reputation::Record<BlockNumber>, _: BlockNumber) -> Permill {
+		Permill::from_percent(50)
+	}
+}
+
+/// Told of every change of a provider's reputation record, to keep copies of it current.
+/// Implemented by the registry.
+pub trait OnReputationChange<AccountId, BlockNumber> {
+	/// `who`'s record is now `record` (the empty record once it was pruned).
+	fn changed(who: &AccountId, record: &reputation::Record<BlockNumber>);
+}
+
+/// Nobody keeps a copy. For mocks.
+impl<AccountId, BlockNumber> OnReputationChange<AccountId, BlockNumber> for () {
+	fn changed(_: &AccountId, _: &reputation::Record<BlockNumber>) {}
 }
 
 /// Identifier of a job.
@@ -259,6 +294,8 @@ pub struct Candidate<AccountId, Balance> {
 	pub verified: bool,
 	/// Whether its offer publishes a key for sealed inputs (a non-zero x25519 key).
 	pub sealed_inputs: bool,
+	/// Its reputation score now, from the registry's copy of its record.
+	pub score: Permill,
 }
 
 /// The registry as the market uses it: candidates for a job, and capacity taken and given back.

@@ -1,9 +1,13 @@
 //! The registry's logic: provider life, capacity, the matching index, invariants.
 
-use crate::{pallet::*, JobEscrow, Resources, RuntimeKind, VerifiedProvider};
+use crate::{
+	pallet::*, JobEscrow, OnReputationChange, ReputationRecord, ReputationRecords, Resources,
+	RuntimeKind, VerifiedProvider,
+};
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
 use offload_primitives::{Candidate, ProviderRegistry};
+use sp_runtime::Permill;
 use sp_runtime::{
 	traits::{Saturating, UniqueSaturatedInto, Zero},
 	DispatchError, DispatchResult,
@@ -60,19 +64,24 @@ impl<T: Config> Pallet<T> {
 			|| Providers::<T>::get(who).map(|provider| provider.verified).unwrap_or(false)
 	}
 
+	/// The index bands `provider` belongs in at `now`: one per runtime kind of its offer if it
+	/// can take jobs, none otherwise.
+	fn bands(provider: &ProviderOf<T>, now: BlockNumberFor<T>) -> alloc::vec::Vec<Band> {
+		if !Self::can_take_jobs(provider, now) {
+			return alloc::vec::Vec::new();
+		}
+		Self::kinds(&provider.offer)
+			.map(|kind| (kind, band_of(Self::price_for(&provider.offer, kind))))
+			.collect()
+	}
+
 	/// Puts `who` in the index bands of its offer if it can take jobs, and takes it out of
 	/// every band otherwise.
 	/// A provider whose bands do not change keeps its place, so taking or finishing a job
 	/// touches the index only when the provider fills its last slot or frees it.
 	pub(crate) fn reindex(who: &T::AccountId, provider: &ProviderOf<T>) -> DispatchResult {
 		let now = frame_system::Pallet::<T>::block_number();
-		let wanted: alloc::vec::Vec<Band> = if Self::can_take_jobs(provider, now) {
-			Self::kinds(&provider.offer)
-				.map(|kind| (kind, band_of(Self::price_for(&provider.offer, kind))))
-				.collect()
-		} else {
-			alloc::vec::Vec::new()
-		};
+		let wanted = Self::bands(provider, now);
 		let current = IndexedIn::<T>::get(who);
 		if current.iter().map(|(band, _)| *band).eq(wanted.iter().copied()) {
 			return Ok(());
@@ -175,6 +184,7 @@ impl<T: Config> Pallet<T> {
 			running: 0,
 			last_heartbeat: frame_system::Pallet::<T>::block_number(),
 			verified: false,
+			reputation: T::Reputation::record_of(&who),
 		};
 		Self::reindex(&who, &provider)?;
 		Providers::<T>::insert(&who, provider);
@@ -185,13 +195,22 @@ impl<T: Config> Pallet<T> {
 
 	/// Applies `change` to `who`'s record, then re-files it in the index (a provider that can no
 	/// longer take jobs leaves it) and stores it. Nothing is stored if `change` fails.
+	///
+	/// A provider that could take jobs before is in its bands already (only these changes put a
+	/// provider in a state that takes jobs, and each re-files it), so when it still can and its
+	/// bands are the same, the index is not read at all: taking or finishing a job that leaves
+	/// a slot free costs no index access.
 	fn change_provider(
 		who: &T::AccountId,
 		change: impl FnOnce(&mut ProviderOf<T>) -> DispatchResult,
 	) -> DispatchResult {
+		let now = frame_system::Pallet::<T>::block_number();
 		let mut provider = Providers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
+		let before = Self::bands(&provider, now);
 		change(&mut provider)?;
-		Self::reindex(who, &provider)?;
+		if before.is_empty() || Self::bands(&provider, now) != before {
+			Self::reindex(who, &provider)?;
+		}
 		Providers::<T>::insert(who, provider);
 		Ok(())
 	}
@@ -308,8 +327,10 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Checks the invariants: free capacity within the offer, the count matches, the index
-	/// holds only providers that are active with a free slot, in the bands `IndexedIn` says.
+	/// Checks the invariants: free capacity within the offer, the count matches, each provider's
+	/// reputation copy equals its record, every provider that can take jobs is indexed in its
+	/// offer's bands, and the index holds only providers that are active with a free slot, in
+	/// the bands `IndexedIn` says.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut count = 0u32;
@@ -318,6 +339,19 @@ impl<T: Config> Pallet<T> {
 			ensure!(provider.free.fits_in(&provider.offer.resources), "free capacity above offer");
 			ensure!(provider.running <= provider.offer.max_concurrent, "more jobs than slots");
 			ensure!(!T::Escrow::bond_of(&who).is_zero(), "a provider without bond");
+			ensure!(
+				provider.reputation == T::Reputation::record_of(&who),
+				"a provider's reputation copy differs from its record"
+			);
+			let now = frame_system::Pallet::<T>::block_number();
+			let indexed: alloc::vec::Vec<Band> =
+				IndexedIn::<T>::get(&who).iter().map(|(band, _)| *band).collect();
+			if Self::can_take_jobs(&provider, now) {
+				ensure!(
+					indexed == Self::bands(&provider, now),
+					"a provider taking jobs is not indexed"
+				);
+			}
 			for (band, page) in IndexedIn::<T>::get(&who) {
 				ensure!(
 					Index::<T>::get(band, page).contains(&who),
@@ -363,6 +397,7 @@ impl<T: Config> Pallet<T> {
 	fn as_candidate(
 		who: T::AccountId,
 		provider: &ProviderOf<T>,
+		now: BlockNumberFor<T>,
 	) -> Candidate<T::AccountId, T::Balance> {
 		// Only the admin flag: identity judgements are read by the market for the jobs that
 		// ask for verified providers, not for every candidate.
@@ -372,7 +407,19 @@ impl<T: Config> Pallet<T> {
 			free: provider.free,
 			verified: provider.verified,
 			sealed_inputs: provider.offer.encryption_key != [0; 32],
+			score: Self::score(provider, now),
 		}
+	}
+
+	/// `provider`'s reputation score at `now`, from its copy of the record.
+	pub fn score(provider: &ProviderOf<T>, now: BlockNumberFor<T>) -> Permill {
+		T::Reputation::score_at(&provider.reputation, now)
+	}
+}
+
+impl<T: Config> OnReputationChange<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
+	fn changed(who: &T::AccountId, record: &ReputationRecord<BlockNumberFor<T>>) {
+		Providers::<T>::mutate_extant(who, |provider| provider.reputation = *record);
 	}
 }
 
@@ -395,7 +442,7 @@ impl<T: Config> ProviderRegistry<T::AccountId, T::Balance> for Pallet<T> {
 					budget = left;
 					match Providers::<T>::get(&who) {
 						Some(provider) if Self::can_take_jobs(&provider, now) => {
-							found.push(Self::as_candidate(who, &provider))
+							found.push(Self::as_candidate(who, &provider, now))
 						},
 						_ => stale.push(who),
 					}
@@ -420,7 +467,7 @@ impl<T: Config> ProviderRegistry<T::AccountId, T::Balance> for Pallet<T> {
 	fn candidate(who: &T::AccountId) -> Option<Candidate<T::AccountId, T::Balance>> {
 		let provider = Providers::<T>::get(who)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		Self::can_take_jobs(&provider, now).then(|| Self::as_candidate(who.clone(), &provider))
+		Self::can_take_jobs(&provider, now).then(|| Self::as_candidate(who.clone(), &provider, now))
 	}
 
 	fn reserve(who: &T::AccountId, needs: &Resources) -> DispatchResult {
@@ -470,6 +517,8 @@ pub struct ProviderSummary<T: Config> {
 	pub provider: ProviderOf<T>,
 	/// Verified (identity judgement or admin flag).
 	pub verified: bool,
+	/// Its reputation score now.
+	pub score: Permill,
 	/// Takes jobs now.
 	pub available: bool,
 }
@@ -509,7 +558,8 @@ impl<T: Config> Pallet<T> {
 				&& (verified || !filter.verified_only)
 				&& (available || !filter.available_only)
 			{
-				found.push(ProviderSummary { who, provider, verified, available });
+				let score = Self::score(&provider, now);
+				found.push(ProviderSummary { who, provider, verified, available, score });
 			}
 		}
 		let more = iter.next().is_some();

@@ -24,6 +24,7 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -32,7 +33,8 @@ pub mod weights;
 
 pub use impls::{ProviderFilter, ProviderSummary};
 pub use offload_primitives::{
-	Candidate, JobEscrow, Prices, ProviderRegistry, Resources, RuntimeKind, VerifiedProvider,
+	reputation::Record as ReputationRecord, Candidate, JobEscrow, OnReputationChange, Prices,
+	ProviderRegistry, ReputationRecords, Resources, RuntimeKind, VerifiedProvider,
 };
 pub use weights::WeightInfo;
 
@@ -131,6 +133,9 @@ pub mod pallet {
 		pub last_heartbeat: BlockNumberFor<T>,
 		/// Set by the admin origin.
 		pub verified: bool,
+		/// A copy of its reputation record, kept current by [`Config::Reputation`]'s changes
+		/// (see [`OnReputationChange`]), so matching scores it without another read.
+		pub reputation: ReputationRecord<BlockNumberFor<T>>,
 	}
 
 	/// The provider type of this runtime.
@@ -139,7 +144,7 @@ pub mod pallet {
 	/// An index bucket: a runtime kind and a price band (⌊log2(price + 1)⌋).
 	pub type Band = (RuntimeKind, u8);
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -158,6 +163,11 @@ pub mod pallet {
 
 		/// Holds and releases bonds.
 		type Escrow: JobEscrow<Self::AccountId, Self::Balance>;
+
+		/// Providers' reputation records: copied into each provider at registration, and
+		/// scored for matching. The runtime must also wire this pallet as the reputation
+		/// pallet's `OnChange`, which keeps the copies current.
+		type Reputation: ReputationRecords<Self::AccountId, BlockNumberFor<Self>>;
 
 		/// Says whether a provider is verified (identity judgements, in the runtime).
 		type Verifier: VerifiedProvider<Self::AccountId>;

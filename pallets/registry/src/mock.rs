@@ -65,6 +65,7 @@ impl pallet_offload_escrow::Config for Test {
 impl pallet_offload_registry::Config for Test {
 	type Balance = u64;
 	type Escrow = Escrow;
+	type Reputation = ();
 	type Verifier = ();
 	type AdminOrigin = EnsureRoot<u64>;
 	type MinBond = MinBond;

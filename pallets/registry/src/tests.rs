@@ -350,3 +350,36 @@ fn search_filters_and_pages_through_providers() {
 		assert!(all(&big).is_empty());
 	});
 }
+
+#[test]
+fn migration_to_v2_copies_each_providers_reputation_record() {
+	use crate::migrations::v2::{MigrateV1ToV2, ProviderV1};
+	use codec::Encode;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	run(|| {
+		register(ALICE, 100);
+		let provider = Providers::<Test>::get(ALICE).expect("registered");
+		let v1 = ProviderV1::<Test> {
+			offer: provider.offer.clone(),
+			status: provider.status,
+			free: provider.free,
+			running: provider.running,
+			last_heartbeat: provider.last_heartbeat,
+			verified: provider.verified,
+		};
+		let key = Providers::<Test>::hashed_key_for(ALICE);
+		frame_support::storage::unhashed::put_raw(&key, &v1.encode());
+		assert!(Providers::<Test>::try_get(ALICE).is_err(), "version 1 does not decode as 2");
+		StorageVersion::new(1).put::<Registry>();
+
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Providers::<Test>::get(ALICE), Some(provider.clone()));
+		assert_eq!(Registry::on_chain_storage_version(), StorageVersion::new(2));
+		// At version 2 it does nothing.
+		frame_support::storage::unhashed::put_raw(&key, &v1.encode());
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert!(Providers::<Test>::try_get(ALICE).is_err());
+		Providers::<Test>::insert(ALICE, provider);
+	});
+}

@@ -1,8 +1,10 @@
 //! # Reputation pallet
 //!
 //! Keeps a public score per provider, computed from how its jobs ended. The market reports each
-//! outcome through [`ReputationOf::record`]; matching reads [`ReputationOf::score`]. The formula
-//! is in [`score`] (and the pallet's README): size-weighted evidence that halves every
+//! outcome through [`ReputationOf::record`]. Every change of a record is passed to
+//! [`Config::OnChange`]: the registry keeps a copy beside each provider, so matching scores
+//! candidates without reading this pallet's storage ([`ReputationRecords`]). The formula is in
+//! [`score`] (and the pallet's README): size-weighted evidence that halves every
 //! [`Config::HalfLife`] blocks, smoothed so a newcomer starts at 50%.
 //!
 //! Calls: [`Pallet::prune`], by anyone, removes a record whose evidence has decayed away.
@@ -15,12 +17,12 @@ pub use pallet::*;
 mod benchmarking;
 #[cfg(test)]
 mod mock;
-pub mod score;
 #[cfg(test)]
 mod tests;
 pub mod weights;
 
-pub use offload_primitives::{Outcome, ReputationOf};
+pub use offload_primitives::reputation as score;
+pub use offload_primitives::{OnReputationChange, Outcome, ReputationOf, ReputationRecords};
 pub use weights::WeightInfo;
 
 #[frame_support::pallet]
@@ -45,6 +47,9 @@ pub mod pallet {
 		/// provider; too long and a provider that turned bad keeps its old score.
 		#[pallet::constant]
 		type HalfLife: Get<BlockNumberFor<Self>>;
+
+		/// Told of every changed record (the registry, which keeps copies for matching).
+		type OnChange: OnReputationChange<Self::AccountId, BlockNumberFor<Self>>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -125,6 +130,7 @@ pub mod pallet {
 				.with_outcome(outcome, size, now, Self::half_life());
 			let score = record.score(now, Self::half_life());
 			Records::<T>::insert(who, record);
+			T::OnChange::changed(who, &record);
 			Self::deposit_event(Event::ReputationUpdated { provider: who.clone(), outcome, score });
 		}
 
@@ -134,6 +140,7 @@ pub mod pallet {
 			let current = record.decayed(now, Self::half_life());
 			ensure!(current.good == 0 && current.bad == 0, Error::<T>::StillRelevant);
 			Records::<T>::remove(&provider);
+			T::OnChange::changed(&provider, &RecordOf::<T>::default());
 			Self::deposit_event(Event::RecordPruned { provider });
 			Ok(())
 		}
@@ -146,6 +153,16 @@ pub mod pallet {
 
 		fn record(who: &T::AccountId, outcome: Outcome, size: u128) {
 			Self::do_record(who, outcome, size)
+		}
+	}
+
+	impl<T: Config> ReputationRecords<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
+		fn record_of(who: &T::AccountId) -> RecordOf<T> {
+			Records::<T>::get(who).unwrap_or_default()
+		}
+
+		fn score_at(record: &RecordOf<T>, now: BlockNumberFor<T>) -> Permill {
+			record.score(now, Self::half_life())
 		}
 	}
 }

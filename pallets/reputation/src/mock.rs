@@ -1,8 +1,11 @@
 //! A mock runtime with the reputation pallet.
 
 use crate as pallet_offload_reputation;
+use crate::{score::Record, OnReputationChange};
+use core::cell::RefCell;
 use frame_support::{derive_impl, parameter_types};
 use sp_runtime::BuildStorage;
+use std::collections::BTreeMap;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
@@ -25,8 +28,27 @@ parameter_types! {
 	pub const HalfLife: u64 = HALF_LIFE;
 }
 
+thread_local! {
+	static COPIES: RefCell<BTreeMap<u64, Record<u64>>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Keeps the copies `OnChange` hands out, as the registry does.
+pub struct Copies;
+
+impl OnReputationChange<u64, u64> for Copies {
+	fn changed(who: &u64, record: &Record<u64>) {
+		COPIES.with(|copies| copies.borrow_mut().insert(*who, *record));
+	}
+}
+
+/// The last record `OnChange` was told of for `who`.
+pub fn copy_of(who: u64) -> Option<Record<u64>> {
+	COPIES.with(|copies| copies.borrow().get(&who).copied())
+}
+
 impl pallet_offload_reputation::Config for Test {
 	type HalfLife = HalfLife;
+	type OnChange = Copies;
 	type WeightInfo = ();
 }
 
@@ -34,6 +56,7 @@ impl pallet_offload_reputation::Config for Test {
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let storage =
 		frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis builds");
+	COPIES.with(|copies| copies.borrow_mut().clear());
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| System::set_block_number(1));
 	ext

@@ -1,6 +1,6 @@
 //! The reputation pallet: outcomes move scores, events tell, old records can be pruned.
 
-use crate::{mock::*, Error, Event, Outcome, Records, ReputationOf};
+use crate::{mock::*, Error, Event, Outcome, Records, ReputationOf, ReputationRecords};
 use frame_support::{assert_noop, assert_ok};
 use sp_runtime::{DispatchError, Permill};
 
@@ -88,5 +88,26 @@ fn prune_of_an_unknown_provider_fails_and_needs_a_signature() {
 			Error::<Test>::NoRecord
 		);
 		assert_noop!(Reputation::prune(RuntimeOrigin::root(), PROVIDER), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn every_change_reaches_on_change_and_copies_score_like_the_record() {
+	new_test_ext().execute_with(|| {
+		assert_eq!(copy_of(PROVIDER), None);
+		<Reputation as ReputationOf<u64>>::record(&PROVIDER, Outcome::Success, 1_000);
+		<Reputation as ReputationOf<u64>>::record(&PROVIDER, Outcome::Failure, 10);
+		let copy = copy_of(PROVIDER).expect("told of the change");
+		assert_eq!(copy, Reputation::record_of(&PROVIDER));
+		assert_eq!(copy.jobs, 2);
+		// The copy scores as the pallet does, now and after decay.
+		for now in [1, 1 + HALF_LIFE / 3, 1 + 5 * HALF_LIFE] {
+			run_to_block(now);
+			assert_eq!(Reputation::score_at(&copy, now), Reputation::score_of(&PROVIDER));
+		}
+		run_to_block(1 + 64 * HALF_LIFE);
+		assert_ok!(Reputation::prune(RuntimeOrigin::signed(ANYONE), PROVIDER));
+		assert_eq!(copy_of(PROVIDER), Some(Default::default()));
+		assert_eq!(Reputation::record_of(&PROVIDER), Default::default());
 	});
 }

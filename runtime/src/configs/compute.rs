@@ -78,6 +78,7 @@ impl pallet_offload_escrow::Config for Runtime {
 impl pallet_offload_registry::Config for Runtime {
 	type Balance = Balance;
 	type Escrow = Escrow;
+	type Reputation = Reputation;
 	type Verifier = PositiveJudgement;
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type MinBond = MinBond;
@@ -92,6 +93,7 @@ impl pallet_offload_registry::Config for Runtime {
 
 impl pallet_offload_reputation::Config for Runtime {
 	type HalfLife = HalfLife;
+	type OnChange = Registry;
 	type WeightInfo = weights::pallet_offload_reputation::WeightInfo<Runtime>;
 }
 

@@ -57,11 +57,11 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `179`
 		//  Estimated: `3604`
-		// Minimum execution time: 60_920_000 picoseconds.
-		Weight::from_parts(84_081_183, 0)
+		// Minimum execution time: 58_968_000 picoseconds.
+		Weight::from_parts(81_171_833, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
 			// Standard Error: 4
-			.saturating_add(Weight::from_parts(2_448, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(2_456, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -77,8 +77,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `384`
 		//  Estimated: `3604`
-		// Minimum execution time: 58_006_000 picoseconds.
-		Weight::from_parts(60_841_000, 0)
+		// Minimum execution time: 56_113_000 picoseconds.
+		Weight::from_parts(58_317_000, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -95,8 +95,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `3112`
 		//  Estimated: `3604`
-		// Minimum execution time: 131_795_000 picoseconds.
-		Weight::from_parts(140_970_000, 0)
+		// Minimum execution time: 129_412_000 picoseconds.
+		Weight::from_parts(135_241_000, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -107,8 +107,6 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalJobHeld` (r:1 w:1)
-	/// Proof: `Escrow::TotalJobHeld` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -120,11 +118,7 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Registry::Index` (r:2 w:0)
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:32 w:7)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Records` (r:32 w:0)
-	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::IndexedIn` (r:7 w:0)
-	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Jobs` (r:0 w:1)
@@ -134,18 +128,16 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// The range of component `k` is `[1, 7]`.
 	fn submit_job(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `32021 + k * (1071 ±0)`
-		//  Estimated: `94014 + k * (2536 ±0)`
-		// Minimum execution time: 722_101_000 picoseconds.
-		Weight::from_parts(742_843_251, 0)
-			.saturating_add(Weight::from_parts(0, 94014))
-			// Standard Error: 2_540_665
-			.saturating_add(Weight::from_parts(23_401_706, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(75))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(8))
+		//  Measured:  `31355`
+		//  Estimated: `94782`
+		// Minimum execution time: 579_068_000 picoseconds.
+		Weight::from_parts(673_754_675, 0)
+			.saturating_add(Weight::from_parts(0, 94782))
+			// Standard Error: 4_509_860
+			.saturating_add(Weight::from_parts(3_910_655, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(42))
+			.saturating_add(T::DbWeight::get().writes(7))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 2536).saturating_mul(k.into()))
 	}
 	/// Storage: `Market::Programs` (r:1 w:1)
 	/// Proof: `Market::Programs` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
@@ -153,8 +145,6 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalJobHeld` (r:1 w:1)
-	/// Proof: `Escrow::TotalJobHeld` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -166,11 +156,7 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Registry::Index` (r:2 w:0)
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:32 w:1)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Records` (r:32 w:0)
-	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::IndexedIn` (r:1 w:0)
-	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Jobs` (r:0 w:1)
@@ -180,31 +166,27 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// The range of component `p` is `[10, 10000]`.
 	fn submit_job_among(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `19300 + p * (1 ±0)`
-		//  Estimated: `71889 + p * (3 ±1)`
-		// Minimum execution time: 202_721_000 picoseconds.
-		Weight::from_parts(538_607_076, 0)
-			.saturating_add(Weight::from_parts(0, 71889))
-			// Standard Error: 8_302
-			.saturating_add(Weight::from_parts(37_998, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(60))
-			.saturating_add(T::DbWeight::get().writes(10))
+		//  Measured:  `18085 + p * (1 ±0)`
+		//  Estimated: `72475 + p * (3 ±1)`
+		// Minimum execution time: 164_033_000 picoseconds.
+		Weight::from_parts(373_238_798, 0)
+			.saturating_add(Weight::from_parts(0, 72475))
+			// Standard Error: 5_531
+			.saturating_add(Weight::from_parts(34_477, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(34))
+			.saturating_add(T::DbWeight::get().writes(9))
 			.saturating_add(Weight::from_parts(0, 3).saturating_mul(p.into()))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:6 w:6)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::IndexedIn` (r:6 w:0)
-	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Programs` (r:1 w:1)
 	/// Proof: `Market::Programs` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Queue` (r:1 w:1)
 	/// Proof: `Market::Queue` (`max_values`: Some(1), `max_size`: Some(1026), added: 1521, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalJobHeld` (r:1 w:1)
-	/// Proof: `Escrow::TotalJobHeld` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -215,13 +197,13 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `6233`
-		//  Estimated: `18432`
-		// Minimum execution time: 193_687_000 picoseconds.
-		Weight::from_parts(220_056_000, 0)
-			.saturating_add(Weight::from_parts(0, 18432))
-			.saturating_add(T::DbWeight::get().reads(20))
-			.saturating_add(T::DbWeight::get().writes(20))
+		//  Measured:  `5761`
+		//  Estimated: `18576`
+		// Minimum execution time: 158_756_000 picoseconds.
+		Weight::from_parts(173_798_000, 0)
+			.saturating_add(Weight::from_parts(0, 18576))
+			.saturating_add(T::DbWeight::get().reads(13))
+			.saturating_add(T::DbWeight::get().writes(19))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
@@ -229,8 +211,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `2102`
 		//  Estimated: `6101`
-		// Minimum execution time: 68_752_000 picoseconds.
-		Weight::from_parts(71_616_000, 0)
+		// Minimum execution time: 66_529_000 picoseconds.
+		Weight::from_parts(69_043_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -239,8 +221,6 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalJobHeld` (r:1 w:1)
-	/// Proof: `Escrow::TotalJobHeld` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
@@ -248,9 +228,7 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Reputation::Records` (r:1 w:1)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:1 w:1)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::IndexedIn` (r:1 w:0)
-	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Programs` (r:1 w:1)
 	/// Proof: `Market::Programs` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
@@ -259,13 +237,13 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn submit_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `9776`
+		//  Measured:  `8005`
 		//  Estimated: `6196`
-		// Minimum execution time: 342_448_000 picoseconds.
-		Weight::from_parts(352_773_000, 0)
+		// Minimum execution time: 315_618_000 picoseconds.
+		Weight::from_parts(338_021_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(T::DbWeight::get().reads(11))
-			.saturating_add(T::DbWeight::get().writes(11))
+			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().writes(10))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
@@ -273,8 +251,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `2270`
 		//  Estimated: `6101`
-		// Minimum execution time: 73_679_000 picoseconds.
-		Weight::from_parts(78_406_000, 0)
+		// Minimum execution time: 69_984_000 picoseconds.
+		Weight::from_parts(73_158_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -283,22 +261,16 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalJobHeld` (r:1 w:1)
-	/// Proof: `Escrow::TotalJobHeld` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:4 w:4)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:9 w:9)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:7 w:7)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Providers` (r:7 w:7)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Bonds` (r:3 w:3)
 	/// Proof: `Escrow::Bonds` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalBonded` (r:1 w:1)
-	/// Proof: `Escrow::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::Providers` (r:7 w:7)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::IndexedIn` (r:7 w:0)
-	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Programs` (r:1 w:1)
 	/// Proof: `Market::Programs` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
@@ -307,21 +279,19 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn reveal_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `36669`
+		//  Measured:  `28900`
 		//  Estimated: `24417`
-		// Minimum execution time: 1_215_513_000 picoseconds.
-		Weight::from_parts(1_358_354_000, 0)
+		// Minimum execution time: 1_062_816_000 picoseconds.
+		Weight::from_parts(1_116_196_000, 0)
 			.saturating_add(Weight::from_parts(0, 24417))
-			.saturating_add(T::DbWeight::get().reads(43))
-			.saturating_add(T::DbWeight::get().writes(43))
+			.saturating_add(T::DbWeight::get().reads(34))
+			.saturating_add(T::DbWeight::get().writes(41))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:32 w:14)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::IndexedIn` (r:14 w:0)
-	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Records` (r:32 w:7)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:7 w:7)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::BandMask` (r:1 w:0)
 	/// Proof: `Registry::BandMask` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
@@ -333,33 +303,31 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn expire() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `42682`
-		//  Estimated: `94014`
-		// Minimum execution time: 974_495_000 picoseconds.
-		Weight::from_parts(1_050_559_000, 0)
-			.saturating_add(Weight::from_parts(0, 94014))
-			.saturating_add(T::DbWeight::get().reads(83))
+		//  Measured:  `29777`
+		//  Estimated: `94782`
+		// Minimum execution time: 710_875_000 picoseconds.
+		Weight::from_parts(805_164_000, 0)
+			.saturating_add(Weight::from_parts(0, 94782))
+			.saturating_add(T::DbWeight::get().reads(44))
 			.saturating_add(T::DbWeight::get().writes(36))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalJobHeld` (r:1 w:1)
-	/// Proof: `Escrow::TotalJobHeld` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn clear_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5486`
+		//  Measured:  `5417`
 		//  Estimated: `6196`
-		// Minimum execution time: 216_952_000 picoseconds.
-		Weight::from_parts(231_554_000, 0)
+		// Minimum execution time: 205_455_000 picoseconds.
+		Weight::from_parts(208_859_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().writes(6))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:2)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
@@ -369,8 +337,6 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalJobHeld` (r:1 w:1)
-	/// Proof: `Escrow::TotalJobHeld` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -382,60 +348,50 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Registry::Index` (r:2 w:0)
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:32 w:3)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Records` (r:31 w:0)
-	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::IndexedIn` (r:3 w:0)
-	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Assignments` (r:0 w:3)
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn dispute() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `36829`
-		//  Estimated: `94014`
-		// Minimum execution time: 814_638_000 picoseconds.
-		Weight::from_parts(828_919_000, 0)
-			.saturating_add(Weight::from_parts(0, 94014))
-			.saturating_add(T::DbWeight::get().reads(78))
-			.saturating_add(T::DbWeight::get().writes(15))
+		//  Measured:  `33129`
+		//  Estimated: `94782`
+		// Minimum execution time: 642_433_000 picoseconds.
+		Weight::from_parts(663_765_000, 0)
+			.saturating_add(Weight::from_parts(0, 94782))
+			.saturating_add(T::DbWeight::get().reads(43))
+			.saturating_add(T::DbWeight::get().writes(14))
 	}
 	/// Storage: `Market::Jobs` (r:2 w:2)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalJobHeld` (r:1 w:1)
-	/// Proof: `Escrow::TotalJobHeld` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:6 w:6)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:4 w:4)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::Providers` (r:3 w:3)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::IndexedIn` (r:3 w:0)
-	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Providers` (r:4 w:4)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Programs` (r:1 w:1)
 	/// Proof: `Market::Programs` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Bonds` (r:1 w:1)
 	/// Proof: `Escrow::Bonds` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalBonded` (r:1 w:1)
-	/// Proof: `Escrow::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Assignments` (r:0 w:3)
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn reveal_result_resolving_dispute() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `22442`
+		//  Measured:  `20031`
 		//  Estimated: `16608`
-		// Minimum execution time: 719_698_000 picoseconds.
-		Weight::from_parts(798_704_000, 0)
+		// Minimum execution time: 654_301_000 picoseconds.
+		Weight::from_parts(689_833_000, 0)
 			.saturating_add(Weight::from_parts(0, 16608))
-			.saturating_add(T::DbWeight::get().reads(26))
-			.saturating_add(T::DbWeight::get().writes(26))
+			.saturating_add(T::DbWeight::get().reads(22))
+			.saturating_add(T::DbWeight::get().writes(25))
 	}
 	/// Storage: `Market::Queue` (r:1 w:1)
 	/// Proof: `Market::Queue` (`max_values`: Some(1), `max_size`: Some(1026), added: 1521, mode: `MaxEncodedLen`)
@@ -448,21 +404,17 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Registry::Index` (r:2 w:0)
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:32 w:7)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Records` (r:32 w:0)
-	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::IndexedIn` (r:7 w:0)
-	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Assignments` (r:0 w:7)
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn match_queued_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `37423`
-		//  Estimated: `94014`
-		// Minimum execution time: 767_358_000 picoseconds.
-		Weight::from_parts(792_095_000, 0)
-			.saturating_add(Weight::from_parts(0, 94014))
-			.saturating_add(T::DbWeight::get().reads(77))
+		//  Measured:  `29722`
+		//  Estimated: `94782`
+		// Minimum execution time: 575_684_000 picoseconds.
+		Weight::from_parts(600_741_000, 0)
+			.saturating_add(Weight::from_parts(0, 94782))
+			.saturating_add(T::DbWeight::get().reads(38))
 			.saturating_add(T::DbWeight::get().writes(16))
 	}
 }

@@ -45,17 +45,17 @@ use core::marker::PhantomData;
 pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo<T> {
 	/// Storage: `Registry::Providers` (r:1 w:1)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::ProviderCount` (r:1 w:1)
 	/// Proof: `Registry::ProviderCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Bonds` (r:1 w:1)
 	/// Proof: `Escrow::Bonds` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalBonded` (r:1 w:1)
-	/// Proof: `Escrow::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:1 w:0)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::IndexedIn` (r:1 w:1)
 	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::BandPages` (r:2 w:0)
@@ -64,16 +64,16 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4101`
+		//  Measured:  `4107`
 		//  Estimated: `8034`
-		// Minimum execution time: 133_978_000 picoseconds.
-		Weight::from_parts(146_247_000, 0)
+		// Minimum execution time: 139_797_000 picoseconds.
+		Weight::from_parts(155_010_000, 0)
 			.saturating_add(Weight::from_parts(0, 8034))
 			.saturating_add(T::DbWeight::get().reads(11))
-			.saturating_add(T::DbWeight::get().writes(9))
+			.saturating_add(T::DbWeight::get().writes(8))
 	}
 	/// Storage: `Registry::Providers` (r:1 w:1)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::IndexedIn` (r:2 w:2)
 	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::BandPages` (r:4 w:0)
@@ -82,30 +82,28 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
 	fn update_offer() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5743`
+		//  Measured:  `5767`
 		//  Estimated: `22122`
-		// Minimum execution time: 112_497_000 picoseconds.
-		Weight::from_parts(129_703_000, 0)
+		// Minimum execution time: 116_733_000 picoseconds.
+		Weight::from_parts(139_738_000, 0)
 			.saturating_add(Weight::from_parts(0, 22122))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
 	/// Storage: `Registry::Providers` (r:1 w:1)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::IndexedIn` (r:1 w:0)
-	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1857`
-		//  Estimated: `3897`
-		// Minimum execution time: 30_405_000 picoseconds.
-		Weight::from_parts(35_753_000, 0)
-			.saturating_add(Weight::from_parts(0, 3897))
-			.saturating_add(T::DbWeight::get().reads(2))
+		//  Measured:  `1190`
+		//  Estimated: `3921`
+		// Minimum execution time: 23_976_000 picoseconds.
+		Weight::from_parts(31_847_000, 0)
+			.saturating_add(Weight::from_parts(0, 3921))
+			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Registry::Providers` (r:1 w:1)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::IndexedIn` (r:2 w:2)
 	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::BandPages` (r:2 w:0)
@@ -114,16 +112,16 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
 	fn pause() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4155`
+		//  Measured:  `4179`
 		//  Estimated: `15078`
-		// Minimum execution time: 81_551_000 picoseconds.
-		Weight::from_parts(93_428_000, 0)
+		// Minimum execution time: 81_330_000 picoseconds.
+		Weight::from_parts(90_975_000, 0)
 			.saturating_add(Weight::from_parts(0, 15078))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `Registry::Providers` (r:1 w:1)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::IndexedIn` (r:1 w:1)
 	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::BandPages` (r:2 w:0)
@@ -132,16 +130,16 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2943`
+		//  Measured:  `2967`
 		//  Estimated: `8034`
-		// Minimum execution time: 60_850_000 picoseconds.
-		Weight::from_parts(68_822_000, 0)
+		// Minimum execution time: 61_001_000 picoseconds.
+		Weight::from_parts(67_931_000, 0)
 			.saturating_add(Weight::from_parts(0, 8034))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Registry::Providers` (r:1 w:1)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::IndexedIn` (r:2 w:2)
 	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::BandPages` (r:2 w:0)
@@ -150,20 +148,18 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
 	fn deregister() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4155`
+		//  Measured:  `4179`
 		//  Estimated: `15078`
-		// Minimum execution time: 81_261_000 picoseconds.
-		Weight::from_parts(91_256_000, 0)
+		// Minimum execution time: 82_022_000 picoseconds.
+		Weight::from_parts(89_713_000, 0)
 			.saturating_add(Weight::from_parts(0, 15078))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `Registry::Providers` (r:1 w:1)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Bonds` (r:1 w:1)
 	/// Proof: `Escrow::Bonds` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalBonded` (r:1 w:1)
-	/// Proof: `Escrow::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -172,23 +168,23 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::ProviderCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn withdraw_bond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2905`
-		//  Estimated: `3897`
-		// Minimum execution time: 92_517_000 picoseconds.
-		Weight::from_parts(100_409_000, 0)
-			.saturating_add(Weight::from_parts(0, 3897))
-			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().writes(6))
+		//  Measured:  `2893`
+		//  Estimated: `3921`
+		// Minimum execution time: 88_702_000 picoseconds.
+		Weight::from_parts(103_573_000, 0)
+			.saturating_add(Weight::from_parts(0, 3921))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Registry::Providers` (r:1 w:1)
-	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(432), added: 2907, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	fn set_verified() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1166`
-		//  Estimated: `3897`
-		// Minimum execution time: 19_389_000 picoseconds.
-		Weight::from_parts(22_283_000, 0)
-			.saturating_add(Weight::from_parts(0, 3897))
+		//  Measured:  `1190`
+		//  Estimated: `3921`
+		// Minimum execution time: 20_310_000 picoseconds.
+		Weight::from_parts(26_960_000, 0)
+			.saturating_add(Weight::from_parts(0, 3921))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}

@@ -1,4 +1,6 @@
-//! The reputation formula: pure integer math, no storage, no floats.
+//! The reputation formula: pure integer math, no storage, no floats. The reputation pallet keeps
+//! one [`Record`] per provider; the registry keeps a copy beside each provider, so matching
+//! scores candidates without reading the reputation pallet's storage.
 //!
 //! A provider's history is two numbers of weighted evidence, `good` and `bad`, in milli-units.
 //! Each finished job adds evidence by its [`Outcome`], weighted by the job's size; older evidence
@@ -17,8 +19,8 @@
 //! Between whole half-lives the decay is linear (from 1 down to ½), a close, monotone stand-in
 //! for 2^(−x) that needs no floating point.
 
+pub use crate::Outcome;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-pub use offload_primitives::Outcome;
 use scale_info::TypeInfo;
 use sp_runtime::{traits::UniqueSaturatedInto, Permill};
 

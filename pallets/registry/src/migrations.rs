@@ -1,0 +1,64 @@
+//! Storage migrations of the registry, one module per storage version.
+
+pub mod v2 {
+	//! Version 2: every provider keeps a copy of its reputation record
+	//! ([`Provider::reputation`]), so matching scores candidates without reading the reputation
+	//! pallet. Version 1 records are rewritten with the current record of each provider.
+
+	use crate::{pallet::*, Resources};
+	use frame_support::{
+		migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
+	};
+	use frame_system::pallet_prelude::BlockNumberFor;
+	use offload_primitives::ReputationRecords;
+
+	/// A provider as version 1 stored it.
+	#[derive(Encode, Decode)]
+	pub struct ProviderV1<T: Config> {
+		/// What it sells.
+		pub offer: Offer<T>,
+		/// Whether it takes jobs.
+		pub status: Status<BlockNumberFor<T>>,
+		/// Offered resources not used by running jobs.
+		pub free: Resources,
+		/// Jobs running now.
+		pub running: u16,
+		/// Block of its last heartbeat.
+		pub last_heartbeat: BlockNumberFor<T>,
+		/// Set by the admin origin.
+		pub verified: bool,
+	}
+
+	/// Rewrites every provider with its reputation record; use [`MigrateV1ToV2`], which runs
+	/// this only on a version 1 registry and then sets version 2.
+	pub struct UncheckedMigrateV1ToV2<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for UncheckedMigrateV1ToV2<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut providers = 0u64;
+			Providers::<T>::translate::<ProviderV1<T>, _>(|who, old| {
+				providers = providers.saturating_add(1);
+				Some(Provider {
+					offer: old.offer,
+					status: old.status,
+					free: old.free,
+					running: old.running,
+					last_heartbeat: old.last_heartbeat,
+					verified: old.verified,
+					reputation: T::Reputation::record_of(&who),
+				})
+			});
+			// Per provider: its record and its reputation read, its record written.
+			T::DbWeight::get().reads_writes(providers.saturating_mul(2), providers)
+		}
+	}
+
+	/// The registry from storage version 1 to 2.
+	pub type MigrateV1ToV2<T> = VersionedMigration<
+		1,
+		2,
+		UncheckedMigrateV1ToV2<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
