@@ -8,6 +8,7 @@
 //! listen = "127.0.0.1:8787"        # results and /metrics
 //! public_url = "http://127.0.0.1:8787"
 //! bond = "100"                     # OFL
+//! keep_results_days = 7            # 0 keeps results forever
 //!
 //! [offer]
 //! cpu_millicores = 4000
@@ -60,6 +61,11 @@ pub struct Config {
 	/// Largest input fetched from a URL, in bytes.
 	#[serde(default = "default_max_input")]
 	pub max_input_bytes: usize,
+	/// Days a result is kept for its requester to fetch, counted from when it was produced;
+	/// older results are removed once an hour. 0 keeps them forever. The default matches the
+	/// chain's retention of a settled job's record.
+	#[serde(default = "default_keep_results_days")]
+	pub keep_results_days: u32,
 	/// What the provider sells.
 	pub offer: OfferConfig,
 	/// How container jobs run.
@@ -141,6 +147,9 @@ fn default_cache() -> usize {
 fn default_max_output() -> usize {
 	1024 * 1024
 }
+fn default_keep_results_days() -> u32 {
+	7
+}
 fn default_max_input() -> usize {
 	16 * 1024 * 1024
 }
@@ -155,6 +164,12 @@ fn zero() -> String {
 }
 
 impl Config {
+	/// How long results are kept; `None` for ever.
+	pub fn keep_results(&self) -> Option<std::time::Duration> {
+		(self.keep_results_days > 0)
+			.then(|| std::time::Duration::from_secs(u64::from(self.keep_results_days) * 86_400))
+	}
+
 	/// Reads and checks the file at `path`.
 	pub fn load(path: &std::path::Path) -> Result<Self> {
 		let text = std::fs::read_to_string(path)

@@ -114,6 +114,9 @@ impl Daemon {
 			if self.containers.is_some() { ", container (podman)" } else { "" }
 		);
 		tokio::spawn(http::serve(listener, self.store.clone(), self.metrics.clone()));
+		if let Some(keep) = self.config.keep_results() {
+			tokio::spawn(prune_results(self.store.clone(), keep, self.metrics.clone()));
+		}
 		tokio::pin!(shutdown);
 		let mut backoff = Duration::from_millis(500);
 		loop {
@@ -589,6 +592,24 @@ enum PreparedRun {
 		input: Vec<u8>,
 		limits: container::Limits,
 	},
+}
+
+/// Removes results older than `keep`, at start and then once an hour.
+async fn prune_results(store: Arc<Store>, keep: Duration, metrics: Arc<Metrics>) {
+	let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+	loop {
+		every_hour.tick().await;
+		let store = store.clone();
+		match tokio::task::spawn_blocking(move || store.prune_results(keep)).await {
+			Ok(Ok(pruned)) if pruned.files > 0 => {
+				metrics.results_pruned.inc_by(pruned.files);
+				info!(files = pruned.files, bytes = pruned.bytes, "removed results past keeping");
+			},
+			Ok(Ok(_)) => {},
+			Ok(Err(error)) => warn!("cannot prune results: {error:#}"),
+			Err(error) => warn!("result pruning stopped: {error}"),
+		}
+	}
 }
 
 /// Resolves on SIGINT or SIGTERM.

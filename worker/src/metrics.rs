@@ -11,6 +11,8 @@ pub struct Metrics {
 	pub jobs_failed: IntCounter,
 	/// Fuel burnt by all runs.
 	pub fuel: IntCounter,
+	/// Result files removed after the keeping period.
+	pub results_pruned: IntCounter,
 	/// Open assignments on chain: the daemon's queue.
 	pub open_assignments: IntGauge,
 	/// The last finalized block the daemon acted on.
@@ -31,6 +33,10 @@ impl Metrics {
 		let jobs_run = counter("offload_jobs_run_total", "Runs finished, failed ones included")?;
 		let jobs_failed = counter("offload_jobs_failed_total", "Runs that failed")?;
 		let fuel = counter("offload_fuel_used_total", "Fuel burnt by all runs")?;
+		let results_pruned = counter(
+			"offload_results_pruned_total",
+			"Result files removed after keep_results_days",
+		)?;
 		let gauge = |name: &str, help: &str| -> prometheus::Result<IntGauge> {
 			let gauge = IntGauge::new(name, help)?;
 			registry.register(Box::new(gauge.clone()))?;
@@ -40,6 +46,7 @@ impl Metrics {
 			jobs_run,
 			jobs_failed,
 			fuel,
+			results_pruned,
 			open_assignments: gauge("offload_open_assignments", "Open assignments on chain")?,
 			finalized: gauge("offload_finalized_block", "Last finalized block acted on")?,
 			chain_lag: gauge(

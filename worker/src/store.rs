@@ -13,6 +13,8 @@ use pallet_offload_market::{Hash32, Report};
 use std::{
 	collections::BTreeMap,
 	path::{Path, PathBuf},
+	sync::Mutex,
+	time::{Duration, SystemTime},
 };
 
 /// A transaction the worker sends for a job.
@@ -47,10 +49,25 @@ const JOBS: u8 = 0;
 const META: u8 = 1;
 const COLUMNS: u8 = 2;
 
+/// A result file still being written this long after it was started was left by a crash.
+const UNFINISHED_AFTER: Duration = Duration::from_secs(3600);
+
+/// What [`Store::prune_results`] removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+	/// Files removed.
+	pub files: u64,
+	/// Their bytes.
+	pub bytes: u64,
+}
+
 /// The worker's data directory.
 pub struct Store {
 	db: parity_db::Db,
 	results: PathBuf,
+	/// Held while a result is written or results are pruned, so a result produced again is
+	/// never removed as it is being kept.
+	results_lock: Mutex<()>,
 }
 
 impl Store {
@@ -64,7 +81,7 @@ impl Store {
 		options.sync_data = true;
 		let db = parity_db::Db::open_or_create(&options)
 			.map_err(|error| anyhow::anyhow!("cannot open the worker database: {error}"))?;
-		Ok(Self { db, results })
+		Ok(Self { db, results, results_lock: Mutex::new(()) })
 	}
 
 	fn get<T: Decode>(&self, column: u8, key: &[u8]) -> Result<Option<T>> {
@@ -117,11 +134,19 @@ impl Store {
 		self.results.join(hex::encode(hash))
 	}
 
-	/// Keeps `bytes` under their blake2-256 hash; returns it.
+	/// Keeps `bytes` under their blake2-256 hash; returns it. A result that is already kept
+	/// (another job produced the same bytes) is kept for the full period again from now.
 	pub fn put_result(&self, bytes: &[u8]) -> Result<Hash32> {
 		let hash = sp_crypto_hashing::blake2_256(bytes);
 		let path = self.result_path(&hash);
-		if !path.exists() {
+		let _lock = self.results_lock.lock().map_err(|_| anyhow::anyhow!("a writer panicked"))?;
+		if path.exists() {
+			std::fs::File::options()
+				.write(true)
+				.open(&path)
+				.and_then(|file| file.set_modified(SystemTime::now()))
+				.with_context(|| format!("cannot touch {}", path.display()))?;
+		} else {
 			// Written whole, then renamed: a reader never sees half a file.
 			let partial = path.with_extension("partial");
 			std::fs::write(&partial, bytes)
@@ -132,6 +157,34 @@ impl Store {
 		Ok(hash)
 	}
 
+	/// Removes the results produced more than `keep` ago, and writes a crash left unfinished.
+	/// Requesters have `keep` to fetch a result; after that the worker answers that it does not
+	/// have it, and the hash on chain still says what the result was.
+	pub fn prune_results(&self, keep: Duration) -> Result<Pruned> {
+		let _lock = self.results_lock.lock().map_err(|_| anyhow::anyhow!("a writer panicked"))?;
+		let now = SystemTime::now();
+		let mut pruned = Pruned::default();
+		let entries = std::fs::read_dir(&self.results)
+			.with_context(|| format!("cannot list {}", self.results.display()))?;
+		for entry in entries {
+			let path = entry?.path();
+			let metadata = std::fs::metadata(&path)?;
+			if !metadata.is_file() {
+				continue;
+			}
+			let unfinished = path.extension().is_some_and(|extension| extension == "partial");
+			let limit = if unfinished { keep.min(UNFINISHED_AFTER) } else { keep };
+			let age = now.duration_since(metadata.modified()?).unwrap_or_default();
+			if age > limit {
+				std::fs::remove_file(&path)
+					.with_context(|| format!("cannot remove {}", path.display()))?;
+				pruned.files += 1;
+				pruned.bytes += metadata.len();
+			}
+		}
+		Ok(pruned)
+	}
+
 	/// The bytes of result `hash`, if kept here.
 	pub fn result(&self, hash: &Hash32) -> Result<Option<Vec<u8>>> {
 		match std::fs::read(self.result_path(hash)) {
@@ -139,5 +192,48 @@ impl Store {
 			Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
 			Err(error) => Err(error.into()),
 		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	const DAY: Duration = Duration::from_secs(24 * 3600);
+
+	fn age(path: &Path, by: Duration) {
+		let file = std::fs::File::options().write(true).open(path).expect("exists");
+		file.set_modified(SystemTime::now() - by).expect("mtime set");
+	}
+
+	#[test]
+	fn results_older_than_the_period_and_unfinished_writes_are_pruned() {
+		let dir = std::env::temp_dir().join(format!("offload-store-{}", std::process::id()));
+		let _ = std::fs::remove_dir_all(&dir);
+		let store = Store::open(&dir).expect("opens");
+		let old = store.put_result(b"old result").expect("kept");
+		let fresh = store.put_result(b"fresh result").expect("kept");
+		let again = store.put_result(b"produced twice").expect("kept");
+		age(&store.result_path(&old), 8 * DAY);
+		age(&store.result_path(&again), 8 * DAY);
+		// Another job produced the same bytes: kept from now on.
+		assert_eq!(store.put_result(b"produced twice").expect("kept"), again);
+		let crashed = store.result_path(&[9; 32]).with_extension("partial");
+		std::fs::write(&crashed, b"half").expect("written");
+		age(&crashed, 2 * UNFINISHED_AFTER);
+		let writing = store.result_path(&[8; 32]).with_extension("partial");
+		std::fs::write(&writing, b"being written").expect("written");
+
+		let pruned = store.prune_results(7 * DAY).expect("pruned");
+
+		assert_eq!(pruned, Pruned { files: 2, bytes: (b"old result".len() + 4) as u64 });
+		assert_eq!(store.result(&old).expect("reads"), None);
+		assert!(!crashed.exists());
+		assert_eq!(store.result(&fresh).expect("reads").as_deref(), Some(&b"fresh result"[..]));
+		assert_eq!(store.result(&again).expect("reads").as_deref(), Some(&b"produced twice"[..]));
+		assert!(writing.exists());
+		assert_eq!(store.prune_results(7 * DAY).expect("pruned"), Pruned::default());
+		drop(store);
+		let _ = std::fs::remove_dir_all(&dir);
 	}
 }

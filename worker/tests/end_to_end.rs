@@ -207,8 +207,20 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	let alice_start = chain.free_balance(&alice, None).await.unwrap();
 	let bob_start = chain.free_balance(&bob, None).await.unwrap();
 
+	// A result from an earlier life of Bob's worker, older than the 7 days results are kept.
+	let stale = dir.0.join("Bob/data/results").join("ab".repeat(32));
+	std::fs::create_dir_all(stale.parent().expect("a results dir")).expect("results dir");
+	std::fs::write(&stale, b"an old result").expect("written");
+	let eight_days = Duration::from_secs(8 * 24 * 3600);
+	std::fs::File::options()
+		.write(true)
+		.open(&stale)
+		.and_then(|file| file.set_modified(std::time::SystemTime::now() - eight_days))
+		.expect("aged");
 	let bob_worker = Worker::start(Bob, &node.ws_url, &dir.0);
 	bob_worker.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
+	bob_worker.wait_for_log(&["removed results past keeping", "files=1"], Duration::from_secs(10));
+	assert!(!stale.exists(), "the worker removes results past keeping when it starts");
 	// Bob's offer as a requester finds it: both runtimes (podman is installed), his prices.
 	let listed =
 		offload(&node.ws_url, Alice, &["providers", "--runtime", "container", "--available"]);
