@@ -2,8 +2,8 @@
 //!
 //! What Offload's pallets share without naming each other: the outcome of a job for a provider,
 //! the reputation formula ([`reputation`]), and the traits through which the pallets reach one
-//! another. Each trait is implemented by one
-//! pallet and wired in the runtime; `()` implementations serve mocks.
+//! another. Each trait is implemented by one pallet and wired in the runtime; `()`
+//! implementations serve mocks.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 

@@ -7,10 +7,9 @@ use crate::{
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
 use offload_primitives::{Candidate, ProviderRegistry};
-use sp_runtime::Permill;
 use sp_runtime::{
 	traits::{Saturating, UniqueSaturatedInto, Zero},
-	DispatchError, DispatchResult,
+	DispatchError, DispatchResult, Permill,
 };
 
 /// The price band of `price`: ⌊log2(price + 1)⌋, so band 0 is free and each band doubles.
@@ -333,6 +332,7 @@ impl<T: Config> Pallet<T> {
 	/// the bands `IndexedIn` says.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let now = frame_system::Pallet::<T>::block_number();
 		let mut count = 0u32;
 		for (who, provider) in Providers::<T>::iter() {
 			count = count.saturating_add(1);
@@ -343,16 +343,14 @@ impl<T: Config> Pallet<T> {
 				provider.reputation == T::Reputation::record_of(&who),
 				"a provider's reputation copy differs from its record"
 			);
-			let now = frame_system::Pallet::<T>::block_number();
-			let indexed: alloc::vec::Vec<Band> =
-				IndexedIn::<T>::get(&who).iter().map(|(band, _)| *band).collect();
+			let places = IndexedIn::<T>::get(&who);
 			if Self::can_take_jobs(&provider, now) {
 				ensure!(
-					indexed == Self::bands(&provider, now),
+					places.iter().map(|(band, _)| *band).eq(Self::bands(&provider, now)),
 					"a provider taking jobs is not indexed"
 				);
 			}
-			for (band, page) in IndexedIn::<T>::get(&who) {
+			for (band, page) in places {
 				ensure!(
 					Index::<T>::get(band, page).contains(&who),
 					"IndexedIn names a page without it"
