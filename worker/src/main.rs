@@ -95,7 +95,7 @@ enum Command {
 		/// The job id.
 		job: u64,
 	},
-	/// Follow a job until it settles.
+	/// Follow a job until it settles; with --suri, also call `expire` when a deadline passes.
 	Watch {
 		/// The job id.
 		job: u64,
@@ -322,7 +322,8 @@ async fn run(cli: Cli) -> Result<()> {
 			let spec = job_args(&cli, &chain, job).await?.spec()?;
 			let id = requester::submit(&chain, &pair, spec).await?;
 			if *watch {
-				let ending = requester::watch(&chain, id, Duration::from_secs(600)).await?;
+				let ending =
+					requester::watch(&chain, id, Duration::from_secs(600), Some(&pair)).await?;
 				if ending.result.is_none() {
 					bail!("job {id} ended without a result");
 				}
@@ -369,7 +370,11 @@ async fn run(cli: Cli) -> Result<()> {
 		},
 		Command::Status { job } => requester::status(&chain, *job).await?,
 		Command::Watch { job, timeout } => {
-			let ending = requester::watch(&chain, *job, Duration::from_secs(*timeout)).await?;
+			// With a key it also calls `expire` when a deadline passes; without, it only follows.
+			let keeper = cli.signer().ok();
+			let ending =
+				requester::watch(&chain, *job, Duration::from_secs(*timeout), keeper.as_ref())
+					.await?;
 			if ending.result.is_none() {
 				bail!("job {job} ended without a result");
 			}

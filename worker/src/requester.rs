@@ -8,7 +8,7 @@ use crate::{
 	envelope, http,
 };
 use anyhow::{anyhow, bail, Context, Result};
-use frame_support::BoundedVec;
+use frame_support::{traits::Get, BoundedVec};
 use offload_primitives::Resources;
 use offload_runtime::{AccountId, Balance, Hash, Runtime, RuntimeCall, RuntimeEvent};
 use pallet_offload_market::{
@@ -183,8 +183,14 @@ async fn quote_of(chain: &Chain, spec: JobSpec<Runtime>) -> Result<Quote<Account
 	quote.map_err(|error| anyhow!("the chain would refuse it: {}", chain::describe(&error)))
 }
 
-/// Seals `plaintext` as the input of `args` for the providers matching would pick now (see
-/// [`crate::envelope`]), and the requester `pair`'s reply key.
+/// Providers beyond the job's replicas that a sealed input is also sealed to: if a matched
+/// provider does not show up, the chain hands its replica to the next in rank, and that
+/// provider must be able to open the input too.
+pub const SEALED_SPARES: u8 = 2;
+
+/// Seals `plaintext` as the input of `args` for the providers matching would pick now and the
+/// [`SEALED_SPARES`] ranked after them (see [`crate::envelope`]), and the requester `pair`'s
+/// reply key.
 pub async fn seal_input(
 	chain: &Chain,
 	pair: &sr25519::Pair,
@@ -193,8 +199,15 @@ pub async fn seal_input(
 ) -> Result<()> {
 	args.encrypted = true;
 	args.input = Input::Inline(BoundedVec::new());
-	let quote = quote_of(chain, args.spec()?).await?;
-	if !quote.matched_now {
+	// The same job with room for the spares: matching ranks candidates the same way whatever
+	// the replica count, so this quote lists the job's own providers first, then the spares.
+	let mut wider = args.spec()?;
+	let most: u32 = <Runtime as pallet_offload_market::Config>::MaxReplicas::get();
+	let most = u8::try_from(most).unwrap_or(u8::MAX);
+	wider.replicas = args.replicas.saturating_add(SEALED_SPARES).min(most).max(args.replicas);
+	wider.quorum = wider.replicas;
+	let quote = quote_of(chain, wider).await?;
+	if quote.providers.len() < usize::from(args.replicas) {
 		bail!(
 			"too few providers fit now to seal the input to; try again, or lower the job's needs"
 		);
@@ -393,7 +406,17 @@ pub struct Ending {
 }
 
 /// Prints the job's events from finalized blocks until it settles or expires.
-pub async fn watch(chain: &Chain, id: u64, timeout: Duration) -> Result<Ending> {
+///
+/// With a `keeper` key it also keeps the job moving: once a deadline has passed (a provider
+/// did not acknowledge or deliver, the reveals closed, the wait in the queue ended) it calls
+/// `market.expire`, which hands a missing replica to the next provider or ends the job and
+/// refunds it. Anyone may call `expire`; the requester is the one who wants it called.
+pub async fn watch(
+	chain: &Chain,
+	id: u64,
+	timeout: Duration,
+	keeper: Option<&sr25519::Pair>,
+) -> Result<Ending> {
 	let deadline = tokio::time::Instant::now() + timeout;
 	let head = chain.finalized().await?;
 	match job(chain, id, Some(head.hash)).await? {
@@ -405,9 +428,11 @@ pub async fn watch(chain: &Chain, id: u64, timeout: Duration) -> Result<Ending> 
 		Some(_) => {},
 	}
 	let mut next = head.number + 1;
+	// Finalized block after which to look at the deadlines again.
+	let mut check_after = 0;
 	loop {
-		let finalized = chain.finalized().await?.number;
-		while next <= finalized {
+		let finalized = chain.finalized().await?;
+		while next <= finalized.number {
 			let hash = chain.block_hash(next).await?;
 			for (_, event) in chain.events(hash).await? {
 				if let Some(ending) = report_event(id, next, &event) {
@@ -415,6 +440,20 @@ pub async fn watch(chain: &Chain, id: u64, timeout: Duration) -> Result<Ending> 
 				}
 			}
 			next += 1;
+		}
+		if let Some(pair) = keeper.filter(|_| finalized.number > check_after) {
+			check_after = finalized.number;
+			let current = job(chain, id, Some(finalized.hash)).await?;
+			// The call lands in a later block, by when the deadline is still past.
+			if current.is_some_and(|job| job.expirable_at(finalized.number)) {
+				println!("block {}: a deadline passed; calling expire", finalized.number);
+				let call = RuntimeCall::Market(pallet_offload_market::Call::expire { job: id });
+				if let Err(error) = execute(chain, pair, call).await {
+					// Someone else may have been first; look again in a few blocks.
+					println!("expire: {error:#}");
+					check_after = finalized.number + 5;
+				}
+			}
 		}
 		if tokio::time::Instant::now() > deadline {
 			bail!("job {id} did not settle within {timeout:?}; `offload status {id}` shows where it is");

@@ -17,7 +17,7 @@ use offload_worker::chain::{fees_paid, Chain};
 use pallet_offload_escrow::Event as EscrowEvent;
 use pallet_offload_market::{Event as MarketEvent, Input, Workload};
 use sp_core::crypto::Ss58Codec;
-use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave};
+use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve};
 use std::{
 	path::{Path, PathBuf},
 	process::{Child, Command, Output, Stdio},
@@ -51,6 +51,11 @@ struct Worker {
 impl Worker {
 	/// Starts `who`'s worker against `node`, its data under `dir`.
 	fn start(who: Sr25519Keyring, node: &str, dir: &Path) -> Self {
+		Self::start_priced(who, node, dir, "0.01")
+	}
+
+	/// [`Worker::start`], with the offer's base price per job (OFL) set to `base_per_job`.
+	fn start_priced(who: Sr25519Keyring, node: &str, dir: &Path, base_per_job: &str) -> Self {
 		let data_dir = dir.join(format!("{who:?}"));
 		std::fs::create_dir_all(&data_dir).expect("worker dir");
 		let config = data_dir.join("worker.toml");
@@ -70,7 +75,7 @@ max_concurrent = 2
 region = "DE"
 per_million_fuel = "0.001"
 per_second = "0.001"
-base_per_job = "0.01"
+base_per_job = "{base_per_job}"
 "#,
 				data = data_dir.join("data").display(),
 				port = free_port(),
@@ -427,5 +432,51 @@ async fn a_worker_killed_mid_job_finishes_it_once_and_survives_a_node_restart() 
 	);
 	assert!(out.trim_end().ends_with("0 3 17"), "the output is wc's:\n{out}");
 	drop(worker);
+	assert!(node.stop(), "offload-node did not exit on SIGINT:\n{}", node.log());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sealed_job_whose_provider_went_away_moves_to_a_spare_that_opens_it() {
+	let mut node = DevNode::start(&["--dev-block-time", "500"]);
+	let (_client, chain) = start_chain(&mut node).await;
+	let dir = TempDir::new("offload-e2e-no-show");
+	// Eve offers the lowest price, then her worker goes away; her offer stays on chain (her
+	// heartbeat is still fresh), so matching picks her first.
+	let mut eve = Worker::start_priced(Eve, &node.ws_url, &dir.0, "0.005");
+	eve.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
+	eve.kill();
+	let bob = Worker::start(Bob, &node.ws_url, &dir.0);
+	bob.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
+
+	// The input is sealed to Eve and to Bob, the spare ranked after her. Eve never acknowledges;
+	// the requester's watch calls `expire` past her deadline, the replica goes to Bob, and Bob
+	// opens the input and runs it.
+	let out = offload(
+		&node.ws_url,
+		Alice,
+		&[
+			"submit",
+			"--program",
+			WORDCOUNT,
+			"--input",
+			"only two can read this",
+			"--encrypt",
+			"--budget",
+			"1",
+			"--watch",
+		],
+	);
+	let (eve_id, bob_id) = (Eve.to_account_id().to_ss58check(), Bob.to_account_id().to_ss58check());
+	assert!(out.contains("input sealed to 2 provider(s)"), "{out}");
+	assert!(out.contains(&format!("assigned to {eve_id}")), "{out}");
+	assert!(out.contains("a deadline passed; calling expire"), "{out}");
+	assert!(out.contains(&format!("{eve_id} missed a deadline")), "{out}");
+	assert!(out.contains(&format!("assigned to {bob_id}")), "{out}");
+	assert!(out.trim_end().ends_with("0 5 22"), "the output is wc's:\n{out}");
+	let id = job_id(&out);
+	let paid: Vec<_> =
+		payments(&all_events(&chain).await, id).into_iter().map(|(who, ..)| who).collect();
+	assert_eq!(paid, vec![Bob.to_account_id()], "only Bob ran it and was paid");
+	drop(bob);
 	assert!(node.stop(), "offload-node did not exit on SIGINT:\n{}", node.log());
 }

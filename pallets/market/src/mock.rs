@@ -5,7 +5,7 @@ use crate::{types::*, Prices, Resources};
 
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU32, Hooks},
+	traits::{ConstU128, ConstU32, Hooks},
 	weights::Weight,
 	BoundedVec,
 };
@@ -107,6 +107,7 @@ impl pallet_offload_registry::Config for Test {
 
 impl pallet_offload_reputation::Config for Test {
 	type HalfLife = HalfLife;
+	type SizeUnit = ConstU128<1>;
 	type OnChange = Registry;
 	type WeightInfo = ();
 }

@@ -414,6 +414,24 @@ impl<T: Config> Job<T> {
 	pub fn is_settled(&self) -> bool {
 		matches!(self.phase, Phase::Settled { .. })
 	}
+
+	/// Whether [`Pallet::expire`](crate::Pallet::expire) in a block numbered `now` acts on the
+	/// job: its reveals are closed, its wait in the queue is over, or a replica missed its
+	/// acknowledgement or its run. Keepers (and `offload watch`) check this before calling.
+	pub fn expirable_at(&self, now: BlockNumberFor<T>) -> bool {
+		match self.phase {
+			Phase::Settled { .. } => false,
+			Phase::Revealing { reveal_by } => now > reveal_by,
+			Phase::Queued { until } if now > until => true,
+			Phase::Queued { .. } | Phase::Active => {
+				self.assignments.iter().any(|assignment| match assignment.state {
+					ReplicaState::Assigned { ack_by } => now > ack_by,
+					ReplicaState::Running { due } => now > due,
+					ReplicaState::Committed { .. } | ReplicaState::Revealed { .. } => false,
+				})
+			},
+		}
+	}
 }
 
 /// Market totals.

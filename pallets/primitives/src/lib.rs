@@ -46,8 +46,9 @@ pub enum Outcome {
 pub trait ReputationOf<AccountId> {
 	/// The provider's current score (50% for a provider with no history).
 	fn score(who: &AccountId) -> Permill;
-	/// Records that a job of `size` (e.g. its payment) ended in `outcome` for `who`.
-	fn record(who: &AccountId, outcome: Outcome, size: u128);
+	/// Records that a job whose payment (in plancks) was or would have been `payment` ended in
+	/// `outcome` for `who`.
+	fn record(who: &AccountId, outcome: Outcome, payment: u128);
 }
 
 /// Everyone has the neutral score; nothing is recorded. For mocks.

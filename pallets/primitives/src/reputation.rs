@@ -3,7 +3,8 @@
 //! scores candidates without reading the reputation pallet's storage.
 //!
 //! A provider's history is two numbers of weighted evidence, `good` and `bad`, in milli-units.
-//! Each finished job adds evidence by its [`Outcome`], weighted by the job's size; older evidence
+//! Each finished job adds evidence by its [`Outcome`], weighted by the job's size (in whatever
+//! unit the caller chose; the reputation pallet divides the payment by its `SizeUnit`); older evidence
 //! decays by half every `half_life` blocks. The score is the share of good evidence, smoothed by a
 //! prior of [`PRIOR`] units on each side, so a newcomer starts at 50% and one job cannot move a
 //! provider to either end.
@@ -26,8 +27,9 @@ use sp_runtime::{traits::UniqueSaturatedInto, Permill};
 
 /// Evidence is counted in thousandths of a unit.
 pub const MILLI: u64 = 1_000;
-/// Prior evidence on each side, in units: a newcomer scores 50%.
-pub const PRIOR: u64 = 2;
+/// Prior evidence on each side, in units: a newcomer scores 50%, and it takes a few jobs, not
+/// one, to move a score far from there (one job of weight 4 moves a newcomer to 60%).
+pub const PRIOR: u64 = 8;
 /// Largest weight one job carries, in units.
 pub const MAX_WEIGHT: u64 = 32;
 
@@ -56,8 +58,10 @@ pub struct Record<BlockNumber> {
 	pub jobs: u32,
 }
 
-/// The weight of a job of `size` (any measure that grows with the work, e.g. its payment in
-/// plancks), in milli-units: logarithmic, so a big job counts more but cannot wash out a history.
+/// The weight of a job of `size` (any measure that grows with the work; the reputation pallet
+/// uses the payment in its `SizeUnit`), in milli-units: logarithmic, so a big job counts more but
+/// cannot wash out a history. Size 0 weighs 1 unit, 1 weighs 2, 10 weighs 4, 1,000 weighs 10,
+/// 10^6 weighs 20.
 pub fn weight(size: u128) -> u64 {
 	let log = size.saturating_add(1).ilog2() as u64;
 	(1 + log).min(MAX_WEIGHT) * MILLI
@@ -145,10 +149,33 @@ mod tests {
 	}
 
 	#[test]
+	fn one_job_moves_a_newcomer_only_part_of_the_way() {
+		let after =
+			|outcome, size| fresh().with_outcome(outcome, size, 0, HALF_LIFE).score(0, HALF_LIFE);
+		// A small job (weight 4): (4 + 8) / (4 + 16).
+		assert_eq!(after(Outcome::Success, 10), Permill::from_percent(60));
+		// Even the heaviest single job leaves room at both ends: (32 + 8) / (32 + 16) and
+		// 8 / (8·32 + 16).
+		assert_eq!(after(Outcome::Success, u128::MAX), Permill::from_rational(40u32, 48));
+		assert!(after(Outcome::Fraud, u128::MAX) > Permill::zero());
+		// Ten small successes earn trust that one small fraud mostly takes back.
+		let mut record = fresh();
+		for _ in 0..10 {
+			record = record.with_outcome(Outcome::Success, 10, 0, HALF_LIFE);
+		}
+		assert!(record.score(0, HALF_LIFE) > Permill::from_percent(85));
+		let cheated = record.with_outcome(Outcome::Fraud, 10, 0, HALF_LIFE);
+		assert!(cheated.score(0, HALF_LIFE) < Permill::from_percent(55));
+	}
+
+	#[test]
 	fn weight_grows_logarithmically_and_is_capped() {
 		assert_eq!(weight(0), MILLI);
 		assert_eq!(weight(1), 2 * MILLI);
+		assert_eq!(weight(10), 4 * MILLI);
+		assert_eq!(weight(1_000), 10 * MILLI);
 		assert_eq!(weight(1_023), 11 * MILLI);
+		assert_eq!(weight(1_000_000), 20 * MILLI);
 		assert_eq!(weight(u128::MAX), MAX_WEIGHT * MILLI);
 	}
 

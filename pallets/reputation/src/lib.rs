@@ -48,6 +48,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type HalfLife: Get<BlockNumberFor<Self>>;
 
+		/// The payment that counts as one unit of job size (the runtime uses a milli-OFL). A job's
+		/// weight grows with the logarithm of its size in these units, so the unit sets where that
+		/// growth starts: jobs below one unit all weigh the same, least.
+		#[pallet::constant]
+		type SizeUnit: Get<u128>;
+
 		/// Told of every changed record (the registry, which keeps copies for matching).
 		type OnChange: OnReputationChange<Self::AccountId, BlockNumberFor<Self>>;
 
@@ -106,6 +112,7 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
 			assert!(Self::half_life() > 0, "HalfLife must be positive, or evidence never decays");
+			assert!(T::SizeUnit::get() > 0, "SizeUnit must be positive");
 		}
 	}
 
@@ -122,9 +129,10 @@ pub mod pallet {
 				.unwrap_or(Permill::from_percent(50))
 		}
 
-		/// Records `outcome` of a job of `size` for `who`.
-		pub fn do_record(who: &T::AccountId, outcome: Outcome, size: u128) {
+		/// Records `outcome` of a job that paid (or would have paid) `payment` for `who`.
+		pub fn do_record(who: &T::AccountId, outcome: Outcome, payment: u128) {
 			let now = frame_system::Pallet::<T>::block_number();
+			let size = payment / T::SizeUnit::get().max(1);
 			let record = Records::<T>::get(who)
 				.unwrap_or(score::Record { updated: now, ..Default::default() })
 				.with_outcome(outcome, size, now, Self::half_life());
@@ -151,8 +159,8 @@ pub mod pallet {
 			Self::score_of(who)
 		}
 
-		fn record(who: &T::AccountId, outcome: Outcome, size: u128) {
-			Self::do_record(who, outcome, size)
+		fn record(who: &T::AccountId, outcome: Outcome, payment: u128) {
+			Self::do_record(who, outcome, payment)
 		}
 	}
 

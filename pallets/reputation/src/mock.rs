@@ -3,7 +3,7 @@
 use crate as pallet_offload_reputation;
 use crate::{score::Record, OnReputationChange};
 use core::cell::RefCell;
-use frame_support::{derive_impl, parameter_types};
+use frame_support::{derive_impl, parameter_types, traits::ConstU128};
 use sp_runtime::BuildStorage;
 use std::collections::BTreeMap;
 
@@ -28,6 +28,9 @@ parameter_types! {
 	pub const HalfLife: u64 = HALF_LIFE;
 }
 
+/// The payment that counts as one unit of size.
+pub const SIZE_UNIT: u128 = 1_000;
+
 thread_local! {
 	static COPIES: RefCell<BTreeMap<u64, Record<u64>>> = const { RefCell::new(BTreeMap::new()) };
 }
@@ -48,6 +51,7 @@ pub fn copy_of(who: u64) -> Option<Record<u64>> {
 
 impl pallet_offload_reputation::Config for Test {
 	type HalfLife = HalfLife;
+	type SizeUnit = ConstU128<SIZE_UNIT>;
 	type OnChange = Copies;
 	type WeightInfo = ();
 }

@@ -111,3 +111,20 @@ fn every_change_reaches_on_change_and_copies_score_like_the_record() {
 		assert_eq!(Reputation::record_of(&PROVIDER), Default::default());
 	});
 }
+
+#[test]
+fn a_job_weighs_by_its_payment_in_size_units() {
+	new_test_ext().execute_with(|| {
+		let record = |who: u64, payment: u128| {
+			<Reputation as ReputationOf<u64>>::record(&who, Outcome::Success, payment);
+			Reputation::score_of(&who)
+		};
+		// Below one unit every job weighs the least, 1 unit: (1 + 8) / (1 + 16).
+		assert_eq!(record(1, 0), Permill::from_rational(9u32, 17));
+		assert_eq!(record(2, SIZE_UNIT - 1), Permill::from_rational(9u32, 17));
+		// Ten units weigh 4: (4 + 8) / (4 + 16).
+		assert_eq!(record(3, 10 * SIZE_UNIT), Permill::from_percent(60));
+		// A hundred times more weighs 10, not a hundred times more: (10 + 8) / (10 + 16).
+		assert_eq!(record(4, 1_000 * SIZE_UNIT), Permill::from_rational(18u32, 26));
+	});
+}

@@ -5,7 +5,11 @@ use crate::{
 	weights, AccountId, Balance, Balances, Escrow, Registry, Reputation, Runtime,
 	RuntimeHoldReason, DAYS, HOURS, MICRO_UNIT, MILLI_UNIT, MINUTES, UNIT,
 };
-use frame_support::{parameter_types, traits::ConstU32, PalletId};
+use frame_support::{
+	parameter_types,
+	traits::{ConstU128, ConstU32},
+	PalletId,
+};
 use frame_system::EnsureRoot;
 use offload_primitives::VerifiedProvider;
 use pallet_identity::Judgement;
@@ -93,6 +97,7 @@ impl pallet_offload_registry::Config for Runtime {
 
 impl pallet_offload_reputation::Config for Runtime {
 	type HalfLife = HalfLife;
+	type SizeUnit = ConstU128<MILLI_UNIT>;
 	type OnChange = Registry;
 	type WeightInfo = weights::pallet_offload_reputation::WeightInfo<Runtime>;
 }

@@ -12,9 +12,12 @@ fn a_provider_that_does_not_ack_is_replaced_by_the_next_candidate() {
 		provider(2, 200);
 		let id = submit(wasm_job(1, 1));
 		assert_eq!(assigned(id), vec![1]);
-		assert_noop!(Market::expire(RuntimeOrigin::signed(ANYONE), id), Error::<Test>::NotExpired);
+		assert_noop!(expire_as(ANYONE, id), Error::<Test>::NotExpired);
+		// The last block to acknowledge in is not yet past the deadline.
+		run_to_block(1 + ACK_TIMEOUT);
+		assert_noop!(expire_as(ANYONE, id), Error::<Test>::NotExpired);
 		run_to_block(1 + ACK_TIMEOUT + 1);
-		assert_ok!(Market::expire(RuntimeOrigin::signed(ANYONE), id));
+		assert_ok!(expire_as(ANYONE, id));
 		assert!(happened(Event::DeadlineMissed { job: id, provider: 1, slashed: 0 }));
 		assert!(happened(Event::JobAssigned { job: id, provider: 2, ack_by: 5 + ACK_TIMEOUT }));
 		assert_eq!(assigned(id), vec![2]);
@@ -35,7 +38,7 @@ fn a_no_show_with_nobody_to_replace_it_sends_the_job_back_to_the_queue() {
 		provider(1, 100);
 		let id = submit(wasm_job(1, 1));
 		run_to_block(5);
-		assert_ok!(Market::expire(RuntimeOrigin::signed(ANYONE), id));
+		assert_ok!(expire_as(ANYONE, id));
 		assert_eq!(phase(id), Phase::Queued { until: 5 + 5 });
 		assert_eq!(Queue::<Test>::get().to_vec(), vec![id]);
 		// Provider 1 is excluded, so a new provider gets it from the queue.
@@ -54,10 +57,10 @@ fn a_job_nobody_takes_expires_and_the_caller_gets_the_deposit() {
 		let before = free(REQUESTER);
 		let id = submit(wasm_job(1, 1));
 		run_to_block(6);
-		assert_noop!(Market::expire(RuntimeOrigin::signed(ANYONE), id), Error::<Test>::NotExpired);
+		assert_noop!(expire_as(ANYONE, id), Error::<Test>::NotExpired);
 		run_to_block(7);
 		let anyone_before = free(ANYONE);
-		assert_ok!(Market::expire(RuntimeOrigin::signed(ANYONE), id));
+		assert_ok!(expire_as(ANYONE, id));
 		assert_eq!(free(ANYONE), anyone_before + JOB_DEPOSIT);
 		assert_eq!(free(REQUESTER), before - JOB_DEPOSIT);
 		assert_eq!(held_for_jobs(REQUESTER), 0);
@@ -68,7 +71,7 @@ fn a_job_nobody_takes_expires_and_the_caller_gets_the_deposit() {
 			refunded: full_hold(1) - JOB_DEPOSIT,
 			caller: ANYONE
 		}));
-		assert_noop!(Market::expire(RuntimeOrigin::signed(ANYONE), id), Error::<Test>::UnknownJob);
+		assert_noop!(expire_as(ANYONE, id), Error::<Test>::UnknownJob);
 	});
 }
 
@@ -80,12 +83,9 @@ fn no_result_by_the_deadline_slashes_the_provider_and_refunds_the_requester() {
 		let id = submit(wasm_job(1, 1));
 		assert_ok!(Market::ack(RuntimeOrigin::signed(1), id));
 		run_to_block(1 + 10);
-		assert_noop!(
-			Market::expire(RuntimeOrigin::signed(REQUESTER), id),
-			Error::<Test>::NotExpired
-		);
+		assert_noop!(expire_as(REQUESTER, id), Error::<Test>::NotExpired);
 		run_to_block(1 + 10 + 1);
-		assert_ok!(Market::expire(RuntimeOrigin::signed(REQUESTER), id));
+		assert_ok!(expire_as(REQUESTER, id));
 		let slashed = BOND / 10;
 		assert!(happened(Event::DeadlineMissed { job: id, provider: 1, slashed }));
 		assert_eq!(bond(1), BOND - slashed);
@@ -114,7 +114,7 @@ fn a_replica_that_does_not_deliver_is_dropped_and_the_rest_still_make_the_quorum
 			assert_ok!(Market::commit_result(RuntimeOrigin::signed(who), id, commitment));
 		}
 		run_to_block(1 + 10 + 1);
-		assert_ok!(Market::expire(RuntimeOrigin::signed(ANYONE), id));
+		assert_ok!(expire_as(ANYONE, id));
 		assert_eq!(job(id).dropped, 1);
 		assert_eq!(assigned(id), vec![1, 3]);
 		assert_eq!(phase(id), Phase::Revealing { reveal_by: 12 + REVEAL_TIMEOUT });
@@ -145,7 +145,7 @@ fn when_too_few_replicas_deliver_for_a_quorum_the_job_expires() {
 		let commitment = Market::commitment(&report(7, 1), &[0; 32], &1);
 		assert_ok!(Market::commit_result(RuntimeOrigin::signed(1), id, commitment));
 		run_to_block(1 + 10 + 1);
-		assert_ok!(Market::expire(RuntimeOrigin::signed(ANYONE), id));
+		assert_ok!(expire_as(ANYONE, id));
 		assert!(Jobs::<Test>::get(id).is_none());
 		assert_eq!((bond(1), bond(2), bond(3)), (BOND, BOND - BOND / 10, BOND - BOND / 10));
 		assert_eq!(held_for_jobs(REQUESTER), 0);

@@ -93,7 +93,7 @@ fn a_check_that_cannot_run_closes_the_dispute_without_a_verdict() {
 		// Nobody else can re-execute it: the check waits, then expires.
 		assert_ok!(Market::dispute(RuntimeOrigin::signed(REQUESTER), id));
 		run_to_block(1 + 5 + 1);
-		assert_ok!(Market::expire(RuntimeOrigin::signed(ANYONE), id + 1));
+		assert_ok!(expire_as(ANYONE, id + 1));
 		assert_eq!(job(id).dispute, Some(Dispute::Rejected(id + 1)));
 		assert_ok!(Market::clear_job(RuntimeOrigin::signed(REQUESTER), id));
 	});

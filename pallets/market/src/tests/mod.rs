@@ -26,6 +26,21 @@ pub fn submit(spec: JobSpec<Test>) -> JobId {
 }
 
 /// The job's record.
+/// `who` calls `expire` on job `id`; checks first that [`Job::expirable_at`] foretells whether
+/// it acts (for a job that exists).
+pub fn expire_as(who: u64, id: JobId) -> sp_runtime::DispatchResult {
+	let foretold = Jobs::<Test>::get(id).map(|job| job.expirable_at(System::block_number()));
+	let result = Market::expire(RuntimeOrigin::signed(who), id);
+	if let Some(foretold) = foretold {
+		assert_eq!(
+			foretold,
+			result.is_ok(),
+			"expirable_at foretold {foretold}, expire gave {result:?}"
+		);
+	}
+	result
+}
+
 pub fn job(id: JobId) -> JobOf {
 	Jobs::<Test>::get(id).expect("the job exists")
 }

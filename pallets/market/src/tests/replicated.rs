@@ -153,13 +153,13 @@ fn after_the_reveal_deadline_the_revealed_quorum_settles_and_the_silent_replica_
 		}
 		reveal(1, id, report(7, 400_000));
 		reveal(3, id, report(7, 400_000));
-		assert_noop!(Market::expire(RuntimeOrigin::signed(ANYONE), id), Error::<Test>::NotExpired);
+		assert_noop!(expire_as(ANYONE, id), Error::<Test>::NotExpired);
 		run_to_block(1 + REVEAL_TIMEOUT + 1);
-		assert_ok!(Market::expire(RuntimeOrigin::signed(ANYONE), id));
+		assert_ok!(expire_as(ANYONE, id));
 		assert!(happened(Event::DeadlineMissed { job: id, provider: 2, slashed: BOND / 10 }));
 		assert!(
 			matches!(phase(id), Phase::Settled { result: Some(result), paid: 180, .. } if result == [7; 32])
 		);
-		assert_noop!(Market::expire(RuntimeOrigin::signed(ANYONE), id), Error::<Test>::NotExpired);
+		assert_noop!(expire_as(ANYONE, id), Error::<Test>::NotExpired);
 	});
 }
