@@ -109,6 +109,11 @@ base_per_job = "{base_per_job}"
 		std::fs::read_to_string(&self.log).unwrap_or_default()
 	}
 
+	/// Waits until the worker has put its offer on chain.
+	fn wait_for_offer(&self) {
+		self.wait_for_log(&["the offer is on chain"], Duration::from_secs(60))
+	}
+
 	/// Waits until the log has a line with all of `words`.
 	fn wait_for_log(&self, words: &[&str], timeout: Duration) {
 		self.wait_for_lines(words, 1, timeout)
@@ -223,7 +228,7 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 		.and_then(|file| file.set_modified(std::time::SystemTime::now() - eight_days))
 		.expect("aged");
 	let bob_worker = Worker::start(Bob, &node.ws_url, &dir.0);
-	bob_worker.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
+	bob_worker.wait_for_offer();
 	bob_worker.wait_for_log(&["removed results past keeping", "files=1"], Duration::from_secs(10));
 	assert!(!stale.exists(), "the worker removes results past keeping when it starts");
 	// Bob's offer as a requester finds it: both runtimes (podman is installed), his prices.
@@ -321,8 +326,8 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	// Three replicas on three workers agree.
 	let charlie = Worker::start(Charlie, &node.ws_url, &dir.0);
 	let dave = Worker::start(Dave, &node.ws_url, &dir.0);
-	dave.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
-	charlie.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
+	dave.wait_for_offer();
+	charlie.wait_for_offer();
 	let out = offload(
 		&node.ws_url,
 		Alice,
@@ -386,7 +391,7 @@ async fn a_worker_killed_mid_job_finishes_it_once_and_survives_a_node_restart() 
 	std::fs::write(&slow, SLOW).unwrap();
 	let slow = slow.display().to_string();
 	let mut worker = Worker::start(Bob, &node.ws_url, &dir.0);
-	worker.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
+	worker.wait_for_offer();
 
 	// Killed while it runs the job, then started again on the same data.
 	let out = offload(
@@ -443,10 +448,10 @@ async fn a_sealed_job_whose_provider_went_away_moves_to_a_spare_that_opens_it() 
 	// Eve offers the lowest price, then her worker goes away; her offer stays on chain (her
 	// heartbeat is still fresh), so matching picks her first.
 	let mut eve = Worker::start_priced(Eve, &node.ws_url, &dir.0, "0.005");
-	eve.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
+	eve.wait_for_offer();
 	eve.kill();
 	let bob = Worker::start(Bob, &node.ws_url, &dir.0);
-	bob.wait_for_log(&["the offer is on chain"], Duration::from_secs(60));
+	bob.wait_for_offer();
 
 	// The input is sealed to Eve and to Bob, the spare ranked after her. Eve never acknowledges;
 	// the requester's watch calls `expire` past her deadline, the replica goes to Bob, and Bob
