@@ -302,11 +302,12 @@ fn print_provider(summary: &ProviderSummary<Runtime>) {
 	};
 	println!("{}{}", who.to_ss58check(), if *verified { "  verified" } else { "" });
 	println!(
-		"  {status}; runs {}; region {}; reputation {:.1}% over {} jobs",
+		"  {status}; runs {}; region {}; reputation {:.1}% over {} job{}",
 		runtimes.join(", "),
 		String::from_utf8_lossy(&offer.region),
 		score.deconstruct() as f64 / 10_000.0,
 		provider.reputation.jobs,
+		if provider.reputation.jobs == 1 { "" } else { "s" },
 	);
 	println!(
 		"  free {} of {} millicores, {} of {} MiB, {} of {} GiB; {} of {} jobs running",

@@ -482,6 +482,11 @@ async fn a_sealed_job_whose_provider_went_away_moves_to_a_spare_that_opens_it() 
 	let paid: Vec<_> =
 		payments(&all_events(&chain).await, id).into_iter().map(|(who, ..)| who).collect();
 	assert_eq!(paid, vec![Bob.to_account_id()], "only Bob ran it and was paid");
+	// Reputation: Bob's 0.01 OFL success weighs 4 units, (4 + 8) / (4 + 16); Eve's no-show of a
+	// job capped at 1 OFL weighs 2 × 10 units against her, 8 / (20 + 16).
+	let listed = offload(&node.ws_url, Alice, &["providers"]);
+	assert!(listed.contains("reputation 60.0% over 1 job\n"), "{listed}");
+	assert!(listed.contains("reputation 22.2% over 1 job\n"), "{listed}");
 	drop(bob);
 	assert!(node.stop(), "offload-node did not exit on SIGINT:\n{}", node.log());
 }
