@@ -62,8 +62,9 @@ pub struct Config {
 	#[serde(default = "default_max_input")]
 	pub max_input_bytes: usize,
 	/// Days a result is kept for its requester to fetch, counted from when it was produced;
-	/// older results are removed once an hour. 0 keeps them forever. The default matches the
-	/// chain's retention of a settled job's record.
+	/// older results are removed once an hour, and the worker's records of jobs that are no
+	/// longer assigned a day later. 0 keeps both forever. The default matches the chain's
+	/// retention of a settled job's record.
 	#[serde(default = "default_keep_results_days")]
 	pub keep_results_days: u32,
 	/// What the provider sells.

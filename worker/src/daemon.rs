@@ -61,6 +61,8 @@ pub struct Daemon {
 	finished_tx: mpsc::UnboundedSender<Finished>,
 	finished_rx: mpsc::UnboundedReceiver<Finished>,
 	nonce: Option<Nonce>,
+	/// When job records past keeping were last looked for.
+	jobs_pruned_at: Option<std::time::Instant>,
 }
 
 impl Daemon {
@@ -94,6 +96,7 @@ impl Daemon {
 			finished_tx,
 			finished_rx,
 			nonce: None,
+			jobs_pruned_at: None,
 		})
 	}
 
@@ -291,6 +294,7 @@ impl Daemon {
 		let ids: Vec<u64> =
 			chain.runtime_call("ComputeApi_assignments", &self.me, Some(head.hash)).await?;
 		self.metrics.open_assignments.set(ids.len() as i64);
+		self.prune_jobs(&ids);
 		for id in ids {
 			let key = pallet_offload_market::Jobs::<Runtime>::hashed_key_for(id);
 			let Some(job) = chain.storage::<JobOf<Runtime>>(&key, Some(head.hash)).await? else {
@@ -301,6 +305,24 @@ impl Daemon {
 			}
 		}
 		Ok(())
+	}
+
+	/// Once an hour, removes the records of jobs past keeping that are no longer assigned
+	/// (`open`), as results are removed after `keep_results_days`.
+	fn prune_jobs(&mut self, open: &[u64]) {
+		let Some(keep) = self.config.keep_results() else { return };
+		if self.jobs_pruned_at.is_some_and(|at| at.elapsed() < Duration::from_secs(3600)) {
+			return;
+		}
+		self.jobs_pruned_at = Some(std::time::Instant::now());
+		match self.store.prune_jobs(keep.as_secs() / (24 * 3600), open) {
+			Ok(0) => {},
+			Ok(removed) => {
+				self.metrics.jobs_pruned.inc_by(removed);
+				info!(records = removed, "removed job records past keeping");
+			},
+			Err(error) => warn!("cannot prune job records: {error:#}"),
+		}
 	}
 
 	/// Sends a heartbeat when half the liveness window has passed since the last one.

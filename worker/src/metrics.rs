@@ -13,6 +13,8 @@ pub struct Metrics {
 	pub fuel: IntCounter,
 	/// Result files removed after the keeping period.
 	pub results_pruned: IntCounter,
+	/// Job records removed after the keeping period.
+	pub jobs_pruned: IntCounter,
 	/// Open assignments on chain: the daemon's queue.
 	pub open_assignments: IntGauge,
 	/// The last finalized block the daemon acted on.
@@ -37,6 +39,10 @@ impl Metrics {
 			"offload_results_pruned_total",
 			"Result files removed after keep_results_days",
 		)?;
+		let jobs_pruned = counter(
+			"offload_job_records_pruned_total",
+			"Job records removed after keep_results_days",
+		)?;
 		let gauge = |name: &str, help: &str| -> prometheus::Result<IntGauge> {
 			let gauge = IntGauge::new(name, help)?;
 			registry.register(Box::new(gauge.clone()))?;
@@ -47,6 +53,7 @@ impl Metrics {
 			jobs_failed,
 			fuel,
 			results_pruned,
+			jobs_pruned,
 			open_assignments: gauge("offload_open_assignments", "Open assignments on chain")?,
 			finalized: gauge("offload_finalized_block", "Last finalized block acted on")?,
 			chain_lag: gauge(

@@ -49,6 +49,35 @@ const JOBS: u8 = 0;
 const META: u8 = 1;
 const COLUMNS: u8 = 2;
 
+/// One write (or removal, with `None`) of a database batch.
+type Change = (u8, Vec<u8>, Option<Vec<u8>>);
+
+/// The job log: a queue in `META` of `(job id, day first recorded)` at `log/<n>`, oldest at
+/// `LOG_HEAD`, next free place at `LOG_NEXT`. ParityDB cannot list a hash column, so this is
+/// how old job records are found.
+const LOG_HEAD: &str = "log/head";
+const LOG_NEXT: &str = "log/next";
+
+fn log_key(at: u64) -> Vec<u8> {
+	format!("log/{at}").into_bytes()
+}
+
+/// Files job `id` under `day` at place `at` of the job log.
+fn log_entry(at: u64, id: u64, day: u64) -> Change {
+	(META, log_key(at), Some((id, day).encode()))
+}
+
+fn reply_key_name(id: u64) -> String {
+	format!("reply/{id}")
+}
+
+/// Days since the Unix epoch.
+fn today() -> u64 {
+	SystemTime::now()
+		.duration_since(SystemTime::UNIX_EPOCH)
+		.map_or(0, |since| since.as_secs() / (24 * 3600))
+}
+
 /// A result file still being written this long after it was started was left by a crash.
 const UNFINISHED_AFTER: Duration = Duration::from_secs(3600);
 
@@ -68,6 +97,8 @@ pub struct Store {
 	/// Held while a result is written or results are pruned, so a result produced again is
 	/// never removed as it is being kept.
 	results_lock: Mutex<()>,
+	/// Held while the job log changes.
+	log_lock: Mutex<()>,
 }
 
 impl Store {
@@ -81,7 +112,7 @@ impl Store {
 		options.sync_data = true;
 		let db = parity_db::Db::open_or_create(&options)
 			.map_err(|error| anyhow::anyhow!("cannot open the worker database: {error}"))?;
-		Ok(Self { db, results, results_lock: Mutex::new(()) })
+		Ok(Self { db, results, results_lock: Mutex::new(()), log_lock: Mutex::new(()) })
 	}
 
 	fn get<T: Decode>(&self, column: u8, key: &[u8]) -> Result<Option<T>> {
@@ -95,9 +126,11 @@ impl Store {
 	}
 
 	fn put(&self, column: u8, key: &[u8], value: Vec<u8>) -> Result<()> {
-		self.db
-			.commit(vec![(column, key.to_vec(), Some(value))])
-			.map_err(|error| anyhow::anyhow!("database write failed: {error}"))
+		self.commit(vec![(column, key.to_vec(), Some(value))])
+	}
+
+	fn commit(&self, changes: Vec<Change>) -> Result<()> {
+		self.db.commit(changes).map_err(|error| anyhow::anyhow!("database write failed: {error}"))
 	}
 
 	/// What the worker knows of job `id`.
@@ -105,9 +138,69 @@ impl Store {
 		Ok(self.get(JOBS, &id.to_le_bytes())?.unwrap_or_default())
 	}
 
-	/// Records what the worker knows of job `id`.
+	/// Records what the worker knows of job `id`. The first record of a job is also filed in
+	/// the job log under today, so [`Store::prune_jobs`] finds it when it is old.
 	pub fn set_job(&self, id: u64, job: &LocalJob) -> Result<()> {
-		self.put(JOBS, &id.to_le_bytes(), job.encode())
+		self.set_job_on(id, job, today())
+	}
+
+	fn set_job_on(&self, id: u64, job: &LocalJob, day: u64) -> Result<()> {
+		let _lock = self.log_lock.lock().map_err(|_| anyhow::anyhow!("a writer panicked"))?;
+		let key = id.to_le_bytes();
+		let mut batch = vec![(JOBS, key.to_vec(), Some(job.encode()))];
+		let known = self
+			.db
+			.get(JOBS, &key)
+			.map_err(|error| anyhow::anyhow!("database read failed: {error}"))?
+			.is_some();
+		if !known {
+			let at: u64 = self.meta(LOG_NEXT)?.unwrap_or(0);
+			batch.push(log_entry(at, id, day));
+			batch.push((META, LOG_NEXT.as_bytes().to_vec(), Some((at + 1).encode())));
+		}
+		self.commit(batch)
+	}
+
+	/// Removes the records (and reply keys) of jobs first recorded more than `keep_days` whole
+	/// days ago, with a day to spare, except those in `open` (still assigned on chain), which
+	/// are filed again under today. Returns how many records went. Results are kept as long
+	/// ([`Store::prune_results`]), so a record outlives the result it lets the requester fetch.
+	pub fn prune_jobs(&self, keep_days: u64, open: &[u64]) -> Result<u64> {
+		self.prune_jobs_on(keep_days, open, today())
+	}
+
+	fn prune_jobs_on(&self, keep_days: u64, open: &[u64], today: u64) -> Result<u64> {
+		let _lock = self.log_lock.lock().map_err(|_| anyhow::anyhow!("a writer panicked"))?;
+		let end: u64 = self.meta(LOG_NEXT)?.unwrap_or(0);
+		let mut head: u64 = self.meta(LOG_HEAD)?.unwrap_or(0);
+		let mut next = end;
+		let mut batch = Vec::new();
+		let mut removed = 0;
+		while head < end {
+			let Some((id, day)) = self.get::<(u64, u64)>(META, &log_key(head))? else {
+				head += 1;
+				continue;
+			};
+			if day.saturating_add(keep_days).saturating_add(1) >= today {
+				break;
+			}
+			if open.contains(&id) {
+				batch.push(log_entry(next, id, today));
+				next += 1;
+			} else {
+				batch.push((JOBS, id.to_le_bytes().to_vec(), None));
+				batch.push((META, reply_key_name(id).into_bytes(), None));
+				removed += 1;
+			}
+			batch.push((META, log_key(head), None));
+			head += 1;
+		}
+		batch.push((META, LOG_HEAD.as_bytes().to_vec(), Some(head.encode())));
+		if next != end {
+			batch.push((META, LOG_NEXT.as_bytes().to_vec(), Some(next.encode())));
+		}
+		self.commit(batch)?;
+		Ok(removed)
 	}
 
 	/// A small named value.
@@ -122,12 +215,12 @@ impl Store {
 
 	/// The requester's x25519 key job `id`'s output is sealed to, for a job with a sealed input.
 	pub fn reply_key(&self, id: u64) -> Result<Option<[u8; 32]>> {
-		self.meta(&format!("reply/{id}"))
+		self.meta(&reply_key_name(id))
 	}
 
 	/// Keeps the key job `id`'s output is sealed to.
 	pub fn set_reply_key(&self, id: u64, key: &[u8; 32]) -> Result<()> {
-		self.set_meta(&format!("reply/{id}"), key)
+		self.set_meta(&reply_key_name(id), key)
 	}
 
 	fn result_path(&self, hash: &Hash32) -> PathBuf {
@@ -233,6 +326,43 @@ mod tests {
 		assert_eq!(store.result(&again).expect("reads").as_deref(), Some(&b"produced twice"[..]));
 		assert!(writing.exists());
 		assert_eq!(store.prune_results(7 * DAY).expect("pruned"), Pruned::default());
+		drop(store);
+		let _ = std::fs::remove_dir_all(&dir);
+	}
+
+	#[test]
+	fn job_records_past_keeping_are_pruned_unless_still_assigned() {
+		let dir = std::env::temp_dir().join(format!("offload-store-jobs-{}", std::process::id()));
+		let _ = std::fs::remove_dir_all(&dir);
+		let store = Store::open(&dir).expect("opens");
+		let ran = |tag: u8| LocalJob { salt: [tag; 32], ..Default::default() };
+		store.set_job_on(1, &ran(1), 100).expect("kept");
+		store.set_reply_key(1, &[7; 32]).expect("kept");
+		store.set_job_on(2, &ran(2), 100).expect("kept");
+		// A second write of a record does not file it twice.
+		store.set_job_on(2, &ran(2), 101).expect("kept");
+		store.set_job_on(3, &ran(3), 105).expect("kept");
+		assert_eq!(store.meta::<u64>(LOG_NEXT).expect("reads"), Some(3));
+
+		// Day 108 is within 7 days and one to spare of day 100: nothing goes.
+		assert_eq!(store.prune_jobs_on(7, &[], 108).expect("pruned"), 0);
+		// Day 109: 1 goes with its reply key; 2 is still assigned, so it stays, filed anew.
+		assert_eq!(store.prune_jobs_on(7, &[2], 109).expect("pruned"), 1);
+		assert_eq!(store.job(1).expect("reads"), LocalJob::default());
+		assert_eq!(store.reply_key(1).expect("reads"), None);
+		assert_eq!(store.job(2).expect("reads"), ran(2));
+		assert_eq!(store.job(3).expect("reads"), ran(3));
+		assert_eq!(store.meta::<u64>(LOG_NEXT).expect("reads"), Some(4));
+
+		// The log survives a restart; later 3 and then 2 go.
+		drop(store);
+		let store = Store::open(&dir).expect("opens again");
+		assert_eq!(store.prune_jobs_on(7, &[], 114).expect("pruned"), 1);
+		assert_eq!(store.job(3).expect("reads"), LocalJob::default());
+		assert_eq!(store.job(2).expect("reads"), ran(2));
+		assert_eq!(store.prune_jobs_on(7, &[], 118).expect("pruned"), 1);
+		assert_eq!(store.job(2).expect("reads"), LocalJob::default());
+		assert_eq!(store.prune_jobs_on(7, &[], 200).expect("pruned"), 0);
 		drop(store);
 		let _ = std::fs::remove_dir_all(&dir);
 	}
