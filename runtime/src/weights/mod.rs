@@ -53,6 +53,11 @@ mod tests {
 		show("job life (k = 1)", total);
 		let ratio = total.ref_time() as f64 / transfer.ref_time() as f64;
 		println!("job life / transfer_keep_alive = {ratio:.2}");
+		// What blocks and fees count: every extrinsic also costs the base weight.
+		let base = super::ExtrinsicBaseWeight::get().ref_time();
+		let charged = (total.ref_time() + life.len() as u64 * base) as f64
+			/ (transfer.ref_time() + base) as f64;
+		println!("with each extrinsic's base weight = {charged:.2}");
 		assert!(total.ref_time() <= 10 * transfer.ref_time(), "a job costs {ratio:.2} transfers");
 	}
 }
