@@ -360,7 +360,9 @@ impl Daemon {
 		};
 		let mut local = self.store.job(id)?;
 		match (&replica.state, &local.report) {
-			// Past a deadline the chain refuses the step; `expire` will release the replica.
+			// Past a deadline the chain refuses the step. Until someone calls `expire` the
+			// replica holds a slot of this provider's capacity, so the worker calls it itself:
+			// the chain records the miss as it would for anyone's call, and frees the slot.
 			(ReplicaState::Assigned { ack_by: deadline }, _)
 			| (ReplicaState::Running { due: deadline }, _)
 				if head.number > *deadline =>
@@ -368,7 +370,8 @@ impl Daemon {
 				if self.running.remove(&id) {
 					warn!(job = id, "missed the deadline (block {deadline})");
 				}
-				Ok(())
+				let call = pallet_offload_market::Call::expire { job: id };
+				self.send(chain, head, id, &mut local, Step::Expire, call).await
 			},
 			(ReplicaState::Assigned { .. }, _) => {
 				let call = pallet_offload_market::Call::ack { job: id };

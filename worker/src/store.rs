@@ -28,6 +28,8 @@ pub enum Step {
 	Commit,
 	/// `reveal_result`.
 	Reveal,
+	/// `expire`, on this provider's own replica past its deadline, to free its capacity.
+	Expire,
 }
 
 /// What the worker keeps about one job.

@@ -15,7 +15,7 @@ use offload_runtime::{
 };
 use offload_worker::chain::{fees_paid, Chain};
 use pallet_offload_escrow::Event as EscrowEvent;
-use pallet_offload_market::{Event as MarketEvent, Input, Workload};
+use pallet_offload_market::{Event as MarketEvent, Input, ReplicaState, Workload};
 use sp_core::crypto::Ss58Codec;
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve};
 use std::{
@@ -441,7 +441,7 @@ async fn a_worker_killed_mid_job_finishes_it_once_and_survives_a_node_restart() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_sealed_job_whose_provider_went_away_moves_to_a_spare_that_opens_it() {
+async fn a_no_show_is_replaced_a_sealed_input_reaches_the_spare_and_a_late_worker_frees_its_slot() {
 	let mut node = DevNode::start(&["--dev-block-time", "500"]);
 	let (_client, chain) = start_chain(&mut node).await;
 	let dir = TempDir::new("offload-e2e-no-show");
@@ -487,6 +487,47 @@ async fn a_sealed_job_whose_provider_went_away_moves_to_a_spare_that_opens_it() 
 	let listed = offload(&node.ws_url, Alice, &["providers"]);
 	assert!(listed.contains("reputation 60.0% over 1 job\n"), "{listed}");
 	assert!(listed.contains("reputation 22.2% over 1 job\n"), "{listed}");
+
+	// Nobody watches the next job. Eve, still the cheapest, misses it too; her worker, back
+	// after the deadline, calls `expire` on its own replica, which frees her slot and hands the
+	// job to Bob.
+	let out = offload(
+		&node.ws_url,
+		Alice,
+		&["submit", "--program", WORDCOUNT, "--input", "nobody watches", "--budget", "1"],
+	);
+	let id = job_id(&out);
+	let job = offload_worker::requester::job(&chain, id, None).await.unwrap().expect("the job");
+	assert_eq!(job.assignments[0].provider, Eve.to_account_id(), "the cheapest again");
+	let ReplicaState::Assigned { ack_by } = job.assignments[0].state else {
+		panic!("assigned, not acknowledged: {:?}", job.assignments[0].state)
+	};
+	while chain.finalized().await.unwrap().number <= ack_by {
+		tokio::time::sleep(Duration::from_millis(200)).await;
+	}
+	eve.spawn();
+	eve.wait_for_log(&["sent", "step=Expire", &format!("job={id}")], Duration::from_secs(60));
+	// Followed without a key: this watch only reads.
+	let Output { stdout, .. } = Command::new(env!("CARGO_BIN_EXE_offload"))
+		.args(["--node", &node.ws_url, "watch", &id.to_string()])
+		.env_remove("OFFLOAD_SURI")
+		.output()
+		.expect("offload watch runs");
+	let watched = String::from_utf8_lossy(&stdout);
+	assert!(watched.contains(&format!("{eve_id} missed a deadline")), "{watched}");
+	assert!(watched.contains(&format!("assigned to {bob_id}")), "{watched}");
+	assert!(watched.contains("settled"), "{watched}");
+	assert!(!watched.contains("calling expire"), "{watched}");
+	let eve_now: pallet_offload_registry::ProviderOf<Runtime> = chain
+		.storage(
+			&pallet_offload_registry::Providers::<Runtime>::hashed_key_for(Eve.to_account_id()),
+			None,
+		)
+		.await
+		.unwrap()
+		.expect("Eve is registered");
+	assert_eq!(eve_now.free, eve_now.offer.resources, "Eve's slot is free again");
+	drop(eve);
 	drop(bob);
 	assert!(node.stop(), "offload-node did not exit on SIGINT:\n{}", node.log());
 }
