@@ -310,12 +310,14 @@ impl Daemon {
 	/// Once an hour, removes the records of jobs past keeping that are no longer assigned
 	/// (`open`), as results are removed after `keep_results_days`.
 	fn prune_jobs(&mut self, open: &[u64]) {
-		let Some(keep) = self.config.keep_results() else { return };
-		if self.jobs_pruned_at.is_some_and(|at| at.elapsed() < Duration::from_secs(3600)) {
+		let keep_days = self.config.keep_results_days;
+		if keep_days == 0
+			|| self.jobs_pruned_at.is_some_and(|at| at.elapsed() < Duration::from_secs(3600))
+		{
 			return;
 		}
 		self.jobs_pruned_at = Some(std::time::Instant::now());
-		match self.store.prune_jobs(keep.as_secs() / (24 * 3600), open) {
+		match self.store.prune_jobs(keep_days.into(), open) {
 			Ok(0) => {},
 			Ok(removed) => {
 				self.metrics.jobs_pruned.inc_by(removed);
