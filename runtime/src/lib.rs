@@ -111,6 +111,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// skips them all.
 type Migrations = (
 	pallet_offload_registry::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_offload_registry::migrations::v3::MigrateV2ToV3<Runtime>,
 	pallet_offload_escrow::migrations::v2::MigrateV1ToV2<Runtime>,
 );
 

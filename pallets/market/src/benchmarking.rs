@@ -1,6 +1,6 @@
 //! Benchmarks of the market pallet (v2 syntax), each in its worst case: matching scans
-//! `MaxScan` eligible providers and assigns `MaxReplicas`; settlement pays, slashes and releases
-//! every replica.
+//! `MaxScan` eligible providers spread over as many index pages as a scan may read, and assigns
+//! `MaxReplicas`; settlement pays, slashes and releases every replica.
 
 use super::*;
 use crate::pallet::{Jobs, Programs, Queue};
@@ -81,9 +81,23 @@ fn max_replicas<T: Config>() -> u8 {
 	T::MaxReplicas::get().min(u8::MAX as u32) as u8
 }
 
+/// `REGISTRY` providers, the `MaxScan` cheapest spread over as many price bands as a scan reads
+/// pages, so matching reads the most pages it may: each band's page count and one page per
+/// band.
+fn registry<T: Config>() {
+	let scanned = T::MaxScan::get();
+	let bands = T::BenchmarkHelper::scan_pages().clamp(1, scanned);
+	for i in 0..REGISTRY.max(scanned) {
+		let who: T::AccountId = account("provider", i, 0);
+		// Prices 10, 20, 40, …: one band each (⌊log2(price + 1)⌋ goes up by one).
+		let band = if i < scanned { i % bands } else { bands };
+		T::BenchmarkHelper::register_provider(&who, (10u32 << band).into(), 4);
+	}
+}
+
 /// A submitted job of `replicas` among `REGISTRY` providers; returns its id and requester.
 fn submitted<T: Config>(replicas: u8) -> (JobId, T::AccountId) {
-	providers::<T>(REGISTRY.max(T::MaxScan::get()), 0);
+	registry::<T>();
 	let requester = funded::<T>("requester", 0);
 	let hash = program::<T>(&requester);
 	let id = NextJobId::<T>::get();
@@ -164,10 +178,11 @@ mod benches {
 		assert!(!Programs::<T>::contains_key(hash));
 	}
 
-	/// `k` replicas; matching scans `MaxScan` eligible providers.
+	/// `k` replicas; matching scans `MaxScan` eligible providers on as many index pages as it
+	/// may read.
 	#[benchmark]
 	fn submit_job(k: Linear<1, { T::MaxReplicas::get() }>) {
-		providers::<T>(REGISTRY.max(T::MaxScan::get()), 0);
+		registry::<T>();
 		let requester = funded::<T>("requester", 0);
 		let hash = program::<T>(&requester);
 		let id = NextJobId::<T>::get();
@@ -329,7 +344,7 @@ mod benches {
 		let id = NextJobId::<T>::get();
 		assert!(Pallet::<T>::do_submit_job(requester, spec::<T>(hash, max_replicas::<T>())).is_ok());
 		assert_eq!(Queue::<T>::get().len(), 1);
-		providers::<T>(REGISTRY.max(T::MaxScan::get()), 0);
+		registry::<T>();
 		let now = frame_system::Pallet::<T>::block_number();
 		#[block]
 		{

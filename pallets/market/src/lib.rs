@@ -211,6 +211,8 @@ pub mod pallet {
 		/// Registers `who` as an alive provider of both runtimes with the given unit price and
 		/// room for `slots` jobs.
 		fn register_provider(who: &T::AccountId, unit_price: BalanceOf<T>, slots: u16);
+		/// Index pages one matching scan reads at most (the registry's `MaxScanPages`).
+		fn scan_pages() -> u32;
 	}
 
 	/// Why this pallet holds funds.

@@ -1,13 +1,15 @@
 //! Matching: which providers get a job's replicas.
 //!
 //! The registry hands out candidates from its price index, cheapest band first, reading at most
-//! [`Config::MaxScan`] entries however many providers exist. A candidate is eligible when it
+//! [`Config::MaxScan`] entries on at most the registry's `MaxScanPages` index pages however many
+//! providers exist. A candidate is eligible when it
 //! runs the job's kind, has the resources free, quotes no more than the job's cap per replica at
 //! the job's limits, is verified if the job asks, publishes a key if the job's input is sealed,
 //! has at least the job's minimum reputation, and has not missed a deadline of this job.
 //! Eligible providers are ranked by [`order`]: lowest quote, then highest reputation, then most
-//! free CPU. Reputation comes with each candidate (the registry keeps a copy of every
-//! provider's record), so matching reads one record per candidate, not two.
+//! free CPU. Each index entry is a card with what this needs (prices, free resources, flags, a
+//! copy of the reputation record, the last heartbeat), so matching reads index pages and no
+//! provider or reputation record.
 
 use crate::{pallet::*, pricing, types::*, ProviderRegistry};
 use alloc::vec::Vec;

@@ -98,6 +98,7 @@ impl pallet_offload_registry::Config for Test {
 	type MinBond = MinBond;
 	type MaxEndpointLen = ConstU32<64>;
 	type IndexPageSize = ConstU32<4>;
+	type MaxScanPages = ConstU32<6>;
 	type HeartbeatTimeout = HeartbeatTimeout;
 	type UnbondingPeriod = UnbondingPeriod;
 	type WeightInfo = ();
@@ -171,6 +172,11 @@ impl crate::BenchmarkHelper<Test> for Helper {
 		offer.resources.cpu_millicores = 1_000 * slots as u32;
 		offer.resources.memory_mib = 1_024 * slots as u32;
 		let _ = Registry::register(RuntimeOrigin::signed(*who), offer, BOND);
+	}
+	fn scan_pages() -> u32 {
+		<<Test as pallet_offload_registry::Config>::MaxScanPages as frame_support::traits::Get<
+			u32,
+		>>::get()
 	}
 }
 

@@ -225,6 +225,8 @@ impl Resources {
 	Copy,
 	PartialEq,
 	Eq,
+	PartialOrd,
+	Ord,
 	Debug,
 	Encode,
 	Decode,
@@ -303,8 +305,8 @@ pub struct Candidate<AccountId, Balance> {
 pub trait ProviderRegistry<AccountId, Balance> {
 	/// Providers that take `kind` jobs now, cheapest price band first, up to bands whose unit
 	/// price (per million fuel, or per second) can be at most `max_unit_price`. Looks at no more
-	/// than `limit` index entries, so the cost does not grow with the number of providers.
-	/// Entries of providers whose heartbeat expired are dropped from the index on the way.
+	/// than `limit` index entries, and a bounded number of index pages, so the cost does not
+	/// grow with the number of providers. Providers whose heartbeat expired are left out.
 	fn candidates(
 		kind: RuntimeKind,
 		max_unit_price: Balance,

@@ -1,8 +1,8 @@
 //! The registry's logic: provider life, capacity, the matching index, invariants.
 
 use crate::{
-	pallet::*, JobEscrow, OnReputationChange, ReputationRecord, ReputationRecords, Resources,
-	RuntimeKind, VerifiedProvider,
+	pallet::*, weights::WeightInfo, JobEscrow, OnReputationChange, ReputationRecord,
+	ReputationRecords, Resources, RuntimeKind, VerifiedProvider,
 };
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -11,6 +11,9 @@ use sp_runtime::{
 	traits::{Saturating, UniqueSaturatedInto, Zero},
 	DispatchError, DispatchResult, Permill,
 };
+
+/// Index pages `on_idle` looks at per block at most, so reaping stays a small, steady cost.
+pub const REAP_PAGES_PER_BLOCK: u32 = 4;
 
 /// The price band of `price`: ⌊log2(price + 1)⌋, so band 0 is free and each band doubles.
 pub fn band_of<Balance: UniqueSaturatedInto<u128>>(price: Balance) -> u8 {
@@ -74,15 +77,36 @@ impl<T: Config> Pallet<T> {
 			.collect()
 	}
 
+	/// `who`'s index entry: what matching needs of `provider`.
+	pub fn card_of(who: &T::AccountId, provider: &ProviderOf<T>) -> Card<T> {
+		Card {
+			who: who.clone(),
+			prices: provider.offer.prices,
+			free: provider.free,
+			verified: provider.verified,
+			sealed_inputs: provider.offer.encryption_key != [0; 32],
+			reputation: provider.reputation,
+			last_heartbeat: provider.last_heartbeat,
+		}
+	}
+
+	/// Whether the card's provider is alive at `now` (its card holds its last heartbeat).
+	fn card_is_alive(card: &Card<T>, now: BlockNumberFor<T>) -> bool {
+		now.saturating_sub(card.last_heartbeat) <= T::HeartbeatTimeout::get()
+	}
+
 	/// Puts `who` in the index bands of its offer if it can take jobs, and takes it out of
 	/// every band otherwise.
-	/// A provider whose bands do not change keeps its place, so taking or finishing a job
-	/// touches the index only when the provider fills its last slot or frees it.
+	/// A provider whose bands do not change keeps its place and only its cards are rewritten,
+	/// so taking or finishing a job touches one page per runtime kind, unless the provider fills
+	/// its last slot or frees it.
 	pub(crate) fn reindex(who: &T::AccountId, provider: &ProviderOf<T>) -> DispatchResult {
 		let now = frame_system::Pallet::<T>::block_number();
 		let wanted = Self::bands(provider, now);
 		let current = IndexedIn::<T>::get(who);
+		let card = Self::card_of(who, provider);
 		if current.iter().map(|(band, _)| *band).eq(wanted.iter().copied()) {
+			Self::rewrite_cards(&card, &current);
 			return Ok(());
 		}
 		Self::unindex(who);
@@ -91,11 +115,24 @@ impl<T: Config> Pallet<T> {
 		}
 		let mut places = BoundedVec::<(Band, u32), ConstU32<2>>::new();
 		for band in wanted {
-			let page = Self::index_insert(who, band)?;
+			let page = Self::index_insert(card.clone(), band)?;
 			places.try_push((band, page)).map_err(|_| Error::<T>::Overflow)?;
 		}
 		IndexedIn::<T>::insert(who, places);
 		Ok(())
+	}
+
+	/// Replaces the card of `card.who` in each of `places` where it differs.
+	fn rewrite_cards(card: &Card<T>, places: &[(Band, u32)]) {
+		for (band, page) in places {
+			let mut members = Index::<T>::get(band, page);
+			if let Some(slot) = members.iter_mut().find(|member| member.who == card.who) {
+				if slot != card {
+					*slot = card.clone();
+					Index::<T>::insert(band, page, members);
+				}
+			}
+		}
 	}
 
 	/// Takes `who` out of every index band.
@@ -105,19 +142,18 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Appends `who` to the last page of `band` (a new page when that one is full); returns the
-	/// page.
-	fn index_insert(who: &T::AccountId, band: Band) -> Result<u32, DispatchError> {
+	/// Appends `card` to the last page of `band` (a new page when that one is full); returns
+	/// the page.
+	fn index_insert(card: Card<T>, band: Band) -> Result<u32, DispatchError> {
 		let pages = BandPages::<T>::get(band);
 		if let Some(last) = pages.checked_sub(1) {
 			let mut members = Index::<T>::get(band, last);
-			if members.try_push(who.clone()).is_ok() {
+			if members.try_push(card.clone()).is_ok() {
 				Index::<T>::insert(band, last, members);
 				return Ok(last);
 			}
 		}
-		let members =
-			BoundedVec::try_from(alloc::vec![who.clone()]).map_err(|_| Error::<T>::Overflow)?;
+		let members = BoundedVec::try_from(alloc::vec![card]).map_err(|_| Error::<T>::Overflow)?;
 		Index::<T>::insert(band, pages, members);
 		BandPages::<T>::insert(band, pages.checked_add(1).ok_or(Error::<T>::Overflow)?);
 		BandMask::<T>::mutate(band.0, |mask| *mask |= 1u128 << (band.1 & 127));
@@ -130,27 +166,29 @@ impl<T: Config> Pallet<T> {
 		let pages = BandPages::<T>::get(band);
 		let Some(last) = pages.checked_sub(1) else { return };
 		let mut members = Index::<T>::get(band, page);
-		let Some(position) = members.iter().position(|member| member == who) else { return };
+		let Some(position) = members.iter().position(|member| member.who == *who) else {
+			return;
+		};
 		let mut tail = if page == last { members.clone() } else { Index::<T>::get(band, last) };
 		let moved = tail.pop();
 		if page == last {
 			// `who` is in the last page: the popped entry takes its place unless it was `who`.
-			if let Some(moved) = moved.filter(|moved| moved != who) {
+			if let Some(moved) = moved.filter(|moved| moved.who != *who) {
 				if let Some(slot) = tail.get_mut(position) {
 					*slot = moved;
 				}
 			}
 		} else if let Some(moved) = moved {
-			if let Some(slot) = members.get_mut(position) {
-				*slot = moved.clone();
-			}
-			IndexedIn::<T>::mutate(&moved, |places| {
+			IndexedIn::<T>::mutate(&moved.who, |places| {
 				for place in places.iter_mut() {
 					if *place == (band, last) {
 						*place = (band, page);
 					}
 				}
 			});
+			if let Some(slot) = members.get_mut(position) {
+				*slot = moved;
+			}
 			Index::<T>::insert(band, page, members);
 		}
 		if tail.is_empty() {
@@ -164,6 +202,82 @@ impl<T: Config> Pallet<T> {
 		} else {
 			Index::<T>::insert(band, last, tail);
 		}
+	}
+
+	/// Takes providers whose heartbeat expired out of the index, page after page from
+	/// [`ReapCursor`], while `remaining` lasts: at most [`REAP_PAGES_PER_BLOCK`] pages, and no
+	/// page twice. Returns the weight used.
+	pub(crate) fn reap(remaining: Weight) -> Weight {
+		// The cursor and both runtime kinds' band masks, read; the cursor written.
+		let base = T::DbWeight::get().reads_writes(3, 1);
+		let step = T::WeightInfo::reap_page();
+		if remaining.any_lt(base.saturating_add(step)) {
+			return Weight::zero();
+		}
+		let Some(start) = ReapCursor::<T>::get().or_else(|| Self::next_page(None)) else {
+			return base;
+		};
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut used = base;
+		let mut at = start;
+		for _ in 0..REAP_PAGES_PER_BLOCK {
+			if remaining.any_lt(used.saturating_add(step)) {
+				break;
+			}
+			used.saturating_accrue(step);
+			Self::reap_page(at.0, at.1, now);
+			match Self::next_page(Some(at)) {
+				Some(next) => at = next,
+				None => {
+					ReapCursor::<T>::kill();
+					return used;
+				},
+			}
+			if at == start {
+				break;
+			}
+		}
+		ReapCursor::<T>::put(at);
+		used
+	}
+
+	/// Takes the providers whose heartbeat expired out of `page` of `band` (and out of the
+	/// index altogether), at most `IndexPageSize` of them. Returns how many.
+	pub fn reap_page(band: Band, page: u32, now: BlockNumberFor<T>) -> u32 {
+		let mut reaped = 0u32;
+		while reaped < T::IndexPageSize::get() {
+			let members = Index::<T>::get(band, page);
+			let Some(stale) = members.iter().find(|card| !Self::card_is_alive(card, now)) else {
+				break;
+			};
+			let who = stale.who.clone();
+			Self::unindex(&who);
+			reaped = reaped.saturating_add(1);
+		}
+		reaped
+	}
+
+	/// The index page after `at` (the first one if `None`): the next page of its band, else
+	/// the first page of the next band that has providers, wrapping around. `None` if the
+	/// index is empty.
+	pub(crate) fn next_page(at: Option<(Band, u32)>) -> Option<(Band, u32)> {
+		if let Some((band, page)) = at {
+			let next = page.saturating_add(1);
+			if next < BandPages::<T>::get(band) {
+				return Some((band, next));
+			}
+		}
+		let bands: alloc::vec::Vec<Band> = RuntimeKind::ALL
+			.into_iter()
+			.flat_map(|kind| {
+				let mask = BandMask::<T>::get(kind);
+				(0..128u8).filter(move |band| mask & (1u128 << band) != 0).map(move |b| (kind, b))
+			})
+			.collect();
+		let after = at
+			.and_then(|(band, _)| bands.iter().position(|candidate| *candidate > band))
+			.unwrap_or(0);
+		bands.get(after).or(bands.first()).map(|band| (*band, 0))
 	}
 
 	pub(crate) fn do_register(
@@ -193,23 +307,15 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Applies `change` to `who`'s record, then re-files it in the index (a provider that can no
-	/// longer take jobs leaves it) and stores it. Nothing is stored if `change` fails.
-	///
-	/// A provider that could take jobs before is in its bands already (only these changes put a
-	/// provider in a state that takes jobs, and each re-files it), so when it still can and its
-	/// bands are the same, the index is not read at all: taking or finishing a job that leaves
-	/// a slot free costs no index access.
+	/// longer take jobs leaves it, the cards of one that stays are rewritten) and stores it.
+	/// Nothing is stored if `change` fails.
 	fn change_provider(
 		who: &T::AccountId,
 		change: impl FnOnce(&mut ProviderOf<T>) -> DispatchResult,
 	) -> DispatchResult {
-		let now = frame_system::Pallet::<T>::block_number();
 		let mut provider = Providers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
-		let before = Self::bands(&provider, now);
 		change(&mut provider)?;
-		if before.is_empty() || Self::bands(&provider, now) != before {
-			Self::reindex(who, &provider)?;
-		}
+		Self::reindex(who, &provider)?;
 		Providers::<T>::insert(who, provider);
 		Ok(())
 	}
@@ -294,8 +400,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_set_verified(who: T::AccountId, verified: bool) -> DispatchResult {
-		Providers::<T>::try_mutate(&who, |provider| -> DispatchResult {
-			let provider = provider.as_mut().ok_or(Error::<T>::NotRegistered)?;
+		Self::change_provider(&who, |provider| {
 			provider.verified = verified;
 			Ok(())
 		})?;
@@ -329,7 +434,7 @@ impl<T: Config> Pallet<T> {
 	/// Checks the invariants: free capacity within the offer, the count matches, each provider's
 	/// reputation copy equals its record, every provider that can take jobs is indexed in its
 	/// offer's bands, and the index holds only providers that are active with a free slot, in
-	/// the bands `IndexedIn` says.
+	/// the bands `IndexedIn` says, each as a card equal to its record.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let now = frame_system::Pallet::<T>::block_number();
@@ -350,10 +455,11 @@ impl<T: Config> Pallet<T> {
 					"a provider taking jobs is not indexed"
 				);
 			}
+			let card = Self::card_of(&who, &provider);
 			for (band, page) in places {
 				ensure!(
-					Index::<T>::get(band, page).contains(&who),
-					"IndexedIn names a page without it"
+					Index::<T>::get(band, page).contains(&card),
+					"IndexedIn names a page without the provider's current card"
 				);
 				ensure!(provider.status == Status::Active, "an inactive provider is indexed");
 				ensure!(
@@ -372,9 +478,9 @@ impl<T: Config> Pallet<T> {
 				"a page other than the last is not full"
 			);
 			ensure!(BandMask::<T>::get(band.0) & (1 << band.1) != 0, "a band missing its mask bit");
-			for who in members {
+			for card in members {
 				ensure!(
-					IndexedIn::<T>::get(&who).contains(&(band, page)),
+					IndexedIn::<T>::get(&card.who).contains(&(band, page)),
 					"an index entry is untracked"
 				);
 			}
@@ -392,20 +498,16 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> Pallet<T> {
-	fn as_candidate(
-		who: T::AccountId,
-		provider: &ProviderOf<T>,
-		now: BlockNumberFor<T>,
-	) -> Candidate<T::AccountId, T::Balance> {
+	fn as_candidate(card: Card<T>, now: BlockNumberFor<T>) -> Candidate<T::AccountId, T::Balance> {
 		// Only the admin flag: identity judgements are read by the market for the jobs that
 		// ask for verified providers, not for every candidate.
 		Candidate {
-			who,
-			prices: provider.offer.prices,
-			free: provider.free,
-			verified: provider.verified,
-			sealed_inputs: provider.offer.encryption_key != [0; 32],
-			score: Self::score(provider, now),
+			score: T::Reputation::score_at(&card.reputation, now),
+			who: card.who,
+			prices: card.prices,
+			free: card.free,
+			verified: card.verified,
+			sealed_inputs: card.sealed_inputs,
 		}
 	}
 
@@ -417,7 +519,10 @@ impl<T: Config> Pallet<T> {
 
 impl<T: Config> OnReputationChange<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 	fn changed(who: &T::AccountId, record: &ReputationRecord<BlockNumberFor<T>>) {
-		Providers::<T>::mutate_extant(who, |provider| provider.reputation = *record);
+		let Some(mut provider) = Providers::<T>::get(who) else { return };
+		provider.reputation = *record;
+		Self::rewrite_cards(&Self::card_of(who, &provider), &IndexedIn::<T>::get(who));
+		Providers::<T>::insert(who, provider);
 	}
 }
 
@@ -431,25 +536,24 @@ impl<T: Config> ProviderRegistry<T::AccountId, T::Balance> for Pallet<T> {
 		let mask = BandMask::<T>::get(kind);
 		let top = band_of(max_unit_price);
 		let mut found = alloc::vec::Vec::new();
-		let mut stale = alloc::vec::Vec::new();
-		let mut budget = limit;
+		let mut entries = limit;
+		let mut pages = T::MaxScanPages::get();
 		'bands: for band in (0..=top.min(127)).filter(|band| mask & (1 << band) != 0) {
+			if pages == 0 {
+				break;
+			}
 			for page in 0..BandPages::<T>::get((kind, band)) {
-				for who in Index::<T>::get((kind, band), page) {
-					let Some(left) = budget.checked_sub(1) else { break 'bands };
-					budget = left;
-					match Providers::<T>::get(&who) {
-						Some(provider) if Self::can_take_jobs(&provider, now) => {
-							found.push(Self::as_candidate(who, &provider, now))
-						},
-						_ => stale.push(who),
+				let Some(left) = pages.checked_sub(1) else { break 'bands };
+				pages = left;
+				for card in Index::<T>::get((kind, band), page) {
+					let Some(left) = entries.checked_sub(1) else { break 'bands };
+					entries = left;
+					// Entries whose heartbeat expired wait for `on_idle` to reap them.
+					if Self::card_is_alive(&card, now) {
+						found.push(Self::as_candidate(card, now));
 					}
 				}
 			}
-		}
-		// Heartbeats that expired since the provider was indexed: drop the entries now.
-		for who in stale {
-			Self::unindex(&who);
 		}
 		found
 	}
@@ -465,7 +569,8 @@ impl<T: Config> ProviderRegistry<T::AccountId, T::Balance> for Pallet<T> {
 	fn candidate(who: &T::AccountId) -> Option<Candidate<T::AccountId, T::Balance>> {
 		let provider = Providers::<T>::get(who)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		Self::can_take_jobs(&provider, now).then(|| Self::as_candidate(who.clone(), &provider, now))
+		Self::can_take_jobs(&provider, now)
+			.then(|| Self::as_candidate(Self::card_of(who, &provider), now))
 	}
 
 	fn reserve(who: &T::AccountId, needs: &Resources) -> DispatchResult {

@@ -11,6 +11,10 @@
 //! Free capacity is tracked per provider (offered resources minus those of running jobs) and
 //! never goes negative. Providers that can take a job are kept in an index per runtime kind and
 //! price band, so matching looks at a bounded number of entries however many providers exist.
+//! Each index entry is a [`Card`]: what matching needs of the provider, kept equal to its record
+//! on every change, so matching reads index pages and no provider record. Entries whose
+//! heartbeat expired are skipped by matching and taken out of the index with the blocks' spare
+//! weight (`on_idle`).
 //!
 //! Verification: a provider is verified if [`Config::Verifier`] says so (the runtime reads
 //! identity judgements) or [`Config::AdminOrigin`] set its flag.
@@ -144,7 +148,37 @@ pub mod pallet {
 	/// An index bucket: a runtime kind and a price band (⌊log2(price + 1)⌋).
 	pub type Band = (RuntimeKind, u8);
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	/// An index entry: what matching needs of a provider that can take jobs, equal to what its
+	/// record says (the registry rewrites the card whenever the record changes).
+	#[derive(
+		CloneNoBound,
+		PartialEqNoBound,
+		EqNoBound,
+		DebugNoBound,
+		Encode,
+		Decode,
+		MaxEncodedLen,
+		TypeInfo,
+	)]
+	#[scale_info(skip_type_params(T))]
+	pub struct Card<T: Config> {
+		/// The provider.
+		pub who: T::AccountId,
+		/// Its prices.
+		pub prices: Prices<T::Balance>,
+		/// Its resources not used by running jobs.
+		pub free: Resources,
+		/// Its admin verified flag.
+		pub verified: bool,
+		/// Whether its offer publishes a key for sealed inputs.
+		pub sealed_inputs: bool,
+		/// Its reputation record.
+		pub reputation: ReputationRecord<BlockNumberFor<T>>,
+		/// Block of its last heartbeat.
+		pub last_heartbeat: BlockNumberFor<T>,
+	}
+
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -189,6 +223,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type IndexPageSize: Get<u32>;
 
+		/// Index pages one matching scan reads at most (besides one page count per band), so
+		/// providers spread thinly over many price bands cannot make matching read more.
+		#[pallet::constant]
+		type MaxScanPages: Get<u32>;
+
 		/// Blocks after the last heartbeat when a provider stops being matched. Too short and
 		/// providers spend on heartbeats; too long and dead providers get jobs.
 		#[pallet::constant]
@@ -222,8 +261,9 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ProviderCount<T: Config> = StorageValue<_, u32, ValueQuery>;
 
-	/// Providers that can take a job now, per runtime kind and price band, in pages of
-	/// `IndexPageSize`. Every page of a band but its last is full.
+	/// Providers that can take a job, per runtime kind and price band, in pages of
+	/// `IndexPageSize` cards. Every page of a band but its last is full. A provider whose
+	/// heartbeat expired stays until `on_idle` reaps it; matching skips it.
 	#[pallet::storage]
 	pub type Index<T: Config> = StorageDoubleMap<
 		_,
@@ -231,7 +271,7 @@ pub mod pallet {
 		Band,
 		Twox64Concat,
 		u32,
-		BoundedVec<T::AccountId, T::IndexPageSize>,
+		BoundedVec<Card<T>, T::IndexPageSize>,
 		ValueQuery,
 	>;
 
@@ -253,6 +293,10 @@ pub mod pallet {
 		BoundedVec<(Band, u32), ConstU32<2>>,
 		ValueQuery,
 	>;
+
+	/// The index page `on_idle` reaps next: entries whose heartbeat expired are taken out.
+	#[pallet::storage]
+	pub type ReapCursor<T: Config> = StorageValue<_, (Band, u32), OptionQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -335,6 +379,24 @@ pub mod pallet {
 		JobsRunning,
 		/// A count overflowed.
 		Overflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Takes providers whose heartbeat expired out of the index, a page at a time, with the
+		/// block's spare weight.
+		fn on_idle(_: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::reap(remaining)
+		}
+
+		fn integrity_test() {
+			assert!(T::IndexPageSize::get() >= 1 && T::MaxScanPages::get() >= 1);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
 	}
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]

@@ -62,3 +62,49 @@ pub mod v2 {
 		<T as frame_system::Config>::DbWeight,
 	>;
 }
+
+pub mod v3 {
+	//! Version 3: index pages hold a [`Card`] per provider (what matching needs of it) instead
+	//! of its account, so matching reads no provider record. Each version 2 page is rewritten
+	//! with the cards of its providers.
+
+	use crate::pallet::*;
+	use frame_support::{
+		migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
+	};
+
+	/// Rewrites every index page with cards; use [`MigrateV2ToV3`], which runs this only on a
+	/// version 2 registry and then sets version 3.
+	pub struct UncheckedMigrateV2ToV3<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for UncheckedMigrateV2ToV3<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let (mut pages, mut entries) = (0u64, 0u64);
+			Index::<T>::translate::<BoundedVec<T::AccountId, T::IndexPageSize>, _>(
+				|_, _, members| {
+					pages = pages.saturating_add(1);
+					entries = entries.saturating_add(members.len() as u64);
+					let cards = members
+						.into_iter()
+						.filter_map(|who| {
+							Providers::<T>::get(&who)
+								.map(|provider| Pallet::<T>::card_of(&who, &provider))
+						})
+						.collect::<alloc::vec::Vec<_>>();
+					Some(BoundedVec::truncate_from(cards))
+				},
+			);
+			// Per page: read and written; per entry: its provider read.
+			T::DbWeight::get().reads_writes(pages.saturating_add(entries), pages)
+		}
+	}
+
+	/// The registry from storage version 2 to 3.
+	pub type MigrateV2ToV3<T> = VersionedMigration<
+		2,
+		3,
+		UncheckedMigrateV2ToV3<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}

@@ -71,6 +71,7 @@ impl pallet_offload_registry::Config for Test {
 	type MinBond = MinBond;
 	type MaxEndpointLen = frame_support::traits::ConstU32<64>;
 	type IndexPageSize = frame_support::traits::ConstU32<2>;
+	type MaxScanPages = frame_support::traits::ConstU32<3>;
 	type HeartbeatTimeout = HeartbeatTimeout;
 	type UnbondingPeriod = UnbondingPeriod;
 	type WeightInfo = ();

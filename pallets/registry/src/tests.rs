@@ -13,7 +13,22 @@ fn register(who: u64, fuel_price: u64) {
 
 fn in_band(who: u64, kind: RuntimeKind, price: u64) -> bool {
 	let band = (kind, band_of(price));
-	(0..BandPages::<Test>::get(band)).any(|page| Index::<Test>::get(band, page).contains(&who))
+	(0..BandPages::<Test>::get(band))
+		.any(|page| Index::<Test>::get(band, page).iter().any(|card| card.who == who))
+}
+
+/// Who is on `page` of `band`, in order.
+fn page_of(band: crate::Band, page: u32) -> Vec<u64> {
+	Index::<Test>::get(band, page).iter().map(|card| card.who).collect()
+}
+
+/// `who`'s card on the first page `IndexedIn` names.
+fn card(who: u64) -> crate::Card<Test> {
+	let (band, page) = IndexedIn::<Test>::get(who)[0];
+	Index::<Test>::get(band, page)
+		.into_iter()
+		.find(|card| card.who == who)
+		.expect("indexed where IndexedIn says")
 }
 
 fn job() -> Resources {
@@ -255,10 +270,10 @@ fn a_band_grows_in_pages_and_stays_dense() {
 		}
 		let band = (RuntimeKind::Wasm, band_of(100u64));
 		assert_eq!(BandPages::<Test>::get(band), 3);
-		assert_eq!(Index::<Test>::get(band, 0).to_vec(), vec![10, 11]);
+		assert_eq!(page_of(band, 0), vec![10, 11]);
 		// Leaving from the first page pulls the last entry into its place.
 		assert_ok!(Registry::pause(RuntimeOrigin::signed(10)));
-		assert_eq!(Index::<Test>::get(band, 0).to_vec(), vec![14, 11]);
+		assert_eq!(page_of(band, 0), vec![14, 11]);
 		assert_eq!(BandPages::<Test>::get(band), 2);
 		assert!(IndexedIn::<Test>::get(14).contains(&(band, 0)));
 		for who in 11..15u64 {
@@ -290,7 +305,8 @@ fn candidates_come_cheapest_band_first_within_the_price_and_scan_limits() {
 }
 
 #[test]
-fn matching_drops_providers_whose_heartbeat_expired() {
+fn matching_skips_providers_whose_heartbeat_expired_and_on_idle_reaps_them() {
+	use frame_support::{traits::Hooks, weights::Weight};
 	run(|| {
 		register(ALICE, 10);
 		System::set_block_number(2);
@@ -300,11 +316,93 @@ fn matching_drops_providers_whose_heartbeat_expired() {
 		let found =
 			<Registry as ProviderRegistry<u64, u64>>::candidates(RuntimeKind::Wasm, 100, 10);
 		assert_eq!(found.iter().map(|candidate| candidate.who).collect::<Vec<_>>(), vec![BOB]);
-		assert!(IndexedIn::<Test>::get(ALICE).is_empty());
 		assert!(<Registry as ProviderRegistry<u64, u64>>::candidate(&ALICE).is_none());
+		// Matching only skips her entry; the block's spare weight takes it out.
+		assert!(in_band(ALICE, RuntimeKind::Wasm, 10));
+		Registry::on_idle(2 + HEARTBEAT_TIMEOUT, Weight::MAX);
+		assert!(IndexedIn::<Test>::get(ALICE).is_empty());
+		assert_eq!(IndexedIn::<Test>::get(BOB).len(), 2);
 		// A heartbeat brings her back.
 		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(ALICE)));
 		assert!(in_band(ALICE, RuntimeKind::Wasm, 10));
+	});
+}
+
+#[test]
+fn on_idle_reaps_a_few_pages_a_block_and_goes_round_the_index() {
+	use crate::{impls::REAP_PAGES_PER_BLOCK, ReapCursor};
+	use frame_support::{traits::Hooks, weights::Weight};
+	run(|| {
+		// Twelve silent providers in one price band: six pages of two, per runtime kind.
+		for who in 10..22u64 {
+			let _ = Balances::force_set_balance(RuntimeOrigin::root(), who, START);
+			register(who, 100);
+		}
+		System::set_block_number(2 + HEARTBEAT_TIMEOUT);
+		register(ALICE, 100);
+		let wasm = (RuntimeKind::Wasm, band_of(100u64));
+		let indexed = |band: crate::Band| {
+			(0..BandPages::<Test>::get(band)).map(|page| page_of(band, page).len()).sum::<usize>()
+		};
+		assert_eq!(indexed(wasm), 13);
+
+		Registry::on_idle(2 + HEARTBEAT_TIMEOUT, Weight::MAX);
+		// Each page reaped gives up at most a page's worth, and a block reaps a few pages.
+		let left = indexed(wasm);
+		assert!(left >= 13 - 2 * REAP_PAGES_PER_BLOCK as usize, "{left} left after one block");
+		assert!(left < 13);
+		assert!(ReapCursor::<Test>::get().is_some());
+
+		for _ in 0..10 {
+			Registry::on_idle(2 + HEARTBEAT_TIMEOUT, Weight::MAX);
+		}
+		for (band, _) in IndexedIn::<Test>::get(ALICE) {
+			let members: Vec<u64> =
+				(0..BandPages::<Test>::get(band)).flat_map(|page| page_of(band, page)).collect();
+			assert_eq!(members, vec![ALICE]);
+		}
+		assert_eq!(IndexedIn::<Test>::iter_keys().collect::<Vec<_>>(), vec![ALICE]);
+	});
+}
+
+#[test]
+fn matching_reads_at_most_max_scan_pages_pages() {
+	run(|| {
+		// Four providers in four price bands: four pages, one more than `MaxScanPages` (3).
+		for (who, price) in [(10u64, 10u64), (11, 100), (12, 1_000), (13, 10_000)] {
+			let _ = Balances::force_set_balance(RuntimeOrigin::root(), who, START);
+			register(who, price);
+		}
+		let found =
+			<Registry as ProviderRegistry<u64, u64>>::candidates(RuntimeKind::Wasm, 100_000, 100);
+		assert_eq!(
+			found.iter().map(|candidate| candidate.who).collect::<Vec<_>>(),
+			vec![10, 11, 12]
+		);
+	});
+}
+
+#[test]
+fn a_providers_card_follows_its_record() {
+	run(|| {
+		register(ALICE, 100);
+		let before = card(ALICE);
+		assert_eq!(before.free, offer(100).resources);
+		assert_ok!(Registry::reserve(&ALICE, &job()));
+		assert_eq!(card(ALICE).free, offer(100).resources.checked_sub(&job()).expect("fits"));
+		System::set_block_number(5);
+		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(ALICE)));
+		assert_eq!(card(ALICE).last_heartbeat, 5);
+		assert_ok!(Registry::set_verified(RuntimeOrigin::root(), ALICE, true));
+		assert!(card(ALICE).verified);
+		assert_ok!(Registry::release(&ALICE, &job()));
+		let provider = Providers::<Test>::get(ALICE).expect("registered");
+		assert_eq!(card(ALICE), Registry::card_of(&ALICE, &provider));
+		assert_eq!(card(ALICE).free, offer(100).resources);
+		// Both runtime kinds' cards are the same.
+		let (container, page) = IndexedIn::<Test>::get(ALICE)[1];
+		assert_eq!(container.0, RuntimeKind::Container);
+		assert!(Index::<Test>::get(container, page).contains(&card(ALICE)));
 	});
 }
 
@@ -381,5 +479,33 @@ fn migration_to_v2_copies_each_providers_reputation_record() {
 		MigrateV1ToV2::<Test>::on_runtime_upgrade();
 		assert!(Providers::<Test>::try_get(ALICE).is_err());
 		Providers::<Test>::insert(ALICE, provider);
+	});
+}
+
+#[test]
+fn migration_to_v3_turns_each_index_entry_into_its_providers_card() {
+	use crate::migrations::v3::MigrateV2ToV3;
+	use codec::Encode;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	run(|| {
+		register(ALICE, 100);
+		register(BOB, 100);
+		let pages: Vec<_> = Index::<Test>::iter().collect();
+		assert_eq!(pages.len(), 2, "one page per runtime kind");
+		for (band, page, cards) in &pages {
+			let accounts: Vec<u64> = cards.iter().map(|card| card.who).collect();
+			assert_eq!(accounts, vec![ALICE, BOB]);
+			let key = Index::<Test>::hashed_key_for(band, page);
+			frame_support::storage::unhashed::put_raw(&key, &accounts.encode());
+			assert!(Index::<Test>::try_get(band, page).is_err(), "version 2 does not decode as 3");
+		}
+		StorageVersion::new(2).put::<Registry>();
+
+		MigrateV2ToV3::<Test>::on_runtime_upgrade();
+
+		for (band, page, cards) in pages {
+			assert_eq!(Index::<Test>::get(band, page), cards);
+		}
+		assert_eq!(Registry::on_chain_storage_version(), StorageVersion::new(3));
 	});
 }

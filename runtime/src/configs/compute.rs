@@ -87,7 +87,8 @@ impl pallet_offload_registry::Config for Runtime {
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type MinBond = MinBond;
 	type MaxEndpointLen = ConstU32<256>;
-	type IndexPageSize = ConstU32<32>;
+	type IndexPageSize = ConstU32<16>;
+	type MaxScanPages = ConstU32<4>;
 	type HeartbeatTimeout = HeartbeatTimeout;
 	type UnbondingPeriod = UnbondingPeriod;
 	type WeightInfo = weights::pallet_offload_registry::WeightInfo<Runtime>;
@@ -181,6 +182,10 @@ pub mod benchmarks {
 				offer,
 				MinBond::get(),
 			);
+		}
+
+		fn scan_pages() -> u32 {
+			<<Runtime as pallet_offload_registry::Config>::MaxScanPages as frame_support::traits::Get<u32>>::get()
 		}
 	}
 }

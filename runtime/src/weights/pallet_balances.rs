@@ -50,8 +50,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 61_571_000 picoseconds.
-		Weight::from_parts(63_924_000, 0)
+		// Minimum execution time: 62_332_000 picoseconds.
+		Weight::from_parts(64_676_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -62,8 +62,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 48_352_000 picoseconds.
-		Weight::from_parts(50_475_000, 0)
+		// Minimum execution time: 48_872_000 picoseconds.
+		Weight::from_parts(50_786_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -74,8 +74,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `39`
 		//  Estimated: `3593`
-		// Minimum execution time: 23_335_000 picoseconds.
-		Weight::from_parts(24_866_000, 0)
+		// Minimum execution time: 22_854_000 picoseconds.
+		Weight::from_parts(24_397_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -86,8 +86,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `174`
 		//  Estimated: `3593`
-		// Minimum execution time: 23_535_000 picoseconds.
-		Weight::from_parts(25_267_000, 0)
+		// Minimum execution time: 23_174_000 picoseconds.
+		Weight::from_parts(24_536_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -98,8 +98,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `103`
 		//  Estimated: `6196`
-		// Minimum execution time: 63_284_000 picoseconds.
-		Weight::from_parts(65_547_000, 0)
+		// Minimum execution time: 63_704_000 picoseconds.
+		Weight::from_parts(66_820_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -110,8 +110,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 60_620_000 picoseconds.
-		Weight::from_parts(62_824_000, 0)
+		// Minimum execution time: 61_231_000 picoseconds.
+		Weight::from_parts(63_655_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -122,8 +122,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `174`
 		//  Estimated: `3593`
-		// Minimum execution time: 19_479_000 picoseconds.
-		Weight::from_parts(20_681_000, 0)
+		// Minimum execution time: 19_669_000 picoseconds.
+		Weight::from_parts(21_261_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -135,11 +135,11 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + u * (85 ±0)`
 		//  Estimated: `990 + u * (2603 ±0)`
-		// Minimum execution time: 19_308_000 picoseconds.
-		Weight::from_parts(19_759_000, 0)
+		// Minimum execution time: 19_359_000 picoseconds.
+		Weight::from_parts(20_120_000, 0)
 			.saturating_add(Weight::from_parts(0, 990))
-			// Standard Error: 29_756
-			.saturating_add(Weight::from_parts(17_999_617, 0).saturating_mul(u.into()))
+			// Standard Error: 27_741
+			.saturating_add(Weight::from_parts(18_461_724, 0).saturating_mul(u.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(u.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(u.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(u.into()))
@@ -148,24 +148,24 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_819_000 picoseconds.
-		Weight::from_parts(6_650_000, 0)
+		// Minimum execution time: 5_979_000 picoseconds.
+		Weight::from_parts(6_850_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_allow_death() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 37_135_000 picoseconds.
-		Weight::from_parts(38_837_000, 0)
+		// Minimum execution time: 37_836_000 picoseconds.
+		Weight::from_parts(39_529_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_keep_alive() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 24_065_000 picoseconds.
-		Weight::from_parts(25_408_000, 0)
+		// Minimum execution time: 24_417_000 picoseconds.
+		Weight::from_parts(25_738_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 }

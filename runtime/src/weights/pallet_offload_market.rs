@@ -57,11 +57,11 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `179`
 		//  Estimated: `3604`
-		// Minimum execution time: 58_968_000 picoseconds.
-		Weight::from_parts(81_171_833, 0)
+		// Minimum execution time: 58_927_000 picoseconds.
+		Weight::from_parts(76_836_231, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
-			// Standard Error: 4
-			.saturating_add(Weight::from_parts(2_456, 0).saturating_mul(l.into()))
+			// Standard Error: 3
+			.saturating_add(Weight::from_parts(2_475, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -77,8 +77,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `384`
 		//  Estimated: `3604`
-		// Minimum execution time: 56_113_000 picoseconds.
-		Weight::from_parts(58_317_000, 0)
+		// Minimum execution time: 55_822_000 picoseconds.
+		Weight::from_parts(58_496_000, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -95,8 +95,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `3112`
 		//  Estimated: `3604`
-		// Minimum execution time: 129_412_000 picoseconds.
-		Weight::from_parts(135_241_000, 0)
+		// Minimum execution time: 134_219_000 picoseconds.
+		Weight::from_parts(154_930_000, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -113,12 +113,14 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::BandMask` (r:1 w:0)
 	/// Proof: `Registry::BandMask` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::BandPages` (r:1 w:0)
+	/// Storage: `Registry::BandPages` (r:4 w:0)
 	/// Proof: `Registry::BandPages` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::Index` (r:2 w:0)
-	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::Providers` (r:32 w:7)
+	/// Storage: `Registry::Index` (r:5 w:2)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Providers` (r:7 w:7)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::IndexedIn` (r:7 w:0)
+	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Jobs` (r:0 w:1)
@@ -128,16 +130,18 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// The range of component `k` is `[1, 7]`.
 	fn submit_job(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `31355`
-		//  Estimated: `94782`
-		// Minimum execution time: 579_068_000 picoseconds.
-		Weight::from_parts(673_754_675, 0)
-			.saturating_add(Weight::from_parts(0, 94782))
-			// Standard Error: 4_509_860
-			.saturating_add(Weight::from_parts(3_910_655, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(42))
-			.saturating_add(T::DbWeight::get().writes(7))
+		//  Measured:  `9423 + k * (2140 ±0)`
+		//  Estimated: `23400 + k * (2931 ±0)`
+		// Minimum execution time: 354_726_000 picoseconds.
+		Weight::from_parts(338_433_100, 0)
+			.saturating_add(Weight::from_parts(0, 23400))
+			// Standard Error: 3_084_011
+			.saturating_add(Weight::from_parts(46_266_035, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(16))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(9))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 2931).saturating_mul(k.into()))
 	}
 	/// Storage: `Market::Programs` (r:1 w:1)
 	/// Proof: `Market::Programs` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
@@ -153,10 +157,12 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Registry::BandMask` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::BandPages` (r:1 w:0)
 	/// Proof: `Registry::BandPages` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::Index` (r:2 w:0)
-	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::Providers` (r:32 w:1)
+	/// Storage: `Registry::Index` (r:4 w:2)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Providers` (r:1 w:1)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::IndexedIn` (r:1 w:0)
+	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Jobs` (r:0 w:1)
@@ -166,21 +172,24 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// The range of component `p` is `[10, 10000]`.
 	fn submit_job_among(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18085 + p * (1 ±0)`
-		//  Estimated: `72475 + p * (3 ±1)`
-		// Minimum execution time: 164_033_000 picoseconds.
-		Weight::from_parts(373_238_798, 0)
-			.saturating_add(Weight::from_parts(0, 72475))
-			// Standard Error: 5_531
-			.saturating_add(Weight::from_parts(34_477, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(34))
-			.saturating_add(T::DbWeight::get().writes(9))
-			.saturating_add(Weight::from_parts(0, 3).saturating_mul(p.into()))
+		//  Measured:  `12346`
+		//  Estimated: `15817`
+		// Minimum execution time: 145_606_000 picoseconds.
+		Weight::from_parts(264_938_378, 0)
+			.saturating_add(Weight::from_parts(0, 15817))
+			// Standard Error: 2_921
+			.saturating_add(Weight::from_parts(14_450, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(13))
+			.saturating_add(T::DbWeight::get().writes(11))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:6 w:6)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::IndexedIn` (r:6 w:0)
+	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Index` (r:2 w:2)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Programs` (r:1 w:1)
 	/// Proof: `Market::Programs` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Queue` (r:1 w:1)
@@ -197,13 +206,13 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5761`
+		//  Measured:  `7008`
 		//  Estimated: `18576`
-		// Minimum execution time: 158_756_000 picoseconds.
-		Weight::from_parts(173_798_000, 0)
+		// Minimum execution time: 255_870_000 picoseconds.
+		Weight::from_parts(275_299_000, 0)
 			.saturating_add(Weight::from_parts(0, 18576))
-			.saturating_add(T::DbWeight::get().reads(13))
-			.saturating_add(T::DbWeight::get().writes(19))
+			.saturating_add(T::DbWeight::get().reads(21))
+			.saturating_add(T::DbWeight::get().writes(21))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
@@ -211,8 +220,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `2102`
 		//  Estimated: `6101`
-		// Minimum execution time: 66_529_000 picoseconds.
-		Weight::from_parts(69_043_000, 0)
+		// Minimum execution time: 68_772_000 picoseconds.
+		Weight::from_parts(71_106_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -229,6 +238,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:1 w:1)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::IndexedIn` (r:1 w:0)
+	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Index` (r:2 w:2)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Programs` (r:1 w:1)
 	/// Proof: `Market::Programs` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
@@ -237,13 +250,13 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn submit_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `8005`
-		//  Estimated: `6196`
-		// Minimum execution time: 315_618_000 picoseconds.
-		Weight::from_parts(338_021_000, 0)
-			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(T::DbWeight::get().reads(9))
-			.saturating_add(T::DbWeight::get().writes(10))
+		//  Measured:  `11073`
+		//  Estimated: `9954`
+		// Minimum execution time: 381_796_000 picoseconds.
+		Weight::from_parts(394_846_000, 0)
+			.saturating_add(Weight::from_parts(0, 9954))
+			.saturating_add(T::DbWeight::get().reads(12))
+			.saturating_add(T::DbWeight::get().writes(12))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
@@ -251,8 +264,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `2270`
 		//  Estimated: `6101`
-		// Minimum execution time: 69_984_000 picoseconds.
-		Weight::from_parts(73_158_000, 0)
+		// Minimum execution time: 72_227_000 picoseconds.
+		Weight::from_parts(75_552_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -269,6 +282,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:7 w:7)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::IndexedIn` (r:7 w:0)
+	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Index` (r:2 w:2)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Bonds` (r:3 w:3)
 	/// Proof: `Escrow::Bonds` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Programs` (r:1 w:1)
@@ -279,37 +296,39 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn reveal_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `28900`
+		//  Measured:  `37463`
 		//  Estimated: `24417`
-		// Minimum execution time: 1_062_816_000 picoseconds.
-		Weight::from_parts(1_116_196_000, 0)
+		// Minimum execution time: 1_353_327_000 picoseconds.
+		Weight::from_parts(1_393_436_000, 0)
 			.saturating_add(Weight::from_parts(0, 24417))
-			.saturating_add(T::DbWeight::get().reads(34))
-			.saturating_add(T::DbWeight::get().writes(41))
+			.saturating_add(T::DbWeight::get().reads(43))
+			.saturating_add(T::DbWeight::get().writes(43))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::Providers` (r:32 w:14)
+	/// Storage: `Registry::Providers` (r:14 w:14)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::IndexedIn` (r:14 w:0)
+	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Index` (r:5 w:2)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:7 w:7)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::BandMask` (r:1 w:0)
 	/// Proof: `Registry::BandMask` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::BandPages` (r:1 w:0)
+	/// Storage: `Registry::BandPages` (r:4 w:0)
 	/// Proof: `Registry::BandPages` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::Index` (r:2 w:0)
-	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Assignments` (r:0 w:14)
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn expire() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `29777`
-		//  Estimated: `94782`
-		// Minimum execution time: 710_875_000 picoseconds.
-		Weight::from_parts(805_164_000, 0)
-			.saturating_add(Weight::from_parts(0, 94782))
-			.saturating_add(T::DbWeight::get().reads(44))
-			.saturating_add(T::DbWeight::get().writes(36))
+		//  Measured:  `34139`
+		//  Estimated: `42024`
+		// Minimum execution time: 1_020_203_000 picoseconds.
+		Weight::from_parts(1_041_595_000, 0)
+			.saturating_add(Weight::from_parts(0, 42024))
+			.saturating_add(T::DbWeight::get().reads(46))
+			.saturating_add(T::DbWeight::get().writes(38))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
@@ -323,8 +342,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `5417`
 		//  Estimated: `6196`
-		// Minimum execution time: 205_455_000 picoseconds.
-		Weight::from_parts(208_859_000, 0)
+		// Minimum execution time: 224_302_000 picoseconds.
+		Weight::from_parts(226_736_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -343,25 +362,27 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::BandMask` (r:1 w:0)
 	/// Proof: `Registry::BandMask` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::BandPages` (r:1 w:0)
+	/// Storage: `Registry::BandPages` (r:4 w:0)
 	/// Proof: `Registry::BandPages` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::Index` (r:2 w:0)
-	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::Providers` (r:32 w:3)
+	/// Storage: `Registry::Index` (r:5 w:2)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Providers` (r:3 w:3)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::IndexedIn` (r:3 w:0)
+	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Assignments` (r:0 w:3)
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn dispute() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `33129`
-		//  Estimated: `94782`
-		// Minimum execution time: 642_433_000 picoseconds.
-		Weight::from_parts(663_765_000, 0)
-			.saturating_add(Weight::from_parts(0, 94782))
-			.saturating_add(T::DbWeight::get().reads(43))
-			.saturating_add(T::DbWeight::get().writes(14))
+		//  Measured:  `17357`
+		//  Estimated: `23400`
+		// Minimum execution time: 466_723_000 picoseconds.
+		Weight::from_parts(524_969_000, 0)
+			.saturating_add(Weight::from_parts(0, 23400))
+			.saturating_add(T::DbWeight::get().reads(23))
+			.saturating_add(T::DbWeight::get().writes(16))
 	}
 	/// Storage: `Market::Jobs` (r:2 w:2)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
@@ -375,6 +396,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:4 w:4)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::IndexedIn` (r:4 w:0)
+	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Index` (r:2 w:2)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Programs` (r:1 w:1)
 	/// Proof: `Market::Programs` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
@@ -385,13 +410,13 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn reveal_result_resolving_dispute() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `20031`
+		//  Measured:  `26742`
 		//  Estimated: `16608`
-		// Minimum execution time: 654_301_000 picoseconds.
-		Weight::from_parts(689_833_000, 0)
+		// Minimum execution time: 880_255_000 picoseconds.
+		Weight::from_parts(917_651_000, 0)
 			.saturating_add(Weight::from_parts(0, 16608))
-			.saturating_add(T::DbWeight::get().reads(22))
-			.saturating_add(T::DbWeight::get().writes(25))
+			.saturating_add(T::DbWeight::get().reads(28))
+			.saturating_add(T::DbWeight::get().writes(27))
 	}
 	/// Storage: `Market::Queue` (r:1 w:1)
 	/// Proof: `Market::Queue` (`max_values`: Some(1), `max_size`: Some(1026), added: 1521, mode: `MaxEncodedLen`)
@@ -399,22 +424,24 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::BandMask` (r:1 w:0)
 	/// Proof: `Registry::BandMask` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::BandPages` (r:1 w:0)
+	/// Storage: `Registry::BandPages` (r:4 w:0)
 	/// Proof: `Registry::BandPages` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::Index` (r:2 w:0)
-	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::Providers` (r:32 w:7)
+	/// Storage: `Registry::Index` (r:5 w:2)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Providers` (r:7 w:7)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::IndexedIn` (r:7 w:0)
+	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Assignments` (r:0 w:7)
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn match_queued_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `29722`
-		//  Estimated: `94782`
-		// Minimum execution time: 575_684_000 picoseconds.
-		Weight::from_parts(600_741_000, 0)
-			.saturating_add(Weight::from_parts(0, 94782))
-			.saturating_add(T::DbWeight::get().reads(38))
-			.saturating_add(T::DbWeight::get().writes(16))
+		//  Measured:  `21814`
+		//  Estimated: `23400`
+		// Minimum execution time: 568_904_000 picoseconds.
+		Weight::from_parts(594_702_000, 0)
+			.saturating_add(Weight::from_parts(0, 23400))
+			.saturating_add(T::DbWeight::get().reads(26))
+			.saturating_add(T::DbWeight::get().writes(18))
 	}
 }

@@ -61,14 +61,14 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Storage: `Registry::BandPages` (r:2 w:0)
 	/// Proof: `Registry::BandPages` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Index` (r:2 w:2)
-	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4107`
-		//  Estimated: `8034`
-		// Minimum execution time: 139_797_000 picoseconds.
-		Weight::from_parts(155_010_000, 0)
-			.saturating_add(Weight::from_parts(0, 8034))
+		//  Measured:  `4711`
+		//  Estimated: `9954`
+		// Minimum execution time: 129_803_000 picoseconds.
+		Weight::from_parts(141_140_000, 0)
+			.saturating_add(Weight::from_parts(0, 9954))
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(8))
 	}
@@ -79,28 +79,32 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Storage: `Registry::BandPages` (r:4 w:0)
 	/// Proof: `Registry::BandPages` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Index` (r:6 w:6)
-	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
 	fn update_offer() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5767`
-		//  Estimated: `22122`
-		// Minimum execution time: 116_733_000 picoseconds.
-		Weight::from_parts(139_738_000, 0)
-			.saturating_add(Weight::from_parts(0, 22122))
+		//  Measured:  `8072`
+		//  Estimated: `27882`
+		// Minimum execution time: 108_601_000 picoseconds.
+		Weight::from_parts(127_890_000, 0)
+			.saturating_add(Weight::from_parts(0, 27882))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
 	/// Storage: `Registry::Providers` (r:1 w:1)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::IndexedIn` (r:1 w:0)
+	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Index` (r:2 w:2)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1190`
-		//  Estimated: `3921`
-		// Minimum execution time: 23_976_000 picoseconds.
-		Weight::from_parts(31_847_000, 0)
-			.saturating_add(Weight::from_parts(0, 3921))
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().writes(1))
+		//  Measured:  `3871`
+		//  Estimated: `9954`
+		// Minimum execution time: 49_053_000 picoseconds.
+		Weight::from_parts(54_060_000, 0)
+			.saturating_add(Weight::from_parts(0, 9954))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `Registry::Providers` (r:1 w:1)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
@@ -109,14 +113,14 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Storage: `Registry::BandPages` (r:2 w:0)
 	/// Proof: `Registry::BandPages` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Index` (r:4 w:4)
-	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
 	fn pause() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4179`
-		//  Estimated: `15078`
-		// Minimum execution time: 81_330_000 picoseconds.
-		Weight::from_parts(90_975_000, 0)
-			.saturating_add(Weight::from_parts(0, 15078))
+		//  Measured:  `5895`
+		//  Estimated: `18918`
+		// Minimum execution time: 79_208_000 picoseconds.
+		Weight::from_parts(87_379_000, 0)
+			.saturating_add(Weight::from_parts(0, 18918))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
@@ -127,14 +131,14 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Storage: `Registry::BandPages` (r:2 w:0)
 	/// Proof: `Registry::BandPages` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Index` (r:2 w:2)
-	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2967`
-		//  Estimated: `8034`
-		// Minimum execution time: 61_001_000 picoseconds.
-		Weight::from_parts(67_931_000, 0)
-			.saturating_add(Weight::from_parts(0, 8034))
+		//  Measured:  `3703`
+		//  Estimated: `9954`
+		// Minimum execution time: 58_847_000 picoseconds.
+		Weight::from_parts(65_207_000, 0)
+			.saturating_add(Weight::from_parts(0, 9954))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -145,14 +149,14 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Storage: `Registry::BandPages` (r:2 w:0)
 	/// Proof: `Registry::BandPages` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Index` (r:4 w:4)
-	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(1047), added: 3522, mode: `MaxEncodedLen`)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
 	fn deregister() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4179`
-		//  Estimated: `15078`
-		// Minimum execution time: 82_022_000 picoseconds.
-		Weight::from_parts(89_713_000, 0)
-			.saturating_add(Weight::from_parts(0, 15078))
+		//  Measured:  `5895`
+		//  Estimated: `18918`
+		// Minimum execution time: 79_167_000 picoseconds.
+		Weight::from_parts(85_367_000, 0)
+			.saturating_add(Weight::from_parts(0, 18918))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
@@ -168,24 +172,46 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::ProviderCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn withdraw_bond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2893`
+		//  Measured:  `2695`
 		//  Estimated: `3921`
-		// Minimum execution time: 88_702_000 picoseconds.
-		Weight::from_parts(103_573_000, 0)
+		// Minimum execution time: 83_283_000 picoseconds.
+		Weight::from_parts(89_523_000, 0)
 			.saturating_add(Weight::from_parts(0, 3921))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Registry::Providers` (r:1 w:1)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::IndexedIn` (r:1 w:0)
+	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Index` (r:2 w:2)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
 	fn set_verified() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1190`
-		//  Estimated: `3921`
-		// Minimum execution time: 20_310_000 picoseconds.
-		Weight::from_parts(26_960_000, 0)
-			.saturating_add(Weight::from_parts(0, 3921))
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().writes(1))
+		//  Measured:  `3871`
+		//  Estimated: `9954`
+		// Minimum execution time: 47_851_000 picoseconds.
+		Weight::from_parts(54_962_000, 0)
+			.saturating_add(Weight::from_parts(0, 9954))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(3))
+	}
+	/// Storage: `Registry::Index` (r:4 w:4)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::IndexedIn` (r:17 w:17)
+	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::BandPages` (r:2 w:2)
+	/// Proof: `Registry::BandPages` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::BandMask` (r:2 w:0)
+	/// Proof: `Registry::BandMask` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	fn reap_page() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `5905`
+		//  Estimated: `44102`
+		// Minimum execution time: 596_685_000 picoseconds.
+		Weight::from_parts(619_338_000, 0)
+			.saturating_add(Weight::from_parts(0, 44102))
+			.saturating_add(T::DbWeight::get().reads(25))
+			.saturating_add(T::DbWeight::get().writes(23))
 	}
 }

@@ -46,16 +46,16 @@ pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: frame_system::Config> pallet_offload_reputation::WeightInfo for WeightInfo<T> {
 	/// Storage: `Reputation::Records` (r:1 w:1)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::Providers` (r:1 w:1)
+	/// Storage: `Registry::Providers` (r:1 w:0)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	fn prune() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `146`
 		//  Estimated: `3921`
-		// Minimum execution time: 15_463_000 picoseconds.
-		Weight::from_parts(16_605_000, 0)
+		// Minimum execution time: 15_192_000 picoseconds.
+		Weight::from_parts(16_424_000, 0)
 			.saturating_add(Weight::from_parts(0, 3921))
 			.saturating_add(T::DbWeight::get().reads(2))
-			.saturating_add(T::DbWeight::get().writes(2))
+			.saturating_add(T::DbWeight::get().writes(1))
 	}
 }
