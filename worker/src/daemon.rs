@@ -32,7 +32,12 @@ use offload_runtime::{
 use pallet_offload_market::{Input, JobOf, Phase, ReplicaState, Report, Usage, Workload};
 use pallet_offload_registry::{Offer, ProviderOf};
 use sp_core::{sr25519, Pair};
-use std::{collections::HashSet, future::Future, sync::Arc, time::Duration};
+use std::{
+	collections::{HashMap, HashSet},
+	future::Future,
+	sync::Arc,
+	time::Duration,
+};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
@@ -58,6 +63,9 @@ pub struct Daemon {
 	containers: Option<Arc<ContainerExecutor>>,
 	metrics: Arc<Metrics>,
 	running: HashSet<u64>,
+	/// Runs prepared before acknowledging them (their input fetched and opened), until they
+	/// start.
+	prepared: HashMap<u64, Result<PreparedRun, Failure>>,
 	finished_tx: mpsc::UnboundedSender<Finished>,
 	finished_rx: mpsc::UnboundedReceiver<Finished>,
 	nonce: Option<Nonce>,
@@ -93,6 +101,7 @@ impl Daemon {
 			containers,
 			metrics: Arc::new(Metrics::new()?),
 			running: HashSet::new(),
+			prepared: HashMap::new(),
 			finished_tx,
 			finished_rx,
 			nonce: None,
@@ -295,6 +304,7 @@ impl Daemon {
 			chain.runtime_call("ComputeApi_assignments", &self.me, Some(head.hash)).await?;
 		self.metrics.open_assignments.set(ids.len() as i64);
 		self.prune_jobs(&ids);
+		self.prepared.retain(|id, _| ids.contains(id));
 		for id in ids {
 			let key = pallet_offload_market::Jobs::<Runtime>::hashed_key_for(id);
 			let Some(job) = chain.storage::<JobOf<Runtime>>(&key, Some(head.hash)).await? else {
@@ -376,6 +386,13 @@ impl Daemon {
 				self.send(chain, head, id, &mut local, Step::Expire, call).await
 			},
 			(ReplicaState::Assigned { .. }, _) => {
+				if let Some(reason) = self.reason_to_decline(chain, head, id, job).await? {
+					if !local.sent.contains_key(&Step::Decline) {
+						warn!(job = id, "declining: {reason}");
+					}
+					let call = pallet_offload_market::Call::decline { job: id };
+					return self.send(chain, head, id, &mut local, Step::Decline, call).await;
+				}
 				let call = pallet_offload_market::Call::ack { job: id };
 				self.send(chain, head, id, &mut local, Step::Ack, call).await
 			},
@@ -412,6 +429,36 @@ impl Daemon {
 		}
 	}
 
+	/// Says why to give job `id` back instead of acknowledging it: its input is sealed to other
+	/// providers, who can run it; or the job is a dispute's check and its input cannot be had,
+	/// which says nothing against the provider that ran the disputed job (reporting it, the
+	/// checks would agree on that failure and slash an honest provider). Any other failure is
+	/// the run's, reported as its result.
+	///
+	/// Only those jobs are prepared before acknowledging (and the prepared run kept for
+	/// [`Self::start_run`]); others are acknowledged at once, so fetching a large input never
+	/// costs an acknowledgement deadline.
+	async fn reason_to_decline(
+		&mut self,
+		chain: &Chain,
+		head: Block,
+		id: u64,
+		job: &JobOf<Runtime>,
+	) -> Result<Option<Failure>> {
+		if !job.spec.encrypted_input && job.checks.is_none() {
+			return Ok(None);
+		}
+		if !self.prepared.contains_key(&id) {
+			let prepared = self.prepare(chain, head, id, job).await?;
+			self.prepared.insert(id, prepared);
+		}
+		Ok(match self.prepared.get(&id) {
+			Some(Err(failure @ Failure::SealedToOthers)) => Some(failure.clone()),
+			Some(Err(failure @ Failure::Input(_))) if job.checks.is_some() => Some(failure.clone()),
+			_ => None,
+		})
+	}
+
 	/// Starts running job `id` in the background, unless it already runs.
 	async fn start_run(
 		&mut self,
@@ -426,7 +473,11 @@ impl Daemon {
 		}
 		local.requester = Some(job.requester.clone());
 		self.store.set_job(id, local)?;
-		let prepared = match self.prepare(chain, head, id, job).await {
+		let prepared = match self.prepared.remove(&id) {
+			Some(prepared) => Ok(prepared),
+			None => self.prepare(chain, head, id, job).await,
+		};
+		let prepared = match prepared {
 			Ok(prepared) => prepared,
 			Err(error) => {
 				// A node problem, not the job's: tried again at the next block.
@@ -534,6 +585,7 @@ impl Daemon {
 				self.store.set_reply_key(id, &opened.reply)?;
 				Ok(Ok(opened.input))
 			},
+			Err(envelope::EnvelopeError::NotARecipient) => Ok(Err(Failure::SealedToOthers)),
 			Err(error) => Ok(Err(Failure::Input(error.to_string()))),
 		}
 	}

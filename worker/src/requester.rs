@@ -188,9 +188,24 @@ async fn quote_of(chain: &Chain, spec: JobSpec<Runtime>) -> Result<Quote<Account
 /// provider must be able to open the input too.
 pub const SEALED_SPARES: u8 = 2;
 
-/// Seals `plaintext` as the input of `args` for the providers matching would pick now and the
-/// [`SEALED_SPARES`] ranked after them (see [`crate::envelope`]), and the requester `pair`'s
-/// reply key.
+/// How many providers the input of a sealed job of `replicas` is sealed to: the replicas and
+/// [`SEALED_SPARES`]; for a single replica, which may be disputed, enough that the dispute's
+/// re-executors (ranked after the provider that ran it) can open it too, and one spare.
+pub fn sealed_recipients(replicas: u8) -> u8 {
+	let most: u32 = <Runtime as pallet_offload_market::Config>::MaxReplicas::get();
+	let most = u8::try_from(most).unwrap_or(u8::MAX);
+	let wanted = if replicas == 1 {
+		let checkers: u32 = <Runtime as pallet_offload_market::Config>::DisputeReplicas::get();
+		u8::try_from(checkers).unwrap_or(u8::MAX).saturating_add(2)
+	} else {
+		replicas.saturating_add(SEALED_SPARES)
+	};
+	wanted.min(most).max(replicas)
+}
+
+/// Seals `plaintext` as the input of `args` for the providers matching would pick now and
+/// those ranked after them (see [`sealed_recipients`] and [`crate::envelope`]), and the
+/// requester `pair`'s reply key.
 pub async fn seal_input(
 	chain: &Chain,
 	pair: &sr25519::Pair,
@@ -202,9 +217,7 @@ pub async fn seal_input(
 	// The same job with room for the spares: matching ranks candidates the same way whatever
 	// the replica count, so this quote lists the job's own providers first, then the spares.
 	let mut wider = args.spec()?;
-	let most: u32 = <Runtime as pallet_offload_market::Config>::MaxReplicas::get();
-	let most = u8::try_from(most).unwrap_or(u8::MAX);
-	wider.replicas = args.replicas.saturating_add(SEALED_SPARES).min(most).max(args.replicas);
+	wider.replicas = sealed_recipients(args.replicas);
 	wider.quorum = wider.replicas;
 	let quote = quote_of(chain, wider).await?;
 	if quote.providers.len() < usize::from(args.replicas) {
@@ -474,6 +487,9 @@ fn report_event(id: u64, block: u32, event: &RuntimeEvent) -> Option<Ending> {
 			MarketEvent::JobAcknowledged { job, provider, .. } if *job == id => {
 				say(format!("{} acknowledged", provider.to_ss58check()))
 			},
+			MarketEvent::JobDeclined { job, provider } if *job == id => {
+				say(format!("{} cannot run it and gave it back", provider.to_ss58check()))
+			},
 			MarketEvent::ResultCommitted { job, provider } if *job == id => {
 				say(format!("{} committed", provider.to_ss58check()))
 			},
@@ -559,4 +575,20 @@ pub async fn result(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<(Vec
 		}
 	}
 	bail!("no provider served job {id}'s result: {}", problems.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_sealed_input_is_sealed_to_the_replicas_spares_and_a_disputes_re_executors() {
+		// One replica: itself, the three re-executors of a dispute, and a spare.
+		assert_eq!(sealed_recipients(1), 5);
+		assert_eq!(sealed_recipients(2), 4);
+		assert_eq!(sealed_recipients(3), 5);
+		// At most the replica limit, seven.
+		assert_eq!(sealed_recipients(6), 7);
+		assert_eq!(sealed_recipients(7), 7);
+	}
 }

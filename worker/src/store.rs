@@ -30,6 +30,8 @@ pub enum Step {
 	Reveal,
 	/// `expire`, on this provider's own replica past its deadline, to free its capacity.
 	Expire,
+	/// `decline`, on a replica this provider cannot run.
+	Decline,
 }
 
 /// What the worker keeps about one job.

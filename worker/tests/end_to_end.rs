@@ -15,7 +15,9 @@ use offload_runtime::{
 };
 use offload_worker::chain::{fees_paid, Chain};
 use pallet_offload_escrow::Event as EscrowEvent;
-use pallet_offload_market::{Event as MarketEvent, Input, ReplicaState, Workload};
+use pallet_offload_market::{
+	runtime_api::Quote, Event as MarketEvent, Input, ReplicaState, Workload,
+};
 use sp_core::crypto::Ss58Codec;
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve};
 use std::{
@@ -378,6 +380,87 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	};
 	assert!(!sealed.windows(6).any(|window| window == b"sealed"), "no plaintext on chain");
 	assert_eq!(payments(&all_events(&chain).await, id).len(), 3, "all three were paid");
+
+	// A sealed input that only the provider ranked last can open: each provider ranked before
+	// it gives the replica back with `decline` (reporting a failure it would be paid for, or in
+	// a replicated job slashed for), and the replica walks down the ranking to the one that
+	// can run it. Nothing is slashed or missed on the way.
+	let eve = Worker::start(Eve, &node.ws_url, &dir.0);
+	eve.wait_for_offer();
+	let alice_pair = Alice.pair();
+	let template = offload_worker::requester::job(&chain, id, None).await.unwrap().expect("job");
+	let mut spec = template.spec;
+	spec.replicas = 4;
+	spec.quorum = 4;
+	let quote: Result<Quote<AccountId, Balance>, sp_runtime::DispatchError> =
+		chain.runtime_call("ComputeApi_quote", spec.clone(), None).await.unwrap();
+	let ranked: Vec<AccountId> =
+		quote.expect("a quote").providers.into_iter().map(|provider| provider.who).collect();
+	assert_eq!(ranked.len(), 4, "all four providers fit: {ranked:?}");
+	let last = ranked[3].clone();
+	let provider: pallet_offload_registry::ProviderOf<Runtime> = chain
+		.storage(&pallet_offload_registry::Providers::<Runtime>::hashed_key_for(&last), None)
+		.await
+		.unwrap()
+		.expect("registered");
+	let envelope = offload_worker::envelope::seal_input(
+		b"for one provider only",
+		&[provider.offer.encryption_key],
+		&offload_worker::envelope::public_of(&alice_pair),
+	)
+	.expect("sealed");
+	spec.replicas = 1;
+	spec.quorum = 1;
+	let Workload::Wasm { input, .. } = &mut spec.workload else { panic!("a WASM job") };
+	*input = Input::Inline(envelope.try_into().expect("an inline input"));
+	let id = offload_worker::requester::submit(&chain, &alice_pair, spec).await.unwrap();
+	let deadline = Instant::now() + Duration::from_secs(90);
+	let job = loop {
+		let job = offload_worker::requester::job(&chain, id, None).await.unwrap().expect("job");
+		if job.is_settled() {
+			break job;
+		}
+		assert!(Instant::now() < deadline, "job {id} did not settle: {job:?}");
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	};
+	assert!(matches!(job.phase, pallet_offload_market::Phase::Settled { ok: true, .. }));
+	assert_eq!(job.assignments[0].provider, last, "the one that can open it ran it");
+	let events = all_events(&chain).await;
+	let mut declined: Vec<AccountId> = events
+		.iter()
+		.filter_map(|event| match event {
+			RuntimeEvent::Market(MarketEvent::JobDeclined { job, provider }) if *job == id => {
+				Some(provider.clone())
+			},
+			_ => None,
+		})
+		.collect();
+	declined.sort();
+	let mut others = ranked[..3].to_vec();
+	others.sort();
+	assert_eq!(declined, others, "each provider ranked before it declined");
+	assert_eq!(job.excluded.len(), 3);
+	assert_eq!(
+		payments(&events, id).into_iter().map(|(who, ..)| who).collect::<Vec<_>>(),
+		vec![last.clone()]
+	);
+	assert!(!events.iter().any(|event| matches!(
+		event,
+		RuntimeEvent::Market(
+			MarketEvent::ResultRejected { .. } | MarketEvent::DeadlineMissed { .. }
+		)
+	)));
+	for who in [Bob, Charlie, Dave, Eve] {
+		let bond: Option<Balance> = chain
+			.storage(
+				&pallet_offload_escrow::Bonds::<Runtime>::hashed_key_for(who.to_account_id()),
+				None,
+			)
+			.await
+			.unwrap();
+		assert_eq!(bond, Some(MinBond::get()), "{who:?}'s bond is intact");
+	}
+	drop(eve);
 	drop(bob_worker);
 	assert!(node.stop(), "offload-node did not exit on SIGINT:\n{}", node.log());
 }

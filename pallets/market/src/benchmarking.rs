@@ -234,6 +234,19 @@ mod benches {
 		_(RawOrigin::Signed(who), id);
 	}
 
+	/// A replica of a full job given back and matched again from a full scan.
+	#[benchmark]
+	fn decline() {
+		providers::<T>(max_replicas::<T>() as u32, 1);
+		let (id, _) = submitted::<T>(max_replicas::<T>());
+		let who = replicas_of::<T>(id).pop().expect("assigned");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), id);
+		let now = replicas_of::<T>(id);
+		assert_eq!(now.len(), max_replicas::<T>() as usize);
+		assert!(!now.contains(&who));
+	}
+
 	#[benchmark]
 	fn submit_result() {
 		let (id, _) = submitted::<T>(1);

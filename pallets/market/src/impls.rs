@@ -266,6 +266,23 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	pub(crate) fn do_decline(who: T::AccountId, id: JobId) -> DispatchResult {
+		let (mut job, index) = Self::replica_of(&who, id)?;
+		let Some(ReplicaState::Assigned { ack_by }) =
+			job.assignments.get(index).map(|assignment| assignment.state)
+		else {
+			return Err(Error::<T>::WrongState.into());
+		};
+		ensure!(Self::now() <= ack_by, Error::<T>::DeadlinePassed);
+		job.assignments.remove(index);
+		T::Registry::release(&who, &job.spec.resources)?;
+		Assignments::<T>::remove(&who, id);
+		Self::exclude(&mut job, who.clone());
+		Self::deposit_event(Event::JobDeclined { job: id, provider: who });
+		let requester = job.requester.clone();
+		Self::refill(id, job, requester)
+	}
+
 	/// Checks that replica `index` of `job` is running and within its deadline.
 	fn ensure_running(job: &JobOf<T>, index: usize) -> DispatchResult {
 		let Some(ReplicaState::Running { due }) =
@@ -523,10 +540,7 @@ impl<T: Config> Pallet<T> {
 				Outcome::NoShow,
 				job.spec.pricing.cap().unique_saturated_into(),
 			);
-			if job.excluded.is_full() {
-				job.excluded.remove(0);
-			}
-			let _ = job.excluded.try_push(provider.clone());
+			Self::exclude(&mut job, provider.clone());
 			Self::deposit_event(Event::DeadlineMissed { job: id, provider, slashed });
 			acted = true;
 		}
@@ -535,6 +549,23 @@ impl<T: Config> Pallet<T> {
 			return Self::end_without_result(id, job, caller);
 		}
 		ensure!(acted, Error::<T>::NotExpired);
+		Self::refill(id, job, caller)
+	}
+
+	/// Excludes `provider` from `job`: it is not matched to the job again (the oldest
+	/// exclusion makes room when the list is full).
+	fn exclude(job: &mut JobOf<T>, provider: T::AccountId) {
+		if job.excluded.is_full() {
+			job.excluded.remove(0);
+		}
+		let _ = job.excluded.try_push(provider);
+	}
+
+	/// Matches providers to `job`'s replicas that lost theirs, then stores it. A job left short
+	/// waits in the queue; one that may not wait, or finds no room there, ends without a
+	/// result (`caller` gets the deposit).
+	fn refill(id: JobId, mut job: JobOf<T>, caller: T::AccountId) -> DispatchResult {
+		let now = Self::now();
 		Self::fill(id, &mut job)?;
 		if job.assignments.len() < job.target() as usize {
 			if job.phase == Phase::Active {

@@ -311,6 +311,16 @@ pub mod pallet {
 			/// Last block to deliver.
 			due: BlockNumberFor<T>,
 		},
+		/// A provider gave its replica back before acknowledging it, because it cannot run it
+		/// (it could not fetch the input, the input did not match its hash, or the input is
+		/// sealed to other providers). It is not matched to the job again; the next eligible
+		/// provider gets the replica.
+		JobDeclined {
+			/// The job.
+			job: JobId,
+			/// The provider.
+			provider: T::AccountId,
+		},
 		/// A replica committed to its result.
 		ResultCommitted {
 			/// The job.
@@ -587,6 +597,31 @@ pub mod pallet {
 		pub fn ack(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_ack(who, job)
+		}
+
+		/// Gives the caller's replica of `job` back before acknowledging it, because the caller
+		/// cannot run it: its input cannot be fetched, does not match its hash, or is sealed to
+		/// other providers. Nothing is slashed or recorded against the caller; it is not matched
+		/// to the job again, and the replica goes to the next eligible provider (the job waits
+		/// in the queue if none fits, and ends refunded if it may not wait).
+		///
+		/// An input nobody can get is thus never judged: without `decline`, providers that
+		/// cannot open an input would agree on that failure, and a dispute would slash the
+		/// provider that ran it.
+		///
+		/// Origin: an assigned provider, before its `ack_by`.
+		///
+		/// ## Complexity
+		/// O(MaxScan + MaxReplicas), as matching.
+		#[pallet::call_index(12)]
+		// Ending the job instead, when nobody fits and it may not wait, costs at most what
+		// `cancel` does, plus the deposit's transfer and a dispute's closing.
+		#[pallet::weight(<T as Config>::WeightInfo::decline()
+			.max(<T as Config>::WeightInfo::cancel())
+			.saturating_add(T::DbWeight::get().reads_writes(2, 2)))]
+		pub fn decline(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_decline(who, job)
 		}
 
 		/// Delivers the result of a single-replica job and settles it: the provider is paid by

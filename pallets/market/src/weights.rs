@@ -21,6 +21,8 @@ pub trait WeightInfo {
 	fn cancel() -> Weight;
 	/// `ack`.
 	fn ack() -> Weight;
+	/// `decline`, its replica matched again.
+	fn decline() -> Weight;
 	/// `submit_result`.
 	fn submit_result() -> Weight;
 	/// `commit_result`.
@@ -60,6 +62,9 @@ impl WeightInfo for () {
 		Weight::zero()
 	}
 	fn ack() -> Weight {
+		Weight::zero()
+	}
+	fn decline() -> Weight {
 		Weight::zero()
 	}
 	fn submit_result() -> Weight {

@@ -57,11 +57,11 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `179`
 		//  Estimated: `3604`
-		// Minimum execution time: 58_927_000 picoseconds.
-		Weight::from_parts(76_836_231, 0)
+		// Minimum execution time: 55_922_000 picoseconds.
+		Weight::from_parts(80_141_240, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
-			// Standard Error: 3
-			.saturating_add(Weight::from_parts(2_475, 0).saturating_mul(l.into()))
+			// Standard Error: 11
+			.saturating_add(Weight::from_parts(2_733, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -77,8 +77,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `384`
 		//  Estimated: `3604`
-		// Minimum execution time: 55_822_000 picoseconds.
-		Weight::from_parts(58_496_000, 0)
+		// Minimum execution time: 53_269_000 picoseconds.
+		Weight::from_parts(64_486_000, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -95,8 +95,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `3112`
 		//  Estimated: `3604`
-		// Minimum execution time: 134_219_000 picoseconds.
-		Weight::from_parts(154_930_000, 0)
+		// Minimum execution time: 137_273_000 picoseconds.
+		Weight::from_parts(143_202_000, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -132,11 +132,11 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `9423 + k * (2140 ±0)`
 		//  Estimated: `23400 + k * (2931 ±0)`
-		// Minimum execution time: 354_726_000 picoseconds.
-		Weight::from_parts(338_433_100, 0)
+		// Minimum execution time: 351_041_000 picoseconds.
+		Weight::from_parts(383_719_465, 0)
 			.saturating_add(Weight::from_parts(0, 23400))
-			// Standard Error: 3_084_011
-			.saturating_add(Weight::from_parts(46_266_035, 0).saturating_mul(k.into()))
+			// Standard Error: 4_097_081
+			.saturating_add(Weight::from_parts(41_570_928, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -174,11 +174,11 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `12346`
 		//  Estimated: `15817`
-		// Minimum execution time: 145_606_000 picoseconds.
-		Weight::from_parts(264_938_378, 0)
+		// Minimum execution time: 143_653_000 picoseconds.
+		Weight::from_parts(252_183_380, 0)
 			.saturating_add(Weight::from_parts(0, 15817))
-			// Standard Error: 2_921
-			.saturating_add(Weight::from_parts(14_450, 0).saturating_mul(p.into()))
+			// Standard Error: 3_125
+			.saturating_add(Weight::from_parts(16_273, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(11))
 	}
@@ -208,8 +208,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `7008`
 		//  Estimated: `18576`
-		// Minimum execution time: 255_870_000 picoseconds.
-		Weight::from_parts(275_299_000, 0)
+		// Minimum execution time: 244_262_000 picoseconds.
+		Weight::from_parts(280_366_000, 0)
 			.saturating_add(Weight::from_parts(0, 18576))
 			.saturating_add(T::DbWeight::get().reads(21))
 			.saturating_add(T::DbWeight::get().writes(21))
@@ -220,11 +220,35 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `2102`
 		//  Estimated: `6101`
-		// Minimum execution time: 68_772_000 picoseconds.
-		Weight::from_parts(71_106_000, 0)
+		// Minimum execution time: 68_091_000 picoseconds.
+		Weight::from_parts(70_895_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	/// Storage: `Market::Jobs` (r:1 w:1)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Providers` (r:2 w:2)
+	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::IndexedIn` (r:2 w:0)
+	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Index` (r:5 w:2)
+	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::BandMask` (r:1 w:0)
+	/// Proof: `Registry::BandMask` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::BandPages` (r:4 w:0)
+	/// Proof: `Registry::BandPages` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Assignments` (r:0 w:2)
+	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	fn decline() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `13480`
+		//  Estimated: `23400`
+		// Minimum execution time: 308_968_000 picoseconds.
+		Weight::from_parts(317_391_000, 0)
+			.saturating_add(Weight::from_parts(0, 23400))
+			.saturating_add(T::DbWeight::get().reads(15))
+			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
@@ -252,8 +276,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `11073`
 		//  Estimated: `9954`
-		// Minimum execution time: 381_796_000 picoseconds.
-		Weight::from_parts(394_846_000, 0)
+		// Minimum execution time: 393_223_000 picoseconds.
+		Weight::from_parts(418_661_000, 0)
 			.saturating_add(Weight::from_parts(0, 9954))
 			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().writes(12))
@@ -264,8 +288,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `2270`
 		//  Estimated: `6101`
-		// Minimum execution time: 72_227_000 picoseconds.
-		Weight::from_parts(75_552_000, 0)
+		// Minimum execution time: 73_629_000 picoseconds.
+		Weight::from_parts(75_131_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -298,8 +322,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `37463`
 		//  Estimated: `24417`
-		// Minimum execution time: 1_353_327_000 picoseconds.
-		Weight::from_parts(1_393_436_000, 0)
+		// Minimum execution time: 1_490_761_000 picoseconds.
+		Weight::from_parts(1_559_603_000, 0)
 			.saturating_add(Weight::from_parts(0, 24417))
 			.saturating_add(T::DbWeight::get().reads(43))
 			.saturating_add(T::DbWeight::get().writes(43))
@@ -324,8 +348,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `34139`
 		//  Estimated: `42024`
-		// Minimum execution time: 1_020_203_000 picoseconds.
-		Weight::from_parts(1_041_595_000, 0)
+		// Minimum execution time: 1_046_693_000 picoseconds.
+		Weight::from_parts(1_099_340_000, 0)
 			.saturating_add(Weight::from_parts(0, 42024))
 			.saturating_add(T::DbWeight::get().reads(46))
 			.saturating_add(T::DbWeight::get().writes(38))
@@ -342,8 +366,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `5417`
 		//  Estimated: `6196`
-		// Minimum execution time: 224_302_000 picoseconds.
-		Weight::from_parts(226_736_000, 0)
+		// Minimum execution time: 214_959_000 picoseconds.
+		Weight::from_parts(226_206_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -378,8 +402,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `17357`
 		//  Estimated: `23400`
-		// Minimum execution time: 466_723_000 picoseconds.
-		Weight::from_parts(524_969_000, 0)
+		// Minimum execution time: 486_311_000 picoseconds.
+		Weight::from_parts(501_944_000, 0)
 			.saturating_add(Weight::from_parts(0, 23400))
 			.saturating_add(T::DbWeight::get().reads(23))
 			.saturating_add(T::DbWeight::get().writes(16))
@@ -412,8 +436,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `26742`
 		//  Estimated: `16608`
-		// Minimum execution time: 880_255_000 picoseconds.
-		Weight::from_parts(917_651_000, 0)
+		// Minimum execution time: 868_008_000 picoseconds.
+		Weight::from_parts(899_565_000, 0)
 			.saturating_add(Weight::from_parts(0, 16608))
 			.saturating_add(T::DbWeight::get().reads(28))
 			.saturating_add(T::DbWeight::get().writes(27))
@@ -438,8 +462,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `21814`
 		//  Estimated: `23400`
-		// Minimum execution time: 568_904_000 picoseconds.
-		Weight::from_parts(594_702_000, 0)
+		// Minimum execution time: 546_581_000 picoseconds.
+		Weight::from_parts(568_464_000, 0)
 			.saturating_add(Weight::from_parts(0, 23400))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().writes(18))

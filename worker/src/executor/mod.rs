@@ -40,6 +40,9 @@ pub enum Failure {
 	/// or its program is gone from the chain.
 	#[error("bad input: {0}")]
 	Input(String),
+	/// The job's input is sealed to other providers' keys, not to this worker's.
+	#[error("the input is sealed to other providers")]
+	SealedToOthers,
 	/// The job needs what this worker does not do.
 	#[error("not supported by this worker: {0}")]
 	Unsupported(String),

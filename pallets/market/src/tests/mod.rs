@@ -2,6 +2,7 @@
 //! invariants checked (see [`crate::mock::run`]).
 
 mod deadlines;
+mod declines;
 mod disputes;
 mod programs;
 mod queries;
