@@ -103,6 +103,25 @@ enum Command {
 		#[arg(long, default_value_t = 600)]
 		timeout: u64,
 	},
+	/// Cancel a job no provider has acknowledged; everything held comes back.
+	Cancel {
+		/// The job id.
+		job: u64,
+	},
+	/// Remove a settled job's record from the chain, which returns its 0.1 OFL deposit.
+	Clear {
+		/// The job id.
+		job: u64,
+	},
+	/// Dispute a settled single-replica job: three other providers re-execute it (you pay
+	/// as for a new job); if they disagree, its provider is slashed and you are paid back.
+	Dispute {
+		/// The job id.
+		job: u64,
+		/// Follow the re-execution until it ends, then print the verdict.
+		#[arg(long)]
+		watch: bool,
+	},
 	/// Fetch a settled job's output from its provider and check it against the chain.
 	Result {
 		/// The job id.
@@ -377,6 +396,16 @@ async fn run(cli: Cli) -> Result<()> {
 					.await?;
 			if ending.result.is_none() {
 				bail!("job {job} ended without a result");
+			}
+		},
+		Command::Cancel { job } => requester::cancel(&chain, &cli.signer()?, *job).await?,
+		Command::Clear { job } => requester::clear(&chain, &cli.signer()?, *job).await?,
+		Command::Dispute { job, watch } => {
+			let pair = cli.signer()?;
+			let check = requester::dispute(&chain, &pair, *job).await?;
+			if *watch {
+				requester::watch(&chain, check, Duration::from_secs(600), Some(&pair)).await?;
+				requester::verdict(&chain, *job).await?;
 			}
 		},
 		Command::Result { job, out } => {

@@ -12,8 +12,8 @@ use frame_support::{traits::Get, BoundedVec};
 use offload_primitives::Resources;
 use offload_runtime::{AccountId, Balance, Hash, Runtime, RuntimeCall, RuntimeEvent};
 use pallet_offload_market::{
-	runtime_api::Quote, Event as MarketEvent, Hash32, Input, JobOf, JobSpec, Phase, Pricing,
-	ReplicaState, Workload,
+	runtime_api::Quote, Dispute, Event as MarketEvent, Hash32, Input, JobOf, JobSpec, Phase,
+	Pricing, ReplicaState, Workload,
 };
 use pallet_offload_registry::{ProviderFilter, ProviderSummary, Status};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
@@ -363,6 +363,96 @@ pub async fn submit(chain: &Chain, pair: &sr25519::Pair, spec: JobSpec<Runtime>)
 		}
 	}
 	id.ok_or_else(|| anyhow!("the chain did not report a submitted job"))
+}
+
+/// What came back to the requester in `events`: the escrow's refunds and transfers to `who`.
+fn returned_to(events: &[RuntimeEvent], who: &AccountId) -> Balance {
+	events
+		.iter()
+		.map(|event| match event {
+			RuntimeEvent::Escrow(pallet_offload_escrow::Event::Refunded {
+				requester,
+				amount,
+				..
+			}) if requester == who => *amount,
+			RuntimeEvent::Escrow(pallet_offload_escrow::Event::TransferredFromJob {
+				to,
+				amount,
+				..
+			}) if to == who => *amount,
+			_ => 0,
+		})
+		.sum()
+}
+
+/// Sends `call` on job `id` as the requester `pair`, then prints that the job was `done` and
+/// what came back.
+async fn give_back(
+	chain: &Chain,
+	pair: &sr25519::Pair,
+	id: u64,
+	call: pallet_offload_market::Call<Runtime>,
+	done: &str,
+) -> Result<()> {
+	let included = execute(chain, pair, RuntimeCall::Market(call)).await?;
+	let back = returned_to(&included.events, &chain::account_of(pair));
+	println!("job {id} {done}; {} came back", format_ofl(back));
+	Ok(())
+}
+
+/// Cancels job `id`, which no provider has acknowledged; everything held comes back.
+pub async fn cancel(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<()> {
+	give_back(chain, pair, id, pallet_offload_market::Call::cancel { job: id }, "cancelled").await
+}
+
+/// Removes settled job `id`'s record from the chain, which returns its deposit.
+pub async fn clear(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<()> {
+	give_back(chain, pair, id, pallet_offload_market::Call::clear_job { job: id }, "cleared").await
+}
+
+/// Disputes settled single-replica job `id`: other providers re-execute it. Returns the
+/// re-execution's job id.
+pub async fn dispute(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<u64> {
+	let call = RuntimeCall::Market(pallet_offload_market::Call::dispute { job: id });
+	let included = execute(chain, pair, call).await?;
+	let mut check = None;
+	for event in &included.events {
+		match event {
+			RuntimeEvent::Market(MarketEvent::DisputeOpened { check: opened, .. }) => {
+				println!("job {id} disputed: re-executed as job {opened}");
+				check = Some(*opened);
+			},
+			RuntimeEvent::Market(MarketEvent::JobAssigned { job, provider, .. })
+				if Some(*job) == check =>
+			{
+				println!("job {job} assigned to {}", provider.to_ss58check());
+			},
+			RuntimeEvent::Market(MarketEvent::JobQueued { job, until }) if Some(*job) == check => {
+				println!("job {job} waits for providers until block {until}");
+			},
+			_ => {},
+		}
+	}
+	check.ok_or_else(|| anyhow!("the chain did not report the dispute"))
+}
+
+/// Prints how the dispute of job `id` ended, or that it is still open.
+pub async fn verdict(chain: &Chain, id: u64) -> Result<()> {
+	let record =
+		job(chain, id, None).await?.ok_or_else(|| anyhow!("no job {id} (unknown or cleared)"))?;
+	match record.dispute {
+		None => println!("job {id} is not disputed"),
+		Some(Dispute::Open(check)) => println!("the dispute of job {id} is open (job {check})"),
+		Some(Dispute::Upheld(check)) => println!(
+			"dispute upheld: job {check} disagreed with job {id}'s result; its provider was \
+			 slashed, and you were paid back first"
+		),
+		Some(Dispute::Rejected(check)) => println!(
+			"dispute rejected: job {check} agreed with job {id}'s result or reached none; you \
+			 paid for the re-execution"
+		),
+	}
+	Ok(())
 }
 
 /// The job's record from the chain at `at` (the best block if `None`); `None` once cleared.

@@ -444,12 +444,38 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 		payments(&events, id).into_iter().map(|(who, ..)| who).collect::<Vec<_>>(),
 		vec![last.clone()]
 	);
+
+	// Alice disputes it. The three re-executors cannot open the input either: each declines
+	// (reporting that failure, they would agree on it and slash the provider that ran the
+	// job), the re-execution waits for providers in vain, Alice's watch expires it, and the
+	// dispute ends without a verdict.
+	let out = offload(&node.ws_url, Alice, &["dispute", &id.to_string(), "--watch"]);
+	let check = id + 1;
+	assert!(out.contains(&format!("job {id} disputed: re-executed as job {check}")), "{out}");
+	assert_eq!(out.matches("cannot run it and gave it back").count(), 3, "{out}");
+	assert!(out.contains("a deadline passed; calling expire"), "{out}");
+	assert!(out.contains("dispute rejected"), "{out}");
+	let events = all_events(&chain).await;
 	assert!(!events.iter().any(|event| matches!(
 		event,
 		RuntimeEvent::Market(
 			MarketEvent::ResultRejected { .. } | MarketEvent::DeadlineMissed { .. }
 		)
 	)));
+	// The requester takes the deposit back.
+	let out = offload(&node.ws_url, Alice, &["clear", &id.to_string()]);
+	assert!(out.contains(&format!("job {id} cleared; 0.1 OFL came back")), "{out}");
+	// A job nobody can take waits; cancelled, all it held comes back: the budget, the 2% fee
+	// and the deposit.
+	let out = offload(
+		&node.ws_url,
+		Alice,
+		&["submit", "--program", WORDCOUNT, "--cpu", "999999", "--budget", "1"],
+	);
+	let waiting = job_id(&out);
+	assert!(out.contains(&format!("job {waiting} waits for providers")), "{out}");
+	let out = offload(&node.ws_url, Alice, &["cancel", &waiting.to_string()]);
+	assert!(out.contains(&format!("job {waiting} cancelled; 1.12 OFL came back")), "{out}");
 	for who in [Bob, Charlie, Dave, Eve] {
 		let bond: Option<Balance> = chain
 			.storage(
