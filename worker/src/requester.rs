@@ -415,25 +415,29 @@ pub async fn clear(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<()> {
 pub async fn dispute(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<u64> {
 	let call = RuntimeCall::Market(pallet_offload_market::Call::dispute { job: id });
 	let included = execute(chain, pair, call).await?;
-	let mut check = None;
+	let check = included
+		.events
+		.iter()
+		.find_map(|event| match event {
+			RuntimeEvent::Market(MarketEvent::DisputeOpened { check, .. }) => Some(*check),
+			_ => None,
+		})
+		.ok_or_else(|| anyhow!("the chain did not report the dispute"))?;
+	println!("job {id} disputed: re-executed as job {check}");
 	for event in &included.events {
 		match event {
-			RuntimeEvent::Market(MarketEvent::DisputeOpened { check: opened, .. }) => {
-				println!("job {id} disputed: re-executed as job {opened}");
-				check = Some(*opened);
-			},
 			RuntimeEvent::Market(MarketEvent::JobAssigned { job, provider, .. })
-				if Some(*job) == check =>
+				if *job == check =>
 			{
 				println!("job {job} assigned to {}", provider.to_ss58check());
 			},
-			RuntimeEvent::Market(MarketEvent::JobQueued { job, until }) if Some(*job) == check => {
+			RuntimeEvent::Market(MarketEvent::JobQueued { job, until }) if *job == check => {
 				println!("job {job} waits for providers until block {until}");
 			},
 			_ => {},
 		}
 	}
-	check.ok_or_else(|| anyhow!("the chain did not report the dispute"))
+	Ok(check)
 }
 
 /// Prints how the dispute of job `id` ended, or that it is still open.
@@ -448,8 +452,8 @@ pub async fn verdict(chain: &Chain, id: u64) -> Result<()> {
 			 slashed, and you were paid back first"
 		),
 		Some(Dispute::Rejected(check)) => println!(
-			"dispute rejected: job {check} agreed with job {id}'s result or reached none; you \
-			 paid for the re-execution"
+			"dispute rejected: job {check} agreed with job {id}'s result, or reached no result; \
+			 its provider keeps its bond"
 		),
 	}
 	Ok(())
