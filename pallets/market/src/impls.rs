@@ -274,11 +274,8 @@ impl<T: Config> Pallet<T> {
 			return Err(Error::<T>::WrongState.into());
 		};
 		ensure!(Self::now() <= ack_by, Error::<T>::DeadlinePassed);
-		job.assignments.remove(index);
-		T::Registry::release(&who, &job.spec.resources)?;
-		Assignments::<T>::remove(&who, id);
-		Self::exclude(&mut job, who.clone());
-		Self::deposit_event(Event::JobDeclined { job: id, provider: who });
+		let provider = Self::withdraw_replica(id, &mut job, index)?;
+		Self::deposit_event(Event::JobDeclined { job: id, provider });
 		let requester = job.requester.clone();
 		Self::refill(id, job, requester)
 	}
@@ -525,10 +522,7 @@ impl<T: Config> Pallet<T> {
 				index += 1;
 				continue;
 			}
-			let assignment = job.assignments.remove(index);
-			let provider = assignment.provider;
-			T::Registry::release(&provider, &job.spec.resources)?;
-			Assignments::<T>::remove(&provider, id);
+			let provider = Self::withdraw_replica(id, &mut job, index)?;
 			let slashed = if missed_run {
 				job.dropped = job.dropped.saturating_add(1);
 				Self::slash(&provider, T::NoShowSlash::get(), &job.requester)?
@@ -540,7 +534,6 @@ impl<T: Config> Pallet<T> {
 				Outcome::NoShow,
 				job.spec.pricing.cap().unique_saturated_into(),
 			);
-			Self::exclude(&mut job, provider.clone());
 			Self::deposit_event(Event::DeadlineMissed { job: id, provider, slashed });
 			acted = true;
 		}
@@ -552,13 +545,22 @@ impl<T: Config> Pallet<T> {
 		Self::refill(id, job, caller)
 	}
 
-	/// Excludes `provider` from `job`: it is not matched to the job again (the oldest
-	/// exclusion makes room when the list is full).
-	fn exclude(job: &mut JobOf<T>, provider: T::AccountId) {
+	/// Takes replica `index` out of `job`: its provider's capacity comes back, and the
+	/// provider is not matched to the job again (the oldest exclusion makes room when the list
+	/// is full). Returns the provider.
+	fn withdraw_replica(
+		id: JobId,
+		job: &mut JobOf<T>,
+		index: usize,
+	) -> Result<T::AccountId, DispatchError> {
+		let provider = job.assignments.remove(index).provider;
+		T::Registry::release(&provider, &job.spec.resources)?;
+		Assignments::<T>::remove(&provider, id);
 		if job.excluded.is_full() {
 			job.excluded.remove(0);
 		}
-		let _ = job.excluded.try_push(provider);
+		let _ = job.excluded.try_push(provider.clone());
+		Ok(provider)
 	}
 
 	/// Matches providers to `job`'s replicas that lost theirs, then stores it. A job left short

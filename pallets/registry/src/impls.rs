@@ -50,7 +50,12 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether the provider is alive at `now`.
 	pub fn is_alive(provider: &ProviderOf<T>, now: BlockNumberFor<T>) -> bool {
-		now.saturating_sub(provider.last_heartbeat) <= T::HeartbeatTimeout::get()
+		Self::heard_lately(provider.last_heartbeat, now)
+	}
+
+	/// Whether a heartbeat at `last_heartbeat` is recent enough at `now` to be matched.
+	fn heard_lately(last_heartbeat: BlockNumberFor<T>, now: BlockNumberFor<T>) -> bool {
+		now.saturating_sub(last_heartbeat) <= T::HeartbeatTimeout::get()
 	}
 
 	/// Whether `provider` can take one more job now (ignoring the job's own needs).
@@ -88,11 +93,6 @@ impl<T: Config> Pallet<T> {
 			reputation: provider.reputation,
 			last_heartbeat: provider.last_heartbeat,
 		}
-	}
-
-	/// Whether the card's provider is alive at `now` (its card holds its last heartbeat).
-	fn card_is_alive(card: &Card<T>, now: BlockNumberFor<T>) -> bool {
-		now.saturating_sub(card.last_heartbeat) <= T::HeartbeatTimeout::get()
 	}
 
 	/// Puts `who` in the index bands of its offer if it can take jobs, and takes it out of
@@ -247,7 +247,9 @@ impl<T: Config> Pallet<T> {
 		let mut reaped = 0u32;
 		while reaped < T::IndexPageSize::get() {
 			let members = Index::<T>::get(band, page);
-			let Some(stale) = members.iter().find(|card| !Self::card_is_alive(card, now)) else {
+			let Some(stale) =
+				members.iter().find(|card| !Self::heard_lately(card.last_heartbeat, now))
+			else {
 				break;
 			};
 			let who = stale.who.clone();
@@ -549,7 +551,7 @@ impl<T: Config> ProviderRegistry<T::AccountId, T::Balance> for Pallet<T> {
 					let Some(left) = entries.checked_sub(1) else { break 'bands };
 					entries = left;
 					// Entries whose heartbeat expired wait for `on_idle` to reap them.
-					if Self::card_is_alive(&card, now) {
+					if Self::heard_lately(card.last_heartbeat, now) {
 						found.push(Self::as_candidate(card, now));
 					}
 				}
