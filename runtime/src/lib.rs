@@ -113,6 +113,7 @@ type Migrations = (
 	pallet_offload_registry::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_offload_registry::migrations::v3::MigrateV2ToV3<Runtime>,
 	pallet_offload_escrow::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_offload_market::migrations::v2::MigrateV1ToV2<Runtime>,
 );
 
 /// Dispatches extrinsics to the pallets.

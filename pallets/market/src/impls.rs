@@ -165,7 +165,6 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::JobQueued { job: id, until });
 		}
 		Jobs::<T>::insert(id, job);
-		Totals::<T>::mutate(|totals| totals.submitted = totals.submitted.saturating_add(1));
 		Ok(id)
 	}
 

@@ -46,6 +46,7 @@ pub use pallet::*;
 mod benchmarking;
 mod impls;
 pub mod matching;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod pricing;
@@ -79,7 +80,7 @@ pub mod pallet {
 	/// A program's record in this runtime's types.
 	pub type ProgramInfoOf<T> = ProgramInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -234,7 +235,7 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>>;
 
-	/// The id the next job gets.
+	/// The id the next job gets, which is also the number of jobs ever submitted.
 	#[pallet::storage]
 	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
 
@@ -247,7 +248,7 @@ pub mod pallet {
 	pub type Assignments<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, ()>;
 
-	/// Market totals.
+	/// Market totals, updated when a job ends.
 	#[pallet::storage]
 	pub type Totals<T: Config> = StorageValue<_, Stats<BalanceOf<T>>, ValueQuery>;
 

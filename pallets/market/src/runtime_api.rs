@@ -137,8 +137,7 @@ impl<T: Config> Pallet<T> {
 		let totals = Totals::<T>::get();
 		MarketStats {
 			providers,
-			open_jobs: totals
-				.submitted
+			open_jobs: NextJobId::<T>::get()
 				.saturating_sub(totals.settled)
 				.saturating_sub(totals.refunded),
 			queued_jobs: Queue::<T>::decode_len().unwrap_or(0) as u32,

@@ -434,11 +434,9 @@ impl<T: Config> Job<T> {
 	}
 }
 
-/// Market totals.
+/// Market totals. Jobs submitted, ever, are `NextJobId`: every submission takes the next id.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct Stats<Balance> {
-	/// Jobs submitted, ever.
-	pub submitted: u64,
 	/// Jobs settled with a result, ever.
 	pub settled: u64,
 	/// Jobs refunded without a result (cancelled, expired, no quorum), ever.

@@ -1,5 +1,8 @@
 //! Benchmarks of the registry pallet (v2 syntax), each in its worst case: the provider sits in
 //! the first page of bands with two full pages, so taking it out rewrites two full pages.
+//!
+//! Each measured call's signer is whitelisted (`whitelist_account!`): paying the transaction
+//! fee has read and written its account before the call runs.
 
 use super::*;
 use crate::pallet::{Index, Offer, Providers};
@@ -67,6 +70,7 @@ mod benches {
 		// The last page lacks one entry, so the new provider is decoded into a full page.
 		fill_bands::<T>(100, 0, 2 * T::IndexPageSize::get() - 1);
 		let who = funded::<T>("provider", 0);
+		whitelist_account!(who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), offer::<T>(100), T::MinBond::get());
 		assert!(Providers::<T>::contains_key(&who));
@@ -76,6 +80,7 @@ mod benches {
 	fn update_offer() {
 		let who = registered::<T>(100);
 		fill_bands::<T>(100_000, 1, 2 * T::IndexPageSize::get() - 1);
+		whitelist_account!(who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), offer::<T>(100_000));
 		let band = (RuntimeKind::Wasm, crate::impls::band_of(100_000u32));
@@ -85,6 +90,7 @@ mod benches {
 	#[benchmark]
 	fn heartbeat() {
 		let who = registered::<T>(100);
+		whitelist_account!(who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 	}
@@ -92,6 +98,7 @@ mod benches {
 	#[benchmark]
 	fn pause() {
 		let who = registered::<T>(100);
+		whitelist_account!(who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 	}
@@ -100,6 +107,7 @@ mod benches {
 	fn resume() {
 		let who = registered::<T>(100);
 		assert!(Pallet::<T>::do_pause(who.clone()).is_ok());
+		whitelist_account!(who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 	}
@@ -107,6 +115,7 @@ mod benches {
 	#[benchmark]
 	fn deregister() {
 		let who = registered::<T>(100);
+		whitelist_account!(who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 	}
@@ -119,6 +128,7 @@ mod benches {
 			.saturating_add(T::UnbondingPeriod::get())
 			.saturating_add(One::one());
 		frame_system::Pallet::<T>::set_block_number(later);
+		whitelist_account!(who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 		assert!(!Providers::<T>::contains_key(&who));

@@ -50,8 +50,6 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::ProviderCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Bonds` (r:1 w:1)
 	/// Proof: `Escrow::Bonds` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:1 w:0)
@@ -64,13 +62,13 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2007), added: 4482, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4711`
+		//  Measured:  `4471`
 		//  Estimated: `9954`
-		// Minimum execution time: 129_803_000 picoseconds.
-		Weight::from_parts(141_140_000, 0)
+		// Minimum execution time: 124_514_000 picoseconds.
+		Weight::from_parts(131_915_000, 0)
 			.saturating_add(Weight::from_parts(0, 9954))
-			.saturating_add(T::DbWeight::get().reads(11))
-			.saturating_add(T::DbWeight::get().writes(8))
+			.saturating_add(T::DbWeight::get().reads(10))
+			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `Registry::Providers` (r:1 w:1)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
@@ -84,8 +82,8 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `8072`
 		//  Estimated: `27882`
-		// Minimum execution time: 108_601_000 picoseconds.
-		Weight::from_parts(127_890_000, 0)
+		// Minimum execution time: 108_401_000 picoseconds.
+		Weight::from_parts(122_141_000, 0)
 			.saturating_add(Weight::from_parts(0, 27882))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -100,8 +98,8 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `3871`
 		//  Estimated: `9954`
-		// Minimum execution time: 49_053_000 picoseconds.
-		Weight::from_parts(54_060_000, 0)
+		// Minimum execution time: 49_223_000 picoseconds.
+		Weight::from_parts(59_788_000, 0)
 			.saturating_add(Weight::from_parts(0, 9954))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -118,8 +116,8 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `5895`
 		//  Estimated: `18918`
-		// Minimum execution time: 79_208_000 picoseconds.
-		Weight::from_parts(87_379_000, 0)
+		// Minimum execution time: 79_609_000 picoseconds.
+		Weight::from_parts(94_000_000, 0)
 			.saturating_add(Weight::from_parts(0, 18918))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -136,8 +134,8 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `3703`
 		//  Estimated: `9954`
-		// Minimum execution time: 58_847_000 picoseconds.
-		Weight::from_parts(65_207_000, 0)
+		// Minimum execution time: 59_188_000 picoseconds.
+		Weight::from_parts(67_700_000, 0)
 			.saturating_add(Weight::from_parts(0, 9954))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -154,8 +152,8 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `5895`
 		//  Estimated: `18918`
-		// Minimum execution time: 79_167_000 picoseconds.
-		Weight::from_parts(85_367_000, 0)
+		// Minimum execution time: 79_839_000 picoseconds.
+		Weight::from_parts(88_611_000, 0)
 			.saturating_add(Weight::from_parts(0, 18918))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -164,21 +162,19 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Bonds` (r:1 w:1)
 	/// Proof: `Escrow::Bonds` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::ProviderCount` (r:1 w:1)
 	/// Proof: `Registry::ProviderCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn withdraw_bond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2695`
+		//  Measured:  `2455`
 		//  Estimated: `3921`
-		// Minimum execution time: 83_283_000 picoseconds.
-		Weight::from_parts(89_523_000, 0)
+		// Minimum execution time: 79_919_000 picoseconds.
+		Weight::from_parts(97_385_000, 0)
 			.saturating_add(Weight::from_parts(0, 3921))
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Registry::Providers` (r:1 w:1)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(456), added: 2931, mode: `MaxEncodedLen`)
@@ -190,8 +186,8 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `3871`
 		//  Estimated: `9954`
-		// Minimum execution time: 47_851_000 picoseconds.
-		Weight::from_parts(54_962_000, 0)
+		// Minimum execution time: 50_325_000 picoseconds.
+		Weight::from_parts(72_358_000, 0)
 			.saturating_add(Weight::from_parts(0, 9954))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -208,8 +204,8 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `5905`
 		//  Estimated: `44102`
-		// Minimum execution time: 596_685_000 picoseconds.
-		Weight::from_parts(619_338_000, 0)
+		// Minimum execution time: 599_099_000 picoseconds.
+		Weight::from_parts(622_624_000, 0)
 			.saturating_add(Weight::from_parts(0, 44102))
 			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().writes(23))

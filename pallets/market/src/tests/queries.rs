@@ -80,3 +80,30 @@ fn assignments_and_stats_follow_the_jobs() {
 		assert_eq!(stats.total_paid, 110);
 	});
 }
+
+#[test]
+fn migration_to_v2_drops_the_submitted_count_and_keeps_the_rest() {
+	use crate::{
+		migrations::v2::{MigrateV1ToV2, StatsV1},
+		types::Stats,
+		Totals,
+	};
+	use frame_support::{
+		storage::unhashed,
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+	};
+	run(|| {
+		let old = StatsV1 { submitted: 9, settled: 4, refunded: 2, total_paid: 300u64 };
+		unhashed::put(&Totals::<Test>::hashed_key(), &old);
+		StorageVersion::new(1).put::<Market>();
+
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Totals::<Test>::get(), Stats { settled: 4, refunded: 2, total_paid: 300 });
+		assert_eq!(Market::on_chain_storage_version(), StorageVersion::new(2));
+		// A second run finds version 2 and leaves the totals alone.
+		Totals::<Test>::put(Stats { settled: 5, refunded: 2, total_paid: 300 });
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(Totals::<Test>::get().settled, 5);
+	});
+}

@@ -1,7 +1,7 @@
 //! Submission, validation, matching, the queue and cancelling.
 
 use super::*;
-use crate::{Assignments, Error, Queue, Totals};
+use crate::{Assignments, Error, Queue};
 use frame_support::assert_noop;
 use offload_primitives::Resources;
 use sp_runtime::Permill;
@@ -25,7 +25,7 @@ fn a_job_holds_its_funds_and_goes_to_the_cheapest_provider_in_the_same_block() {
 		let free_cpu = pallet_offload_registry::Providers::<Test>::get(2)
 			.map(|provider| provider.free.cpu_millicores);
 		assert_eq!(free_cpu, Some(3_000));
-		assert_eq!(Totals::<Test>::get().submitted, 1);
+		assert_eq!(Market::stats(0).open_jobs, 1);
 	});
 }
 
