@@ -4,6 +4,9 @@
 //!   mocked relay-chain data), the set-up a newcomer starts with.
 //! - Built with `--features collator`, it also collates a parachain for a relay chain.
 
+// The node's functions return `sc_cli` and `sc_service` errors, whose size is theirs to choose.
+#![allow(clippy::result_large_err)]
+
 mod chain_spec;
 mod cli;
 #[cfg(feature = "collator")]
