@@ -30,13 +30,18 @@ pub mod v2 {
 	impl<T: Config> UncheckedOnRuntimeUpgrade for UncheckedMigrateV1ToV2<T> {
 		fn on_runtime_upgrade() -> Weight {
 			// A chain that never wrote totals has nothing to translate; `translate` leaves it so.
-			let _ = Totals::<T>::translate::<StatsV1<BalanceOf<T>>, _>(|old| {
+			let translated = Totals::<T>::translate::<StatsV1<BalanceOf<T>>, _>(|old| {
 				old.map(|old| Stats {
 					settled: old.settled,
 					refunded: old.refunded,
 					total_paid: old.total_paid,
 				})
 			});
+			if translated.is_err() {
+				// Undecodable totals are only statistics: start them again rather than misread.
+				Totals::<T>::kill();
+				frame_support::defensive!("market totals were not version 1 totals; reset");
+			}
 			T::DbWeight::get().reads_writes(1, 1)
 		}
 	}
