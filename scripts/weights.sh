@@ -3,9 +3,15 @@
 # benchmarks, measured on this machine with frame-omni-bencher against the runtime's WASM built
 # with `runtime-benchmarks`. Never edit the generated files by hand.
 #
-#   scripts/weights.sh                 # every benchmarked pallet
+#   scripts/weights.sh                 # the block and extrinsic overhead, then every pallet
 #   scripts/weights.sh pallet_offload_market
+#   scripts/weights.sh overhead        # block_weights.rs and extrinsic_weights.rs only
 #   STEPS=50 REPEAT=20 scripts/weights.sh
+#
+# `overhead` measures what an empty block and a signed `System::remark` cost to execute
+# (signature check and transaction extensions included); the pallets' weights add each call's
+# own cost on top, and `frame_system_extensions`, `pallet_transaction_payment` and
+# `cumulus_pallet_weight_reclaim` weigh the extensions every signed extrinsic carries.
 #
 # Raw results (every component value, every repeat) go to target-weights/<pallet>.json beside
 # the generated file's analysis, for reading off numbers such as matching among 10 vs 10,000
@@ -40,10 +46,21 @@ done
 
 PALLETS=("$@")
 if [ ${#PALLETS[@]} -eq 0 ]; then
-	PALLETS=(pallet_balances pallet_offload_registry pallet_offload_market pallet_offload_reputation)
+	PALLETS=(overhead frame_system_extensions pallet_transaction_payment
+		cumulus_pallet_weight_reclaim pallet_balances pallet_offload_registry
+		pallet_offload_market pallet_offload_reputation)
 fi
 mkdir -p target-weights
 for pallet in "${PALLETS[@]}"; do
+	if [ "$pallet" = overhead ]; then
+		echo "==> benchmarking the block and extrinsic overhead"
+		"$BENCHER" v1 benchmark overhead \
+			--runtime "$WASM" \
+			--genesis-builder-preset development \
+			--header scripts/weights-header.txt \
+			--weight-path runtime/src/weights
+		continue
+	fi
 	echo "==> benchmarking $pallet"
 	"$BENCHER" v1 benchmark pallet \
 		--runtime "$WASM" \

@@ -247,6 +247,7 @@ impl_runtime_apis! {
 		) {
 			use frame_benchmarking::BenchmarkList;
 			use frame_support::traits::StorageInfoTrait;
+			use frame_system_benchmarking::extensions::Pallet as SystemExtensionsBench;
 			use crate::*;
 
 			let mut list = Vec::<BenchmarkList>::new();
@@ -259,6 +260,7 @@ impl_runtime_apis! {
 		) -> Result<Vec<frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
 			use frame_benchmarking::BenchmarkBatch;
 			use frame_support::traits::WhitelistedStorageKeys;
+			use frame_system_benchmarking::extensions::Pallet as SystemExtensionsBench;
 			use crate::*;
 
 			let whitelist = AllPalletsWithSystem::whitelisted_storage_keys();

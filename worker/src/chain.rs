@@ -14,11 +14,11 @@ use jsonrpsee::{
 };
 use offload_runtime::{
 	AccountId, Balance, BlockNumber, Hash, Nonce, Runtime, RuntimeCall, RuntimeError, RuntimeEvent,
-	SignedPayload, TxExtension, UncheckedExtrinsic, VERSION,
+	SignedPayload, UncheckedExtrinsic, VERSION,
 };
 use serde_json::Value;
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
-use sp_runtime::{generic::Era, DispatchError, MultiAddress};
+use sp_runtime::{DispatchError, MultiAddress};
 use std::time::{Duration, Instant};
 
 /// How long a submitted extrinsic may take to be finalized before we stop waiting.
@@ -77,18 +77,7 @@ pub fn signed(
 	nonce: Nonce,
 	context: SigningContext,
 ) -> UncheckedExtrinsic {
-	let extension: TxExtension = cumulus_pallet_weight_reclaim::StorageWeightReclaim::new((
-		frame_system::AuthorizeCall::<Runtime>::new(),
-		frame_system::CheckNonZeroSender::<Runtime>::new(),
-		frame_system::CheckSpecVersion::<Runtime>::new(),
-		frame_system::CheckTxVersion::<Runtime>::new(),
-		frame_system::CheckGenesis::<Runtime>::new(),
-		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
-		frame_system::CheckNonce::<Runtime>::from(nonce),
-		frame_system::CheckWeight::<Runtime>::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
-	));
+	let extension = offload_runtime::tx_extension(nonce);
 	let SigningContext { genesis, spec_version, tx_version } = context;
 	let implicit = ((), (), spec_version, tx_version, genesis, genesis, (), (), (), None);
 	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);

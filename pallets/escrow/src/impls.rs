@@ -5,7 +5,7 @@ use frame_support::{
 	ensure,
 	storage::with_storage_layer,
 	traits::{
-		fungible::{InspectHold, MutateHold},
+		fungible::MutateHold,
 		tokens::{Fortitude, Precision, Restriction},
 		Get,
 	},
@@ -55,6 +55,7 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
+		use frame_support::traits::fungible::InspectHold;
 		let mut per_requester: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (_, escrow) in Escrows::<T>::iter() {
 			let entry = per_requester.entry(escrow.requester).or_default();
