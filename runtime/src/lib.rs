@@ -7,7 +7,7 @@
 //! - [`configs`]: the configuration of every pallet, grouped by concern;
 //! - [`apis`]: the runtime APIs the node, `polkadot-omni-node` and clients call;
 //! - `genesis_config_presets`: the `development` and `local_testnet` genesis presets;
-//! - [`weights`]: block and extrinsic base weights.
+//! - [`weights`]: every weight, generated on Offload's build machine by `scripts/weights.sh`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime!` recurses deeply.

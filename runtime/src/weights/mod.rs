@@ -31,23 +31,19 @@ pub mod pallet_transaction_payment;
 mod tests {
 	//! What a single-replica job costs against a transfer, read from the generated weights.
 	//!
-	//! Two measures: the calls' weights alone, and what a block spends on each signed
-	//! extrinsic (the base weight every extrinsic pays, its transaction extensions' weight and
-	//! its call's weight, as `ExtrinsicSuccess` reports it on chain). A block fits as many
-	//! job lives as the second measure says; fees follow it too.
+	//! Three measures: the calls' weights alone; what a block spends on each signed extrinsic
+	//! (the base weight every extrinsic pays, its transaction extensions' weight and its
+	//! call's weight, as `ExtrinsicSuccess` reports it on chain), which sets how many job
+	//! lives fit in a block; and the fees paid.
 
 	use crate::{Runtime, RuntimeCall, TransactionPayment, UncheckedExtrinsic};
 	use codec::Encode;
 	use frame_support::{dispatch::GetDispatchInfo, weights::Weight, BoundedVec};
 	use offload_primitives::Resources;
-	use pallet_balances::WeightInfo as _;
 	use pallet_offload_market::{
-		Call as MarketCall, Input, JobSpec, Pricing, Report, Usage, WeightInfo as _, Workload,
+		Call as MarketCall, Input, JobSpec, Pricing, Report, Usage, Workload,
 	};
 	use sp_runtime::{MultiAddress, MultiSignature, Permill};
-
-	type Market = <Runtime as pallet_offload_market::Config>::WeightInfo;
-	type Balances = <Runtime as pallet_balances::Config>::WeightInfo;
 
 	const UNIT: u128 = 1_000_000_000_000;
 
@@ -58,15 +54,23 @@ mod tests {
 		UncheckedExtrinsic::new_signed(call, signer, signature, crate::tx_extension(0))
 	}
 
-	/// What a block spends on a signed extrinsic of `call`, and the fee its signer pays for
-	/// it (no tip, fee multiplier 1).
-	fn extrinsic(call: RuntimeCall) -> (Weight, u128) {
+	/// What a signed extrinsic of `call` costs.
+	struct Cost {
+		/// The call's own weight.
+		call: Weight,
+		/// What a block spends on the whole extrinsic.
+		extrinsic: Weight,
+		/// The fee its signer pays (no tip, fee multiplier 1).
+		fee: u128,
+	}
+
+	fn cost(call: RuntimeCall) -> Cost {
 		let xt = signed(call);
 		let info = xt.get_dispatch_info();
-		let weight = super::ExtrinsicBaseWeight::get().saturating_add(info.total_weight());
+		let extrinsic = super::ExtrinsicBaseWeight::get().saturating_add(info.total_weight());
 		let fee = sp_io::TestExternalities::default()
 			.execute_with(|| TransactionPayment::compute_fee(xt.encoded_size() as u32, &info, 0));
-		(weight, fee)
+		Cost { call: info.call_weight, extrinsic, fee }
 	}
 
 	/// The demo job of `scripts/dev.sh`: a WASM program with a small inline input.
@@ -96,12 +100,12 @@ mod tests {
 		}
 	}
 
-	fn show(name: &str, call: Weight, extrinsic: Weight, fee: u128) {
+	fn show(name: &str, cost: &Cost) {
 		println!(
 			"{name:<22} call {:>8.1} µs   extrinsic {:>8.1} µs   fee {:>14} planck",
-			call.ref_time() as f64 / 1e6,
-			extrinsic.ref_time() as f64 / 1e6,
-			fee
+			cost.call.ref_time() as f64 / 1e6,
+			cost.extrinsic.ref_time() as f64 / 1e6,
+			cost.fee
 		);
 	}
 
@@ -115,34 +119,31 @@ mod tests {
 		});
 		let report = Report { result: [9; 32], ok: true, usage: Usage { fuel: 462, seconds: 0 } };
 		let life = [
-			("submit_job(1)", Market::submit_job(1), MarketCall::submit_job { spec: demo_job() }),
-			("ack", Market::ack(), MarketCall::ack { job: 0 }),
-			(
-				"submit_result",
-				Market::submit_result(),
-				MarketCall::submit_result { job: 0, report },
-			),
-			("clear_job", Market::clear_job(), MarketCall::clear_job { job: 0 }),
+			("submit_job(1)", MarketCall::submit_job { spec: demo_job() }),
+			("ack", MarketCall::ack { job: 0 }),
+			("submit_result", MarketCall::submit_result { job: 0, report }),
+			("clear_job", MarketCall::clear_job { job: 0 }),
 		];
 
-		let (transfer, transfer_fee) = extrinsic(transfer_call);
-		show("transfer_keep_alive", Balances::transfer_keep_alive(), transfer, transfer_fee);
-		let (mut calls, mut total, mut fees) = (Weight::zero(), Weight::zero(), 0u128);
-		for (name, call_weight, call) in life {
-			let (weight, fee) = extrinsic(RuntimeCall::Market(call));
-			show(name, call_weight, weight, fee);
-			calls = calls.saturating_add(call_weight);
-			total = total.saturating_add(weight);
-			fees = fees.saturating_add(fee);
+		let transfer = cost(transfer_call);
+		show("transfer_keep_alive", &transfer);
+		let mut total = Cost { call: Weight::zero(), extrinsic: Weight::zero(), fee: 0 };
+		for (name, call) in life {
+			let one = cost(RuntimeCall::Market(call));
+			show(name, &one);
+			total.call = total.call.saturating_add(one.call);
+			total.extrinsic = total.extrinsic.saturating_add(one.extrinsic);
+			total.fee = total.fee.saturating_add(one.fee);
 		}
-		let ratio = |life: u128, one: u128| life as f64 / one as f64;
-		let by_calls =
-			ratio(calls.ref_time().into(), Balances::transfer_keep_alive().ref_time().into());
-		let by_extrinsics = ratio(total.ref_time().into(), transfer.ref_time().into());
-		let by_fees = ratio(fees, transfer_fee);
-		println!("job life / transfer: calls alone {by_calls:.2}, extrinsics {by_extrinsics:.2}, fees {by_fees:.2}");
+		let ratio = |life: Weight, one: Weight| life.ref_time() as f64 / one.ref_time() as f64;
+		let by_calls = ratio(total.call, transfer.call);
+		let by_extrinsics = ratio(total.extrinsic, transfer.extrinsic);
+		let by_fees = total.fee as f64 / transfer.fee as f64;
+		println!(
+			"job life / transfer: calls alone {by_calls:.2}, extrinsics {by_extrinsics:.2}, fees {by_fees:.2}"
+		);
 		assert!(
-			total.ref_time() <= 10 * transfer.ref_time(),
+			total.extrinsic.ref_time() <= 10 * transfer.extrinsic.ref_time(),
 			"a job's extrinsics weigh {by_extrinsics:.2} transfers"
 		);
 	}
