@@ -21,7 +21,12 @@ use std::{hint::black_box, time::Duration};
 /// A WASI command that reads nothing and writes nothing.
 const TRIVIAL: &str = r#"(module (memory (export "memory") 1) (func (export "_start")))"#;
 
-const LIMITS: Limits = Limits { fuel: 10_000_000_000, memory_bytes: 64 << 20, max_output: 4096 };
+const LIMITS: Limits = Limits {
+	fuel: 10_000_000_000,
+	memory_bytes: 64 << 20,
+	max_output: 4096,
+	wall: std::time::Duration::from_secs(600),
+};
 
 fn trivial(c: &mut Criterion) {
 	let executor = WasmExecutor::new(8).expect("engine");

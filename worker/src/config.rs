@@ -55,7 +55,10 @@ pub struct Config {
 	/// Compiled WASM modules kept in memory.
 	#[serde(default = "default_cache")]
 	pub module_cache: usize,
-	/// Largest output a job may write, in bytes.
+	/// Largest output this provider keeps, in bytes. Every provider runs jobs to the
+	/// protocol's limit (1 MiB, `offload_primitives::MAX_OUTPUT_BYTES`), over which the output
+	/// is the job's failure; an output between this and that limit is given back (`decline`)
+	/// rather than reported.
 	#[serde(default = "default_max_output")]
 	pub max_output_bytes: usize,
 	/// Largest input fetched from a URL, in bytes.

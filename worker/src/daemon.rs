@@ -39,7 +39,7 @@ use std::{
 	time::Duration,
 };
 use tokio::sync::mpsc;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 /// Blocks after which a transaction the chain has not acted on is sent again.
 pub const RESEND_AFTER: BlockNumber = 10;
@@ -71,6 +71,55 @@ pub struct Daemon {
 	nonce: Option<Nonce>,
 	/// When job records past keeping were last looked for.
 	jobs_pruned_at: Option<std::time::Instant>,
+	/// How long a block takes, as seen here: a run's wall-clock bound is the blocks left to
+	/// its deadline in this time.
+	block_time: BlockClock,
+	/// Whether the offer is on chain as configured, since the last connection.
+	registered: bool,
+	/// After the chain refused to register or update the offer: when to try again, and the
+	/// wait after that (doubling up to [`MAX_REGISTER_BACKOFF`]), so a refusal that will not
+	/// go away by itself (too little balance for the bond, a bad offer) costs no fees in a loop.
+	register_retry: Option<(std::time::Instant, Duration)>,
+}
+
+/// The first wait after a refused registration.
+const REGISTER_BACKOFF: Duration = Duration::from_secs(30);
+/// The longest wait between registration attempts.
+const MAX_REGISTER_BACKOFF: Duration = Duration::from_secs(3600);
+
+/// Estimates the time between finalized blocks from the heads this daemon sees.
+#[derive(Debug)]
+struct BlockClock {
+	last: Option<(BlockNumber, std::time::Instant)>,
+	estimate: Option<Duration>,
+}
+
+impl BlockClock {
+	/// Until two heads have been seen: a parachain's six seconds.
+	const DEFAULT: Duration = Duration::from_secs(6);
+
+	fn new() -> Self {
+		Self { last: None, estimate: None }
+	}
+
+	/// Notes head `number` seen `now`: the first interval, then a moving average.
+	fn observe(&mut self, number: BlockNumber, now: std::time::Instant) {
+		if let Some((before, at)) = self.last {
+			if number > before {
+				let sample = now.duration_since(at) / (number - before);
+				self.estimate = Some(self.estimate.map_or(sample, |old| (old + sample) / 2));
+			}
+		}
+		if self.last.is_none_or(|(before, _)| number > before) {
+			self.last = Some((number, now));
+		}
+	}
+
+	/// The wall-clock time a run may take to end `blocks` blocks from now: four fifths of
+	/// their time, less two blocks to send its result.
+	fn run_window(&self, blocks: BlockNumber) -> Duration {
+		self.estimate.unwrap_or(Self::DEFAULT) * blocks.saturating_sub(2).max(1) * 4 / 5
+	}
 }
 
 impl Daemon {
@@ -106,6 +155,9 @@ impl Daemon {
 			finished_rx,
 			nonce: None,
 			jobs_pruned_at: None,
+			block_time: BlockClock::new(),
+			registered: false,
+			register_retry: None,
 		})
 	}
 
@@ -168,7 +220,7 @@ impl Daemon {
 		shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
 	) -> Result<()> {
 		let mut heads = chain.subscribe_finalized().await?;
-		self.ensure_registered(chain).await?;
+		self.registered = false;
 		self.tick(chain).await?;
 		loop {
 			tokio::select! {
@@ -215,6 +267,32 @@ impl Daemon {
 			endpoint: BoundedVec::try_from(endpoint.into_bytes())
 				.map_err(|_| anyhow!("public_url is too long"))?,
 		})
+	}
+
+	/// Registers, or publishes the changed offer, unless that was done since the last
+	/// connection or was refused too recently; a refusal is logged and tried again later.
+	async fn register_if_due(&mut self, chain: &Chain) -> Result<()> {
+		if self.registered
+			|| self.register_retry.is_some_and(|(at, _)| std::time::Instant::now() < at)
+		{
+			return Ok(());
+		}
+		match self.ensure_registered(chain).await {
+			Ok(()) => {
+				self.registered = true;
+				self.register_retry = None;
+				Ok(())
+			},
+			// Not the chain's answer: the connection is gone; reconnect.
+			Err(error) if !chain.is_connected() => Err(error),
+			Err(error) => {
+				let wait = self.register_retry.map_or(REGISTER_BACKOFF, |(_, wait)| wait);
+				error!("the chain refused the offer: {error:#}; trying again in {wait:?}");
+				self.register_retry =
+					Some((std::time::Instant::now() + wait, (wait * 2).min(MAX_REGISTER_BACKOFF)));
+				Ok(())
+			},
+		}
 	}
 
 	/// Registers with the configured offer if the provider is not on chain; publishes the
@@ -295,6 +373,12 @@ impl Daemon {
 	/// Does what the finalized state asks of this provider.
 	async fn tick(&mut self, chain: &Chain) -> Result<()> {
 		let head = chain.finalized().await?;
+		self.block_time.observe(head.number, std::time::Instant::now());
+		// The local nonce serves back-to-back transactions within one block's work; across
+		// blocks the node's next index (which counts its pool) is the truth, so a transaction
+		// dropped from the pool leaves no gap that every later one would wait behind.
+		self.nonce = None;
+		self.register_if_due(chain).await?;
 		self.metrics.finalized.set(head.number.into());
 		if let Ok(best) = chain.best_number().await {
 			self.metrics.chain_lag.set(best.saturating_sub(head.number).into());
@@ -396,8 +480,15 @@ impl Daemon {
 				let call = pallet_offload_market::Call::ack { job: id };
 				self.send(chain, head, id, &mut local, Step::Ack, call).await
 			},
-			(ReplicaState::Running { .. }, None) => {
-				self.start_run(chain, head, id, job, &mut local).await
+			// The run could not be done here: give the replica back, unpaid and unslashed, to
+			// the next provider in rank.
+			(ReplicaState::Running { .. }, None) if local.abstained.is_some() => {
+				let call = pallet_offload_market::Call::decline { job: id };
+				self.send(chain, head, id, &mut local, Step::Decline, call).await
+			},
+			(ReplicaState::Running { due }, None) => {
+				let window = self.block_time.run_window(due.saturating_sub(head.number));
+				self.start_run(chain, head, id, job, &mut local, window).await
 			},
 			(ReplicaState::Running { .. }, Some(report)) if job.spec.replicas == 1 => {
 				let call = pallet_offload_market::Call::submit_result { job: id, report: *report };
@@ -453,8 +544,7 @@ impl Daemon {
 			self.prepared.insert(id, prepared);
 		}
 		Ok(match self.prepared.get(&id) {
-			Some(Err(failure @ Failure::SealedToOthers)) => Some(failure.clone()),
-			Some(Err(failure @ Failure::Input(_))) if job.checks.is_some() => Some(failure.clone()),
+			Some(Err(failure)) if failure.is_abstention() => Some(failure.clone()),
 			_ => None,
 		})
 	}
@@ -467,6 +557,7 @@ impl Daemon {
 		id: u64,
 		job: &JobOf<Runtime>,
 		local: &mut LocalJob,
+		window: Duration,
 	) -> Result<()> {
 		if !self.running.insert(id) {
 			return Ok(());
@@ -488,7 +579,10 @@ impl Daemon {
 		let executor = self.executor.clone();
 		let containers = self.containers.clone();
 		let finished = self.finished_tx.clone();
-		let max_output = self.config.max_output_bytes;
+		// Every provider runs to the protocol's output limit, so an output over it is a result
+		// they agree on; one over this provider's own smaller limit is an abstention.
+		let max_output = offload_primitives::MAX_OUTPUT_BYTES;
+		let kept_output = self.config.max_output_bytes;
 		// Named per provider too, so workers sharing a host never replace each other's.
 		let me: &[u8] = self.me.as_ref();
 		let container_name = format!("offload-job-{id}-{}", hex::encode(&me[..8]));
@@ -501,10 +595,13 @@ impl Daemon {
 						&code,
 						&entry,
 						input,
-						wasm::Limits { fuel, memory_bytes, max_output },
+						wasm::Limits { fuel, memory_bytes, max_output, wall: window },
 					),
 				Ok(PreparedRun::Container { image, argv, input, mut limits }) => {
 					limits.max_output = max_output;
+					// The job's own limit, unless its deadline comes sooner.
+					let window = u32::try_from(window.as_secs().max(1)).unwrap_or(u32::MAX);
+					limits.max_seconds = limits.max_seconds.min(window);
 					match containers {
 						Some(containers) => {
 							containers.run(&container_name, &image, &argv, input, limits)
@@ -513,6 +610,16 @@ impl Daemon {
 					}
 				},
 				Err(failure) => RunOutcome::failed(failure),
+			};
+			let outcome = match &outcome.result {
+				Ok(output) if output.len() > kept_output => RunOutcome {
+					result: Err(Failure::HostLimit(format!(
+						"an output of {} bytes, over this provider's {kept_output}",
+						output.len()
+					))),
+					..outcome
+				},
+				_ => outcome,
 			};
 			let _ = finished.send(Finished { job: id, outcome });
 		});
@@ -613,6 +720,14 @@ impl Daemon {
 	fn record_run(&mut self, finished: Finished) -> Result<()> {
 		let Finished { job: id, outcome } = finished;
 		self.running.remove(&id);
+		if let Some(reason) = outcome.abstention() {
+			let mut local = self.store.job(id)?;
+			local.abstained = Some(reason.to_string());
+			self.store.set_job(id, &local)?;
+			self.metrics.jobs_abstained.inc();
+			warn!(job = id, %reason, "cannot run it here: giving it back");
+			return Ok(());
+		}
 		let bytes = outcome.result_bytes();
 		let result = self.store.put_result(&bytes)?;
 		let mut local = self.store.job(id)?;
@@ -704,5 +819,27 @@ pub async fn shutdown_signal() {
 	tokio::select! {
 		_ = tokio::signal::ctrl_c() => {},
 		_ = terminate => {},
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_runs_window_follows_the_blocks_seen_and_keeps_a_margin() {
+		let mut clock = BlockClock::new();
+		// Before two heads: a parachain's six seconds a block.
+		assert_eq!(clock.run_window(12), Duration::from_secs(48));
+		let start = std::time::Instant::now();
+		clock.observe(10, start);
+		clock.observe(11, start + Duration::from_millis(500));
+		assert_eq!(clock.run_window(12), Duration::from_secs(4));
+		// Several blocks at once count as their average; a head seen again changes nothing.
+		clock.observe(13, start + Duration::from_millis(1_500));
+		clock.observe(13, start + Duration::from_secs(9));
+		assert_eq!(clock.run_window(12), Duration::from_secs(4));
+		// Never less than a block's worth, however close the deadline.
+		assert_eq!(clock.run_window(1), Duration::from_millis(400));
 	}
 }

@@ -417,11 +417,16 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 fn main() {
-	// Like any Unix tool, end quietly when the reader of our output goes away (Rust ignores
-	// SIGPIPE, which turns a closed pipe into a panic in `println!`).
-	// SAFETY: resetting a signal's disposition to its default, before any thread starts.
-	unsafe {
-		libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+	let cli = Cli::parse();
+	// The requester's commands, like any Unix tool, end quietly when the reader of their
+	// output goes away (Rust ignores SIGPIPE, which turns a closed pipe into a panic in
+	// `println!`). The daemon keeps ignoring it: a container that closes its stdin early must
+	// give the writer an error, not end the daemon.
+	if !matches!(cli.command, Command::Run { .. }) {
+		// SAFETY: resetting a signal's disposition to its default, before any thread starts.
+		unsafe {
+			libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+		}
 	}
 	tracing_subscriber::fmt()
 		.with_env_filter(
@@ -431,7 +436,6 @@ fn main() {
 		.with_writer(std::io::stderr)
 		.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
 		.init();
-	let cli = Cli::parse();
 	let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
 		Ok(runtime) => runtime,
 		Err(error) => {

@@ -7,8 +7,10 @@ pub struct Metrics {
 	registry: Registry,
 	/// Runs finished, failed ones included.
 	pub jobs_run: IntCounter,
-	/// Runs that failed (trap, fuel, memory, bad input, ...).
+	/// Runs that failed (trap, fuel, memory, exit status, ...): results.
 	pub jobs_failed: IntCounter,
+	/// Runs given back because they could not be done here (timeout, input, local limit).
+	pub jobs_abstained: IntCounter,
 	/// Fuel burnt by all runs.
 	pub fuel: IntCounter,
 	/// Result files removed after the keeping period.
@@ -34,6 +36,10 @@ impl Metrics {
 		};
 		let jobs_run = counter("offload_jobs_run_total", "Runs finished, failed ones included")?;
 		let jobs_failed = counter("offload_jobs_failed_total", "Runs that failed")?;
+		let jobs_abstained = counter(
+			"offload_jobs_abstained_total",
+			"Runs given back: timeouts, inputs that could not be had, local limits",
+		)?;
 		let fuel = counter("offload_fuel_used_total", "Fuel burnt by all runs")?;
 		let results_pruned = counter(
 			"offload_results_pruned_total",
@@ -51,6 +57,7 @@ impl Metrics {
 		Ok(Self {
 			jobs_run,
 			jobs_failed,
+			jobs_abstained,
 			fuel,
 			results_pruned,
 			jobs_pruned,

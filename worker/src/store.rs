@@ -35,7 +35,7 @@ pub enum Step {
 }
 
 /// What the worker keeps about one job.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Encode)]
 pub struct LocalJob {
 	/// Who submitted the job: the only one its result is served to.
 	pub requester: Option<AccountId>,
@@ -47,6 +47,26 @@ pub struct LocalJob {
 	pub salt: Hash32,
 	/// The finalized block at which each step was last sent.
 	pub sent: BTreeMap<Step, BlockNumber>,
+	/// Why the run says nothing about the job (an abstention: a timeout, a fetch that failed,
+	/// a local limit), if it does; the replica is then given back with `decline`.
+	pub abstained: Option<String>,
+}
+
+impl Decode for LocalJob {
+	fn decode<I: codec::Input>(input: &mut I) -> Result<Self, codec::Error> {
+		Ok(Self {
+			requester: Decode::decode(input)?,
+			report: Decode::decode(input)?,
+			failure: Decode::decode(input)?,
+			salt: Decode::decode(input)?,
+			sent: Decode::decode(input)?,
+			// Added after the first release: records written before end here.
+			abstained: match input.remaining_len()? {
+				Some(0) => None,
+				_ => Decode::decode(input)?,
+			},
+		})
+	}
 }
 
 const JOBS: u8 = 0;
@@ -301,6 +321,17 @@ mod tests {
 	fn age(path: &Path, by: Duration) {
 		let file = std::fs::File::options().write(true).open(path).expect("exists");
 		file.set_modified(SystemTime::now() - by).expect("mtime set");
+	}
+
+	#[test]
+	fn a_record_written_before_abstentions_existed_still_reads() {
+		let job = LocalJob { salt: [3; 32], failure: Some("trap".into()), ..Default::default() };
+		// The old layout is the new one without its last field.
+		let mut old = job.encode();
+		old.pop();
+		assert_eq!(LocalJob::decode(&mut &old[..]), Ok(job.clone()));
+		let abstained = LocalJob { abstained: Some("timed out".into()), ..job };
+		assert_eq!(LocalJob::decode(&mut &abstained.encode()[..]), Ok(abstained));
 	}
 
 	#[test]

@@ -10,7 +10,7 @@ mod common;
 use common::{free_port, wait_for_finalized, DevNode, TempDir};
 use jsonrpsee::ws_client::WsClient;
 use offload_runtime::{
-	configs::compute::{JobDeposit, MinBond},
+	configs::compute::{JobDeposit, MinBond, MinFee},
 	AccountId, Balance, Runtime, RuntimeEvent, UNIT,
 };
 use offload_worker::chain::{fees_paid, Chain};
@@ -58,6 +58,17 @@ impl Worker {
 
 	/// [`Worker::start`], with the offer's base price per job (OFL) set to `base_per_job`.
 	fn start_priced(who: Sr25519Keyring, node: &str, dir: &Path, base_per_job: &str) -> Self {
+		Self::start_with(who, node, dir, base_per_job, "")
+	}
+
+	/// [`Worker::start_priced`], with `settings` (TOML lines) added to the config's top level.
+	fn start_with(
+		who: Sr25519Keyring,
+		node: &str,
+		dir: &Path,
+		base_per_job: &str,
+		settings: &str,
+	) -> Self {
 		let data_dir = dir.join(format!("{who:?}"));
 		std::fs::create_dir_all(&data_dir).expect("worker dir");
 		let config = data_dir.join("worker.toml");
@@ -68,7 +79,7 @@ impl Worker {
 data_dir = "{data}"
 listen = "127.0.0.1:{port}"
 bond = "100"
-
+{settings}
 [offer]
 cpu_millicores = 4000
 memory_mib = 8192
@@ -263,7 +274,11 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	assert_eq!(paid.len(), 1, "one payment: {paid:?}");
 	let (provider, amount, fee) = paid[0].clone();
 	assert_eq!(provider, bob);
-	assert_eq!(fee, amount * 2 / 100);
+	assert_eq!(
+		fee,
+		(amount * 2).div_ceil(100).max(MinFee::get()),
+		"2%, rounded up, at least the floor"
+	);
 	let deposit = events
 		.iter()
 		.find_map(|event| match event {
@@ -636,6 +651,99 @@ async fn a_no_show_is_replaced_a_sealed_input_reaches_the_spare_and_a_late_worke
 		.unwrap()
 		.expect("Eve is registered");
 	assert_eq!(eve_now.free, eve_now.offer.resources, "Eve's slot is free again");
+	drop(eve);
+	drop(bob);
+	assert!(node.stop(), "offload-node did not exit on SIGINT:\n{}", node.log());
+}
+
+/// A guest that fills its 16 MiB memory over and over: a few units of fuel a fill, so its fuel
+/// bill stays small while it would run for hours.
+const BULK_FILLS: &str = r#"(module (memory (export "memory") 256)
+  (func (export "_start")
+    (loop $l
+      (memory.fill (i32.const 0) (i32.const 7) (i32.const 16777216))
+      (br $l))))"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_that_cannot_run_here_is_given_back_and_a_hostile_one_stops_no_daemon() {
+	let mut node = DevNode::start(&["--dev-block-time", "500"]);
+	let (_client, chain) = start_chain(&mut node).await;
+	let dir = TempDir::new("offload-e2e-abstain");
+	// Eve is the cheapest, but keeps outputs of at most 4 bytes: wc's is longer.
+	let eve = Worker::start_with(Eve, &node.ws_url, &dir.0, "0.005", "max_output_bytes = 4");
+	eve.wait_for_offer();
+	let bob = Worker::start(Bob, &node.ws_url, &dir.0);
+	bob.wait_for_offer();
+	let (eve_id, bob_id) = (Eve.to_account_id().to_ss58check(), Bob.to_account_id().to_ss58check());
+
+	// Eve acknowledges and runs it, then gives it back rather than report what depends on her
+	// machine; Bob runs it and is paid; nothing is held against Eve.
+	let out = offload(
+		&node.ws_url,
+		Alice,
+		&["submit", "--program", WORDCOUNT, "--input", "given back", "--budget", "1", "--watch"],
+	);
+	assert!(out.contains(&format!("{eve_id} acknowledged")), "{out}");
+	assert!(out.contains(&format!("{eve_id} cannot run it and gave it back")), "{out}");
+	assert!(out.contains(&format!("assigned to {bob_id}")), "{out}");
+	assert!(out.trim_end().ends_with("0 2 10"), "the output is wc's:\n{out}");
+	eve.wait_for_log(&["cannot run it here", "host limit"], Duration::from_secs(10));
+	let id = job_id(&out);
+	let events = all_events(&chain).await;
+	let paid: Vec<_> = payments(&events, id).into_iter().map(|(who, ..)| who).collect();
+	assert_eq!(paid, vec![Bob.to_account_id()]);
+	assert!(!events.iter().any(|event| matches!(
+		event,
+		RuntimeEvent::Escrow(EscrowEvent::BondSlashed { provider, .. }) if *provider == Eve.to_account_id()
+	)));
+
+	// A guest that would run for hours on a small fuel bill: both workers stop it at the
+	// wall-clock bound their deadline leaves (8 blocks of half a second here) and give it
+	// back; the job ends refunded, nobody is slashed, and both daemons take the next job.
+	let started = Instant::now();
+	let hostile = dir.0.join("bulk.wat");
+	std::fs::write(&hostile, BULK_FILLS).expect("guest file");
+	// It ends without a result, so the command fails after printing the job's events.
+	let Output { status, stdout, .. } = Command::new(env!("CARGO_BIN_EXE_offload"))
+		.args(["--node", &node.ws_url, "--suri", "//Alice"])
+		.args([
+			"submit",
+			"--program",
+			hostile.to_str().expect("utf-8 path"),
+			"--fuel",
+			"1000000000",
+			"--memory-mib",
+			"32",
+			"--run-blocks",
+			"10",
+			"--queue-blocks",
+			"0",
+			"--budget",
+			"2",
+			"--watch",
+		])
+		.output()
+		.expect("offload runs");
+	let out = String::from_utf8_lossy(&stdout);
+	assert!(!status.success(), "{out}");
+	assert!(out.contains("expired: refunded"), "{out}");
+	assert!(out.contains(&format!("{eve_id} cannot run it and gave it back")), "{out}");
+	assert!(out.contains(&format!("{bob_id} cannot run it and gave it back")), "{out}");
+	assert!(!out.contains("settled: paid"), "{out}");
+	assert!(started.elapsed() < Duration::from_secs(90), "took {:?}", started.elapsed());
+	for worker in [&eve, &bob] {
+		worker.wait_for_log(&["cannot run it here", "timed out"], Duration::from_secs(10));
+	}
+	assert!(!all_events(&chain)
+		.await
+		.iter()
+		.any(|event| matches!(event, RuntimeEvent::Escrow(EscrowEvent::BondSlashed { .. }))));
+	let out = offload(
+		&node.ws_url,
+		Alice,
+		&["submit", "--program", WORDCOUNT, "--input", "still here", "--budget", "1", "--watch"],
+	);
+	assert!(out.trim_end().ends_with("0 2 10"), "the daemons still run jobs:\n{out}");
 	drop(eve);
 	drop(bob);
 	assert!(node.stop(), "offload-node did not exit on SIGINT:\n{}", node.log());

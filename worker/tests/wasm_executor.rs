@@ -9,7 +9,12 @@ use offload_worker::executor::{
 	Failure,
 };
 
-const LIMITS: Limits = Limits { fuel: 10_000_000, memory_bytes: 16 << 20, max_output: 1 << 16 };
+const LIMITS: Limits = Limits {
+	fuel: 10_000_000,
+	memory_bytes: 16 << 20,
+	max_output: 1 << 16,
+	wall: std::time::Duration::from_secs(60),
+};
 
 fn module(wat: &str) -> (Vec<u8>, [u8; 32]) {
 	let code = wat::parse_str(wat).expect("the test module parses");
@@ -203,7 +208,7 @@ fn a_rust_guest_built_for_wasip1_runs_and_agrees_with_the_same_code_native() {
 	let code = guest::sha256_wasm();
 	let hash = sp_crypto_hashing::blake2_256(&code);
 	let input = b"abc".to_vec();
-	let limits = Limits { fuel: 5_000_000_000, memory_bytes: 32 << 20, max_output: 1024 };
+	let limits = Limits { fuel: 5_000_000_000, memory_bytes: 32 << 20, max_output: 1024, ..LIMITS };
 	let outcome = executor.run(hash, &code, "_start", input.clone(), limits);
 	let expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  -\n";
 	assert_eq!(outcome.result, Ok(expected.as_bytes().to_vec()));

@@ -71,6 +71,11 @@ impl TempDir {
 
 impl Drop for TempDir {
 	fn drop(&mut self) {
+		// A failing test's files (workers' logs and stores) are what explains it: kept.
+		if std::thread::panicking() {
+			eprintln!("kept {} for inspection", self.0.display());
+			return;
+		}
 		let _ = std::fs::remove_dir_all(&self.0);
 	}
 }

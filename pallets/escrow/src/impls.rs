@@ -11,14 +11,16 @@ use frame_support::{
 	},
 };
 use sp_runtime::{
-	traits::{CheckedAdd, CheckedSub, Zero},
+	traits::{CheckedAdd, CheckedMul, CheckedSub, Zero},
 	DispatchError, DispatchResult, Saturating,
 };
 
 impl<T: Config> Pallet<T> {
-	/// The fee on `amount`.
+	/// The fee on one replica's payment of `amount`: the protocol's share rounded up, and at
+	/// least [`Config::MinFee`]. It never decreases as `amount` grows, which is what makes the
+	/// fee held on a replica's cap enough for any payment up to that cap.
 	pub fn fee_on(amount: BalanceOf<T>) -> BalanceOf<T> {
-		T::ProtocolFee::get() * amount
+		T::ProtocolFee::get().mul_ceil(amount).max(T::MinFee::get())
 	}
 
 	/// Moves `amount` held under `reason` from `from` to `to`, as free balance.
@@ -79,22 +81,23 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> JobEscrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
-	fn with_fee(max_payment: BalanceOf<T>) -> Result<BalanceOf<T>, DispatchError> {
-		max_payment
-			.checked_add(&Self::fee_on(max_payment))
+	fn with_fee(cap: BalanceOf<T>, replicas: u32) -> Result<BalanceOf<T>, DispatchError> {
+		cap.checked_add(&Self::fee_on(cap))
+			.and_then(|per_replica| per_replica.checked_mul(&replicas.into()))
 			.ok_or_else(|| Error::<T>::Overflow.into())
 	}
 
 	fn hold_for_job(
 		job: JobId,
 		requester: &T::AccountId,
-		max_payment: BalanceOf<T>,
+		cap: BalanceOf<T>,
+		replicas: u32,
 		deposit: BalanceOf<T>,
 	) -> DispatchResult {
 		with_storage_layer(|| {
 			ensure!(!Escrows::<T>::contains_key(job), Error::<T>::EscrowExists);
 			let amount =
-				Self::with_fee(max_payment)?.checked_add(&deposit).ok_or(Error::<T>::Overflow)?;
+				Self::with_fee(cap, replicas)?.checked_add(&deposit).ok_or(Error::<T>::Overflow)?;
 			T::Currency::hold(&HoldReason::JobPayment.into(), requester, amount)?;
 			Escrows::<T>::insert(job, Escrow { requester: requester.clone(), held: amount });
 			Self::deposit_event(Event::JobFundsHeld { job, requester: requester.clone(), amount });

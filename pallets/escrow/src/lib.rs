@@ -7,7 +7,9 @@
 //!
 //! Other pallets use it through [`JobEscrow`]; it has no calls of its own.
 //!
-//! - A job's hold is its maximum payment plus the protocol fee on it ([`Config::ProtocolFee`]).
+//! - A job's hold is, per replica, its cap plus the fee on the cap ([`Config::ProtocolFee`],
+//!   rounded up, at least [`Config::MinFee`]); each replica's payment carries the fee on what
+//!   it is paid, which is never more than the fee held for it.
 //! - Paying a provider moves the amount to the provider and the fee on that amount to the
 //!   treasury ([`Config::Treasury`]); the rest stays held until the job's escrow is refunded.
 //! - A bond slash compensates the harmed party first and sends the rest to the treasury.
@@ -74,6 +76,12 @@ pub mod pallet {
 		/// requesters go elsewhere; at zero, the treasury earns nothing.
 		#[pallet::constant]
 		type ProtocolFee: Get<Perbill>;
+
+		/// The least fee a paid replica carries, whatever its price. At zero, jobs priced at a
+		/// planck pay no fee, so two accounts can trade reputation for nothing but transaction
+		/// fees; set too high, small jobs are priced out.
+		#[pallet::constant]
+		type MinFee: Get<BalanceOf<Self>>;
 
 		/// Where fees and the uncompensated part of slashes go. It must exist (hold at least the
 		/// existential deposit), or fees smaller than the existential deposit cannot be paid.

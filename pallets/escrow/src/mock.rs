@@ -32,6 +32,8 @@ pub const REQUESTER: u64 = 1;
 pub const PROVIDER: u64 = 2;
 /// Another provider.
 pub const OTHER: u64 = 3;
+/// The least fee on a payment.
+pub const MIN_FEE: u64 = 5;
 /// The treasury.
 pub const TREASURY: u64 = 99;
 /// What every test account starts with.
@@ -42,12 +44,14 @@ pub const ED: u64 = 1;
 parameter_types! {
 	pub const ProtocolFee: Perbill = Perbill::from_percent(10);
 	pub const Treasury: u64 = TREASURY;
+	pub const MinFee: u64 = MIN_FEE;
 }
 
 impl pallet_offload_escrow::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ProtocolFee = ProtocolFee;
+	type MinFee = MinFee;
 	type Treasury = Treasury;
 }
 

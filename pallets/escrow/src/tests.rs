@@ -16,8 +16,8 @@ fn held(reason: HoldReason, who: u64) -> u64 {
 #[test]
 fn holding_for_a_job_holds_payment_plus_fee_in_the_requesters_account() {
 	run(|| {
-		assert_eq!(E::with_fee(1_000), Ok(1_100));
-		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 0));
+		assert_eq!(E::with_fee(1_000, 1), Ok(1_100));
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 1, 0));
 		assert_eq!(free(REQUESTER), START - 1_100);
 		assert_eq!(held(HoldReason::JobPayment, REQUESTER), 1_100);
 		assert_eq!(E::held_for(7), 1_100);
@@ -30,9 +30,9 @@ fn holding_for_a_job_holds_payment_plus_fee_in_the_requesters_account() {
 #[test]
 fn a_job_cannot_be_held_twice_nor_beyond_the_balance() {
 	run(|| {
-		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 0));
-		assert_noop!(E::hold_for_job(7, &REQUESTER, 1, 0), Error::<Test>::EscrowExists);
-		assert!(E::hold_for_job(8, &REQUESTER, START, 0).is_err());
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 1, 0));
+		assert_noop!(E::hold_for_job(7, &REQUESTER, 1, 1, 0), Error::<Test>::EscrowExists);
+		assert!(E::hold_for_job(8, &REQUESTER, START, 1, 0).is_err());
 		assert!(Escrows::<Test>::get(8).is_none());
 		assert_eq!(held(HoldReason::JobPayment, REQUESTER), 1_100);
 	});
@@ -41,7 +41,7 @@ fn a_job_cannot_be_held_twice_nor_beyond_the_balance() {
 #[test]
 fn paying_moves_the_amount_to_the_provider_and_the_fee_to_the_treasury() {
 	run(|| {
-		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 0));
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 1, 0));
 		assert_eq!(E::pay(7, &PROVIDER, 600), Ok(Payout { to_provider: 600, fee: 60 }));
 		assert_eq!(free(PROVIDER), START + 600);
 		assert_eq!(free(TREASURY), ED + 60);
@@ -64,7 +64,7 @@ fn paying_moves_the_amount_to_the_provider_and_the_fee_to_the_treasury() {
 #[test]
 fn paying_more_than_the_escrow_holds_fails_and_moves_nothing() {
 	run(|| {
-		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 0));
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 1, 0));
 		// 1_001 plus its fee exceeds the 1_100 held.
 		assert_noop!(E::pay(7, &PROVIDER, 1_001), Error::<Test>::InsufficientEscrow);
 		assert_noop!(E::pay(8, &PROVIDER, 1), Error::<Test>::NoEscrow);
@@ -75,7 +75,7 @@ fn paying_more_than_the_escrow_holds_fails_and_moves_nothing() {
 #[test]
 fn several_replicas_can_be_paid_from_one_escrow() {
 	run(|| {
-		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 0));
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 1, 0));
 		assert_ok!(E::pay(7, &PROVIDER, 500));
 		assert_ok!(E::pay(7, &OTHER, 500));
 		assert_eq!(E::held_for(7), 0);
@@ -90,7 +90,7 @@ fn several_replicas_can_be_paid_from_one_escrow() {
 #[test]
 fn transfer_from_job_takes_no_fee() {
 	run(|| {
-		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 0));
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 1, 0));
 		assert_eq!(E::transfer_from_job(7, &OTHER, 50), Ok(50));
 		assert_eq!(free(OTHER), START + 50);
 		assert_eq!(free(TREASURY), ED);
@@ -175,7 +175,7 @@ fn a_slash_takes_at_most_the_bond_and_compensates_at_most_the_slash() {
 #[test]
 fn a_deposit_is_held_without_fee_and_can_outlive_a_partial_refund() {
 	run(|| {
-		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 50));
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 1_000, 1, 50));
 		assert_eq!(E::held_for(7), 1_150);
 		assert_ok!(E::pay(7, &PROVIDER, 100));
 		// Everything but the deposit goes back; the escrow stays open with it.
@@ -209,4 +209,58 @@ fn migration_to_v2_removes_the_running_totals() {
 		assert!(keys.iter().all(|key| !unhashed::exists(key)));
 		assert_eq!(Escrow::on_chain_storage_version(), StorageVersion::new(2));
 	});
+}
+
+#[test]
+fn fees_are_held_per_replica_so_rounding_never_leaves_settlement_short() {
+	run(|| {
+		// 10% of 15 is 1.5: two replicas paid 15 each carry 2 + 2 in fees, where 10% of 30
+		// held at once would be 3.
+		assert_eq!(E::with_fee(15, 2), Ok(2 * (15 + 5)));
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 15, 2, 0));
+		assert_ok!(E::pay(7, &PROVIDER, 15));
+		assert_ok!(E::pay(7, &OTHER, 15));
+		assert_eq!(E::refund(7), Ok(2 * (15 + 5) - 2 * (15 + 5)));
+	});
+}
+
+#[test]
+fn every_payment_carries_at_least_the_fee_floor() {
+	run(|| {
+		assert_ok!(E::hold_for_job(7, &REQUESTER, 100, 1, 0));
+		// 10% of 7, rounded up, is 1; the floor makes it 5. A zero payment pays it too.
+		assert_eq!(E::pay(7, &PROVIDER, 7), Ok(Payout { to_provider: 7, fee: MIN_FEE }));
+		assert_ok!(E::hold_for_job(8, &REQUESTER, 100, 1, 0));
+		assert_eq!(E::pay(8, &PROVIDER, 0), Ok(Payout { to_provider: 0, fee: MIN_FEE }));
+		assert_eq!(free(TREASURY), ED + 2 * MIN_FEE);
+	});
+}
+
+mod properties {
+	use super::*;
+	use proptest::prelude::*;
+
+	proptest! {
+		#[test]
+		fn any_payments_up_to_the_cap_fit_in_the_hold(
+			cap in 0u64..=1_000,
+			replicas in 1u32..=5,
+			paid in proptest::collection::vec(0u64..=1_000, 5),
+		) {
+			run(|| {
+				assert_ok!(E::hold_for_job(7, &REQUESTER, cap, replicas, 3));
+				let held = E::held_for(7);
+				let mut out = 0;
+				for amount in paid.iter().take(replicas as usize) {
+					let amount = (*amount).min(cap);
+					let payout = E::pay(7, &PROVIDER, amount).expect("the hold covers it");
+					out += payout.to_provider + payout.fee;
+				}
+				assert_eq!(E::held_for(7), held - out);
+				assert!(E::held_for(7) >= 3, "the deposit is untouched");
+				assert_eq!(E::refund(7), Ok(held - out));
+				assert_eq!(free(REQUESTER) + free(PROVIDER) + free(TREASURY), 2 * START + ED);
+			});
+		}
+	}
 }

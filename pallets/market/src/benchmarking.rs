@@ -1,5 +1,6 @@
-//! Benchmarks of the market pallet (v2 syntax), each in its worst case: matching scans
-//! `MaxScan` eligible providers spread over as many index pages as a scan may read, and assigns
+//! Benchmarks of the market pallet (v2 syntax), each in its worst case: matching reads every
+//! index page a scan may, passing over unverified providers (an identity read each) for a job
+//! that asks for verified ones, until it has `MaxScan` eligible ones, and assigns
 //! `MaxReplicas`; settlement pays, slashes and releases every replica.
 //!
 //! Each measured call's signer is whitelisted (`whitelist_account!`): paying the transaction
@@ -34,12 +35,13 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	who
 }
 
-/// `count` providers at the same unit price, each with room for a few jobs.
+/// `count` verified providers at the same unit price, each with room for a few jobs.
 fn providers<T: Config>(count: u32, tag: u32) -> Vec<T::AccountId> {
 	(0..count)
 		.map(|i| {
 			let who: T::AccountId = account("provider", tag * 100_000 + i, 0);
 			T::BenchmarkHelper::register_provider(&who, 10u32.into(), 4);
+			T::BenchmarkHelper::set_verified(&who);
 			who
 		})
 		.collect()
@@ -74,7 +76,8 @@ fn spec<T: Config>(program: Hash32, replicas: u8) -> JobSpec<T> {
 		replicas,
 		quorum: replicas / 2 + 1,
 		min_reputation: Permill::zero(),
-		verified_only: false,
+		// The dearest matching: unverified candidates cost an identity read each.
+		verified_only: true,
 		encrypted_input: false,
 		run_blocks: 10u32.into(),
 		queue_blocks: 10u32.into(),
@@ -85,17 +88,23 @@ fn max_replicas<T: Config>() -> u8 {
 	T::MaxReplicas::get().min(u8::MAX as u32) as u8
 }
 
-/// `REGISTRY` providers, the `MaxScan` cheapest spread over as many price bands as a scan reads
-/// pages, so matching reads the most pages it may: each band's page count and one page per
-/// band.
+/// `REGISTRY` providers, laid out for matching's worst case: a full page in each of the price
+/// bands one scan reads, the cheaper half of them unverified and the dearer half verified. A
+/// job that asks for verified providers (as [`spec`] does) then reads every page a scan may,
+/// reads the identity of every unverified provider to pass it over, and takes the verified ones
+/// (up to `MaxScan`). The rest sit in a dearer band, never read.
 fn registry<T: Config>() {
-	let scanned = T::MaxScan::get();
-	let bands = T::BenchmarkHelper::scan_pages().clamp(1, scanned);
+	let pages = T::BenchmarkHelper::scan_pages().max(1);
+	let size = T::BenchmarkHelper::page_size().max(1);
+	let scanned = pages * size;
 	for i in 0..REGISTRY.max(scanned) {
 		let who: T::AccountId = account("provider", i, 0);
 		// Prices 10, 20, 40, …: one band each (⌊log2(price + 1)⌋ goes up by one).
-		let band = if i < scanned { i % bands } else { bands };
+		let band = if i < scanned { i / size } else { pages };
 		T::BenchmarkHelper::register_provider(&who, (10u32 << band).into(), 4);
+		if i < scanned && band >= pages / 2 {
+			T::BenchmarkHelper::set_verified(&who);
+		}
 	}
 }
 
@@ -186,8 +195,7 @@ mod benches {
 		assert!(!Programs::<T>::contains_key(hash));
 	}
 
-	/// `k` replicas; matching scans `MaxScan` eligible providers on as many index pages as it
-	/// may read.
+	/// `k` replicas; matching reads every index page a scan may (see [`registry`]).
 	#[benchmark]
 	fn submit_job(k: Linear<1, { T::MaxReplicas::get() }>) {
 		registry::<T>();
@@ -249,7 +257,7 @@ mod benches {
 	/// A replica of a full job given back and matched again from a full scan.
 	#[benchmark]
 	fn decline() {
-		providers::<T>(max_replicas::<T>() as u32, 1);
+		// [`registry`] has verified providers enough for the job and a replacement.
 		let (id, _) = submitted::<T>(max_replicas::<T>());
 		let who = replicas_of::<T>(id).pop().expect("assigned");
 		whitelist_account!(who);
@@ -309,8 +317,8 @@ mod benches {
 
 	#[benchmark]
 	fn expire() {
-		// No replica acknowledged: all are replaced, from a full scan.
-		providers::<T>(max_replicas::<T>() as u32, 1);
+		// No replica acknowledged: all are replaced, from a full scan ([`registry`] has
+		// verified providers enough for the job twice).
 		let (id, _) = submitted::<T>(max_replicas::<T>());
 		let first = replicas_of::<T>(id);
 		advance::<T>(T::AckTimeout::get().saturating_add(One::one()));

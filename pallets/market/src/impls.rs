@@ -1,7 +1,8 @@
 //! The market's logic: programs, a job's life, settlement, deadlines, and the invariants.
 
 use crate::{
-	pallet::*, pricing, types::*, JobEscrow, Outcome, ProviderRegistry, ReputationOf, WeightInfo,
+	pallet::*, pricing, types::*, JobEscrow, Outcome, ProviderRegistry, ReputationOf, RuntimeKind,
+	WeightInfo,
 };
 use codec::Encode;
 use frame_support::{
@@ -10,7 +11,7 @@ use frame_support::{
 	traits::{fungible::MutateHold, tokens::Precision},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use offload_primitives::JobId;
+use offload_primitives::{JobId, Resources};
 use sp_runtime::{
 	traits::{CheckedMul, Saturating, UniqueSaturatedInto, Zero},
 	DispatchResult, Perbill,
@@ -132,11 +133,17 @@ impl<T: Config> Pallet<T> {
 		excluded: BoundedVec<T::AccountId, ConstU32<8>>,
 		checks: Option<JobId>,
 	) -> Result<JobId, DispatchError> {
-		let max_payment = Self::check_spec(&spec)?;
+		Self::check_spec(&spec)?;
 		Self::use_program(&spec, true)?;
 		let id = NextJobId::<T>::get();
 		NextJobId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
-		T::Escrow::hold_for_job(id, &requester, max_payment, T::JobDeposit::get())?;
+		T::Escrow::hold_for_job(
+			id,
+			&requester,
+			spec.pricing.cap(),
+			spec.replicas.into(),
+			T::JobDeposit::get(),
+		)?;
 		Self::deposit_event(Event::JobSubmitted {
 			job: id,
 			requester: requester.clone(),
@@ -267,12 +274,12 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_decline(who: T::AccountId, id: JobId) -> DispatchResult {
 		let (mut job, index) = Self::replica_of(&who, id)?;
-		let Some(ReplicaState::Assigned { ack_by }) =
-			job.assignments.get(index).map(|assignment| assignment.state)
-		else {
-			return Err(Error::<T>::WrongState.into());
+		let deadline = match job.assignments.get(index).map(|assignment| assignment.state) {
+			Some(ReplicaState::Assigned { ack_by }) => ack_by,
+			Some(ReplicaState::Running { due }) => due,
+			_ => return Err(Error::<T>::WrongState.into()),
 		};
-		ensure!(Self::now() <= ack_by, Error::<T>::DeadlinePassed);
+		ensure!(Self::now() <= deadline, Error::<T>::DeadlinePassed);
 		let provider = Self::withdraw_replica(id, &mut job, index)?;
 		Self::deposit_event(Event::JobDeclined { job: id, provider });
 		let requester = job.requester.clone();
@@ -368,18 +375,41 @@ impl<T: Config> Pallet<T> {
 
 	// ---- settlement ----
 
-	/// Slashes `share` of `provider`'s bond; [`Config::Compensation`] of it goes to
-	/// `requester`. Returns what was slashed.
+	/// Slashes `share` of `provider`'s bond, but at least `floor` (at most the whole bond);
+	/// [`Config::Compensation`] of it goes to `requester`. A provider left under the minimum
+	/// bond stops being matched. Returns what was slashed.
 	fn slash(
 		provider: &T::AccountId,
 		share: Perbill,
+		floor: BalanceOf<T>,
 		requester: &T::AccountId,
 	) -> Result<BalanceOf<T>, DispatchError> {
-		let amount = share * T::Escrow::bond_of(provider);
+		let compensation = T::Compensation::get();
+		Self::slash_compensating(provider, share, floor, requester, |amount| compensation * amount)
+	}
+
+	/// As [`Self::slash`], with `compensation` saying how much of the amount slashed goes to
+	/// `requester`.
+	fn slash_compensating(
+		provider: &T::AccountId,
+		share: Perbill,
+		floor: BalanceOf<T>,
+		requester: &T::AccountId,
+		compensation: impl FnOnce(BalanceOf<T>) -> BalanceOf<T>,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		let bond = T::Escrow::bond_of(provider);
+		let amount = (share * bond).max(floor).min(bond);
 		if amount.is_zero() {
 			return Ok(amount);
 		}
-		T::Escrow::slash_bond(provider, amount, requester, T::Compensation::get() * amount)
+		let slashed = T::Escrow::slash_bond(provider, amount, requester, compensation(amount))?;
+		T::Registry::bond_changed(provider)?;
+		Ok(slashed)
+	}
+
+	/// The least a rejected result of a job with this `cap` costs its provider.
+	fn fraud_floor(cap: BalanceOf<T>) -> BalanceOf<T> {
+		cap.saturating_mul(T::FraudValueMultiple::get().into())
 	}
 
 	/// Gives back every replica's capacity and forgets the open assignments.
@@ -428,6 +458,8 @@ impl<T: Config> Pallet<T> {
 		);
 		let cap = job.spec.pricing.cap();
 		let size: u128 = cap.unique_saturated_into();
+		let deterministic = job.spec.workload.kind() == RuntimeKind::Wasm;
+		let fraud_floor = Self::fraud_floor(cap);
 		let mut paid = BalanceOf::<T>::zero();
 		for assignment in &job.assignments {
 			let provider = &assignment.provider;
@@ -435,12 +467,12 @@ impl<T: Config> Pallet<T> {
 				(ReplicaState::Revealed { report }, Some(agreed), Some(usage))
 					if key(&report) == agreed =>
 				{
-					let amount = match job.spec.pricing {
-						Pricing::Fixed { price } => price,
-						Pricing::PayPerUse { budget } => {
-							pricing::payment(&assignment.prices, &usage, budget)
-						},
-					};
+					let amount = pricing::replica_payment(
+						&job.spec.pricing,
+						&assignment.prices,
+						&job.spec.workload.max_usage(),
+						&usage,
+					);
 					T::Escrow::pay(id, provider, amount)?;
 					paid = paid.checked_add(&amount).ok_or(Error::<T>::Overflow)?;
 					T::Reputation::record(
@@ -449,8 +481,14 @@ impl<T: Config> Pallet<T> {
 						amount.unique_saturated_into(),
 					);
 				},
+				// Containers are not deterministic: a dissenting one is not paid, and not
+				// slashed either, as an honest run may differ.
+				(ReplicaState::Revealed { .. }, Some(_), _) if !deterministic => {
+					T::Reputation::record(provider, Outcome::Failure, size)
+				},
 				(ReplicaState::Revealed { .. }, Some(_), _) => {
-					let slashed = Self::slash(provider, T::FraudSlash::get(), &job.requester)?;
+					let slashed =
+						Self::slash(provider, T::FraudSlash::get(), fraud_floor, &job.requester)?;
 					T::Reputation::record(provider, Outcome::Fraud, size);
 					Self::deposit_event(Event::ResultRejected {
 						job: id,
@@ -461,8 +499,25 @@ impl<T: Config> Pallet<T> {
 				(ReplicaState::Revealed { .. }, None, _) => {
 					T::Reputation::record(provider, Outcome::Failure, size)
 				},
+				// Committed and then silent: withholding a losing reveal must not be cheaper
+				// than revealing it, so it costs what a rejected result costs.
+				(ReplicaState::Committed { .. }, _, _) => {
+					let (share, floor) = if deterministic {
+						(T::FraudSlash::get(), fraud_floor)
+					} else {
+						(T::NoShowSlash::get(), Zero::zero())
+					};
+					let slashed = Self::slash(provider, share, floor, &job.requester)?;
+					T::Reputation::record(provider, Outcome::Fraud, size);
+					Self::deposit_event(Event::DeadlineMissed {
+						job: id,
+						provider: provider.clone(),
+						slashed,
+					});
+				},
 				_ => {
-					let slashed = Self::slash(provider, T::NoShowSlash::get(), &job.requester)?;
+					let slashed =
+						Self::slash(provider, T::NoShowSlash::get(), Zero::zero(), &job.requester)?;
 					T::Reputation::record(provider, Outcome::NoShow, size);
 					Self::deposit_event(Event::DeadlineMissed {
 						job: id,
@@ -524,7 +579,7 @@ impl<T: Config> Pallet<T> {
 			let provider = Self::withdraw_replica(id, &mut job, index)?;
 			let slashed = if missed_run {
 				job.dropped = job.dropped.saturating_add(1);
-				Self::slash(&provider, T::NoShowSlash::get(), &job.requester)?
+				Self::slash(&provider, T::NoShowSlash::get(), Zero::zero(), &job.requester)?
 			} else {
 				Zero::zero()
 			};
@@ -633,6 +688,7 @@ impl<T: Config> Pallet<T> {
 		};
 		ensure!(result.is_some(), Error::<T>::NothingToDispute);
 		ensure!(job.spec.replicas == 1, Error::<T>::Replicated);
+		ensure!(job.spec.workload.kind() == RuntimeKind::Wasm, Error::<T>::NotDeterministic);
 		ensure!(job.dispute.is_none(), Error::<T>::AlreadyDisputed);
 		ensure!(
 			Self::now() <= at.saturating_add(T::ChallengePeriod::get()),
@@ -670,17 +726,16 @@ impl<T: Config> Pallet<T> {
 		let mut slashed = BalanceOf::<T>::zero();
 		if upheld {
 			let owed = paid.saturating_add(cost);
+			let floor = Self::fraud_floor(job.spec.pricing.cap());
 			for assignment in &job.assignments {
 				let provider = &assignment.provider;
-				let amount = T::FraudSlash::get() * T::Escrow::bond_of(provider);
-				if !amount.is_zero() {
-					slashed = slashed.saturating_add(T::Escrow::slash_bond(
-						provider,
-						amount,
-						&job.requester,
-						owed.min(amount),
-					)?);
-				}
+				slashed = slashed.saturating_add(Self::slash_compensating(
+					provider,
+					T::FraudSlash::get(),
+					floor,
+					&job.requester,
+					|amount| owed.min(amount),
+				)?);
 				let size: u128 = paid.unique_saturated_into();
 				T::Reputation::record(provider, Outcome::Fraud, size);
 			}
@@ -695,8 +750,10 @@ impl<T: Config> Pallet<T> {
 
 	/// Checks the invariants: an open job's escrow holds its whole maximum payment, fee and
 	/// deposit, a settled one's just the deposit; every open assignment is indexed and every
-	/// index entry points at a live replica of an open job; queued jobs and the queue agree;
-	/// program use counts match the open jobs.
+	/// index entry points at a live replica of an open job; queued jobs and the queue agree,
+	/// and every queue entry is a queued job; each provider's running jobs and reserved
+	/// resources are what its open assignments add up to; program use counts match the open
+	/// jobs.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
@@ -709,8 +766,8 @@ impl<T: Config> Pallet<T> {
 				ensure!(!queue.contains(&id), "a settled job is queued");
 				continue;
 			}
-			let max_payment = Self::check_spec(&job.spec).map_err(|_| "a stored spec is bad")?;
-			let expected = T::Escrow::with_fee(max_payment)
+			Self::check_spec(&job.spec).map_err(|_| "a stored spec is bad")?;
+			let expected = T::Escrow::with_fee(job.spec.pricing.cap(), job.spec.replicas.into())
 				.map_err(|_| "fee overflow")?
 				.saturating_add(T::JobDeposit::get());
 			ensure!(held == expected, "an open job's escrow is not its full hold");
@@ -736,11 +793,26 @@ impl<T: Config> Pallet<T> {
 				ensure!(!check.is_settled(), "an open dispute whose check settled");
 			}
 		}
+		for id in &queue {
+			let job = Jobs::<T>::get(id).ok_or("a queue entry of a missing job")?;
+			ensure!(matches!(job.phase, Phase::Queued { .. }), "a queue entry of a job not queued");
+		}
+		// What each provider has taken on, counted from the open assignments.
+		let mut taken: BTreeMap<T::AccountId, (u32, Resources)> = BTreeMap::new();
 		for (provider, id, ()) in Assignments::<T>::iter() {
 			let job = Jobs::<T>::get(id).ok_or("an assignment of a missing job")?;
 			ensure!(!job.is_settled(), "an assignment of a settled job");
 			ensure!(job.assignment_of(&provider).is_some(), "an assignment the job lacks");
 			ensure!(T::Registry::is_registered(&provider), "an assignment of an unknown provider");
+			let entry = taken.entry(provider).or_default();
+			entry.0 = entry.0.saturating_add(1);
+			entry.1 = entry.1.checked_add(&job.spec.resources).ok_or("resources overflow")?;
+		}
+		for (provider, counted) in taken {
+			ensure!(
+				T::Registry::in_use(&provider) == Some(counted),
+				"a provider's running jobs or reserved resources differ from its assignments"
+			);
 		}
 		for (hash, program) in Programs::<T>::iter() {
 			ensure!(Code::<T>::contains_key(hash), "a program without code");

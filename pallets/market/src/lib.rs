@@ -5,9 +5,9 @@
 //! - **Programs.** [`Pallet::upload_program`] stores WASM code by its blake2-256 hash, with a
 //!   deposit per byte; providers fetch it through the chain's RPC. Its owner frees it; anyone
 //!   removes a freed program no open job uses, and the deposit goes back to the owner.
-//! - **Submission.** [`Pallet::submit_job`] holds the requester's maximum payment (the cap per
-//!   replica times the replicas), the protocol fee on it, and a [`Config::JobDeposit`], all
-//!   through [`Config::Escrow`]. Matching runs in the same call (see [`matching`]); a job that
+//! - **Submission.** [`Pallet::submit_job`] holds, per replica, the cap and the protocol fee on
+//!   it, and a [`Config::JobDeposit`], all through [`Config::Escrow`]. Matching (never to the
+//!   requester itself) runs in the same call (see [`matching`]); a job that
 //!   finds fewer providers than replicas waits in a bounded queue, which `on_idle` retries,
 //!   until its queue deadline.
 //! - **Replicas.** Each assigned provider acknowledges ([`Pallet::ack`]) within
@@ -17,9 +17,10 @@
 //!   committed, reveals open for [`Config::RevealTimeout`] blocks ([`Pallet::reveal_result`]).
 //! - **Settlement.** The largest group of identical reports wins if it reaches the quorum.
 //!   Its providers are paid by their prices applied to the group's least usage, at most the cap
-//!   (or the fixed price); the fee goes to the treasury; the rest goes back to the requester.
-//!   Replicas that disagreed lose [`Config::FraudSlash`] of their bond, replicas that did not
-//!   reveal [`Config::NoShowSlash`]; [`Config::Compensation`] of each slash goes to the
+//!   (for a fixed price: their quote at the job's limits, at most the price); the fee goes to
+//!   the treasury; the rest goes back to the requester. Replicas that disagreed, and replicas
+//!   that committed and did not reveal, lose [`Config::FraudSlash`] of their bond; replicas
+//!   that never delivered [`Config::NoShowSlash`]; [`Config::Compensation`] of each slash goes to the
 //!   requester, the rest to the treasury. No quorum: everything is refunded.
 //! - **Deadlines.** Every state has one, and [`Pallet::expire`] (anyone) acts on those passed:
 //!   a replica that did not acknowledge is replaced by the next candidate; one that did not
@@ -27,7 +28,8 @@
 //!   reveals past their deadline settle with what was revealed. A caller whose `expire` ends the
 //!   job gets its deposit.
 //! - **Disputes.** Within [`Config::ChallengePeriod`] of a single-replica job's settlement, its
-//!   requester may [`Pallet::dispute`] the result: [`Config::DisputeReplicas`] other providers
+//!   requester may [`Pallet::dispute`] the result (of a WASM job: container runs are not
+//!   deterministic, so their disagreement is never slashed): [`Config::DisputeReplicas`] other providers
 //!   re-execute it as a new job the requester pays for. A differing quorum result slashes the
 //!   provider, repaying the requester first; an agreeing one leaves the cost with the requester.
 //! - **Records.** A settled job stays on chain, holding the deposit, until cleared
@@ -184,9 +186,17 @@ pub mod pallet {
 		#[pallet::constant]
 		type JobDeposit: Get<BalanceOf<Self>>;
 
-		/// Share of a provider's bond slashed when its result disagrees with the quorum.
+		/// Share of a provider's bond slashed when its result disagrees with the quorum (or it
+		/// committed and did not reveal), at least [`Config::FraudValueMultiple`] times the
+		/// job's value.
 		#[pallet::constant]
 		type FraudSlash: Get<Perbill>;
+
+		/// A rejected result costs at least this many times the job's value (its cap per
+		/// replica), however little of the bond is left to take a share of: below 1, a
+		/// provider earns more by cheating on a big job than it loses.
+		#[pallet::constant]
+		type FraudValueMultiple: Get<u32>;
 
 		/// Share of a provider's bond slashed when it does not deliver a result it took on.
 		#[pallet::constant]
@@ -214,6 +224,10 @@ pub mod pallet {
 		fn register_provider(who: &T::AccountId, unit_price: BalanceOf<T>, slots: u16);
 		/// Index pages one matching scan reads at most (the registry's `MaxScanPages`).
 		fn scan_pages() -> u32;
+		/// Entries of one index page (the registry's `IndexPageSize`).
+		fn page_size() -> u32;
+		/// Marks provider `who` verified.
+		fn set_verified(who: &T::AccountId);
 	}
 
 	/// Why this pallet holds funds.
@@ -480,6 +494,8 @@ pub mod pallet {
 		NothingToDispute,
 		/// The job is already disputed.
 		AlreadyDisputed,
+		/// Container runs are not deterministic: their results are not disputed.
+		NotDeterministic,
 		/// The challenge period is over.
 		ChallengeClosed,
 		/// The job's dispute is still open.
@@ -600,17 +616,20 @@ pub mod pallet {
 			Self::do_ack(who, job)
 		}
 
-		/// Gives the caller's replica of `job` back before acknowledging it, because the caller
-		/// cannot run it: its input cannot be fetched, does not match its hash, or is sealed to
-		/// other providers. Nothing is slashed or recorded against the caller; it is not matched
-		/// to the job again, and the replica goes to the next eligible provider (the job waits
-		/// in the queue if none fits, and ends refunded if it may not wait).
+		/// Gives the caller's replica of `job` back, because the caller cannot run it here: an
+		/// *abstention*. Its input cannot be fetched, does not match its hash, or is sealed to
+		/// other providers; it lacks the container image; the run passed the provider's
+		/// wall-clock bound or another limit of its host. Nothing is paid, slashed or recorded
+		/// against the caller; it is not matched to the job again, and the replica goes to the
+		/// next eligible provider (the job waits in the queue if none fits, and ends refunded
+		/// if it may not wait).
 		///
-		/// An input nobody can get is thus never judged: without `decline`, providers that
-		/// cannot open an input would agree on that failure, and a dispute would slash the
-		/// provider that ran it.
+		/// What depends on a provider's host is thus never judged: reported as a result, it
+		/// would differ from other replicas' (and a requester could make it differ on purpose,
+		/// refusing its input to one provider) and get an honest provider slashed.
 		///
-		/// Origin: an assigned provider, before its `ack_by`.
+		/// Origin: an assigned provider, before its `ack_by`, or after acknowledging and before
+		/// delivering, before its `due`.
 		///
 		/// ## Complexity
 		/// O(MaxScan + MaxReplicas), as matching.

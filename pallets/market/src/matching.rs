@@ -5,7 +5,8 @@
 //! providers exist. A candidate is eligible when it
 //! runs the job's kind, has the resources free, quotes no more than the job's cap per replica at
 //! the job's limits, is verified if the job asks, publishes a key if the job's input is sealed,
-//! has at least the job's minimum reputation, and has not missed a deadline of this job.
+//! has at least the job's minimum reputation, has not missed a deadline of this job, and is
+//! not the job's requester.
 //! Eligible providers are ranked by [`order`]: lowest quote, then highest reputation, then most
 //! free CPU. Each index entry is a card with what this needs (prices, free resources, flags, a
 //! copy of the reputation record, the last heartbeat), so matching reads index pages and no
@@ -46,27 +47,30 @@ impl<T: Config> Pallet<T> {
 		let cap = spec.pricing.cap();
 		let cap_wide: u128 = sp_runtime::traits::UniqueSaturatedInto::unique_saturated_into(cap);
 		let max_unit = pricing::max_unit_price(kind, &max_usage, cap);
-		let mut ranked: Vec<_> = T::Registry::candidates(kind, max_unit, T::MaxScan::get())
-			.into_iter()
-			.filter(|candidate| !exclude.contains(&candidate.who))
-			.filter(|candidate| spec.resources.fits_in(&candidate.free))
-			.filter(|candidate| candidate.sealed_inputs || !spec.encrypted_input)
-			.map(|mut candidate| {
+		let quote_of = |candidate: &Candidate<T::AccountId, BalanceOf<T>>| {
+			pricing::cost(&candidate.prices, &max_usage)
+		};
+		// Decided during the scan, so that providers that cannot take the job do not use up
+		// its budget (see [`ProviderRegistry::candidates`]).
+		let eligible = |candidate: &Candidate<T::AccountId, BalanceOf<T>>| {
+			!exclude.contains(&candidate.who) &&
+				spec.resources.fits_in(&candidate.free) &&
+				(candidate.sealed_inputs || !spec.encrypted_input) &&
+				quote_of(candidate) <= cap_wide &&
+				candidate.score >= spec.min_reputation &&
 				// Identity judgements are read only for jobs that ask for verification.
-				if spec.verified_only && !candidate.verified {
-					candidate.verified = T::Registry::is_verified(&candidate.who);
-				}
-				candidate
-			})
-			.filter(|candidate| candidate.verified || !spec.verified_only)
-			.filter_map(|candidate| {
-				let quote = pricing::cost(&candidate.prices, &max_usage);
-				if quote > cap_wide {
-					return None;
-				}
-				(candidate.score >= spec.min_reputation).then_some(Ranked { candidate, quote })
-			})
-			.collect();
+				(!spec.verified_only ||
+					candidate.verified || T::Registry::is_verified(&candidate.who))
+		};
+		let mut ranked: Vec<_> =
+			T::Registry::candidates(kind, max_unit, T::MaxScan::get(), eligible)
+				.into_iter()
+				.map(|mut candidate| {
+					// For a job that asks, every accepted candidate was found verified.
+					candidate.verified |= spec.verified_only;
+					Ranked { quote: quote_of(&candidate), candidate }
+				})
+				.collect();
 		ranked.sort_by(order);
 		ranked
 	}
@@ -78,7 +82,10 @@ impl<T: Config> Pallet<T> {
 		if missing == 0 {
 			return Ok(0);
 		}
+		// A requester never serves its own job: it could vouch for any result, and farm
+		// reputation with jobs it pays itself.
 		let mut exclude: Vec<T::AccountId> = job.excluded.to_vec();
+		exclude.push(job.requester.clone());
 		exclude.extend(job.assignments.iter().map(|assignment| assignment.provider.clone()));
 		let now = frame_system::Pallet::<T>::block_number();
 		let ack_by = now.saturating_add(T::AckTimeout::get());

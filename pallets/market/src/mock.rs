@@ -86,6 +86,7 @@ impl pallet_offload_escrow::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ProtocolFee = ProtocolFee;
+	type MinFee = frame_support::traits::ConstU64<1>;
 	type Treasury = Treasury;
 }
 
@@ -138,6 +139,7 @@ impl pallet_offload_market::Config for Test {
 	type DisputeReplicas = ConstU32<3>;
 	type JobDeposit = JobDeposit;
 	type FraudSlash = FraudSlash;
+	type FraudValueMultiple = ConstU32<2>;
 	type NoShowSlash = NoShowSlash;
 	type Compensation = Compensation;
 	type WeightInfo = ();
@@ -177,6 +179,14 @@ impl crate::BenchmarkHelper<Test> for Helper {
 		<<Test as pallet_offload_registry::Config>::MaxScanPages as frame_support::traits::Get<
 			u32,
 		>>::get()
+	}
+	fn page_size() -> u32 {
+		<<Test as pallet_offload_registry::Config>::IndexPageSize as frame_support::traits::Get<
+			u32,
+		>>::get()
+	}
+	fn set_verified(who: &u64) {
+		let _ = Registry::set_verified(RuntimeOrigin::root(), *who, true);
 	}
 }
 

@@ -2,7 +2,7 @@
 //! unit price a job's cap allows. Computed in `u128` and saturating, then capped by the job's
 //! budget, so an overflow can only ever lower a payment to the cap.
 
-use crate::types::Usage;
+use crate::types::{Pricing, Usage};
 use offload_primitives::{Prices, RuntimeKind};
 use sp_runtime::traits::{UniqueSaturatedFrom, UniqueSaturatedInto};
 
@@ -25,6 +25,25 @@ where
 {
 	let cap_wide: u128 = cap.unique_saturated_into();
 	B::unique_saturated_from(cost(prices, usage).min(cap_wide))
+}
+
+/// What a replica that delivered the agreed result is paid under `pricing`, at its `prices`:
+/// pay-per-use, the cost of the agreed `usage`, at most the budget; a fixed price, the
+/// replica's own quote at the job's limits (`max_usage`), at most the price. A provider is
+/// ranked by that same quote, so quoting lower to win a job means earning less from it.
+pub fn replica_payment<B>(
+	pricing: &Pricing<B>,
+	prices: &Prices<B>,
+	max_usage: &Usage,
+	usage: &Usage,
+) -> B
+where
+	B: UniqueSaturatedInto<u128> + UniqueSaturatedFrom<u128> + Copy,
+{
+	match *pricing {
+		Pricing::PayPerUse { budget } => payment(prices, usage, budget),
+		Pricing::Fixed { price } => payment(prices, max_usage, price),
+	}
 }
 
 /// The highest price per unit (per million fuel, or per second) at which a run at `max_usage`

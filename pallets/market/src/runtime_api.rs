@@ -33,11 +33,12 @@ pub struct Quote<AccountId, Balance> {
 	/// Whether that many fit now; if not, the job would wait in the queue.
 	pub matched_now: bool,
 	/// What the replicas would cost at the job's limits: the sum of the picked quotes, each
-	/// at most the cap (for a fixed price: the price times the replicas).
+	/// at most the cap (a fixed-price replica is paid exactly its quote).
 	pub estimate: Balance,
 	/// The most the job can pay providers: the cap per replica times the replicas.
 	pub max_payment: Balance,
-	/// What submitting holds: the maximum payment, the protocol fee on it, and the job deposit.
+	/// What submitting holds: per replica the cap and the protocol fee on it, and the job
+	/// deposit.
 	pub hold: Balance,
 }
 
@@ -97,7 +98,7 @@ impl<T: Config> Pallet<T> {
 			let program = Programs::<T>::get(hash).ok_or(Error::<T>::UnknownProgram)?;
 			frame_support::ensure!(!program.freed, Error::<T>::ProgramFreed);
 		}
-		let hold = T::Escrow::with_fee(max_payment)?
+		let hold = T::Escrow::with_fee(spec.pricing.cap(), spec.replicas.into())?
 			.checked_add(&T::JobDeposit::get())
 			.ok_or(Error::<T>::Overflow)?;
 		let cap = spec.pricing.cap();
@@ -112,12 +113,10 @@ impl<T: Config> Pallet<T> {
 				who: ranked.candidate.who,
 			})
 			.collect();
-		let estimate = match spec.pricing {
-			Pricing::Fixed { .. } => max_payment,
-			Pricing::PayPerUse { .. } => providers
-				.iter()
-				.fold(Zero::zero(), |sum: BalanceOf<T>, p| sum.saturating_add(p.quote)),
-		};
+		// A fixed-price replica is paid its quote at the job's limits, as a pay-per-use one is
+		// at most: either way the picked quotes are the estimate.
+		let estimate =
+			providers.iter().fold(Zero::zero(), |sum: BalanceOf<T>, p| sum.saturating_add(p.quote));
 		Ok(Quote {
 			matched_now: providers.len() == spec.replicas as usize,
 			providers,

@@ -163,9 +163,10 @@ pub enum Pricing<Balance> {
 		/// Most a replica is paid.
 		budget: Balance,
 	},
-	/// `price` per replica, whatever the usage.
+	/// Each replica is paid its provider's quote at the job's limits, whatever it used, at most
+	/// `price`.
 	Fixed {
-		/// What a replica is paid.
+		/// The most a replica is paid.
 		price: Balance,
 	},
 }

@@ -16,6 +16,11 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime::{DispatchError, DispatchResult, Permill};
 
+/// The largest output a job may produce, in bytes, on every provider alike. An output over it
+/// is the job's failure (`output-too-large`), a result honest replicas agree on; a provider that
+/// keeps less gives the replica back instead of reporting it.
+pub const MAX_OUTPUT_BYTES: usize = 1 << 20;
+
 /// How a job ended for one provider; reputation is computed from these.
 #[derive(
 	Clone,
@@ -107,16 +112,19 @@ pub struct Payout<Balance> {
 /// own accounts, held under a reason, from the moment they are committed until they are paid,
 /// refunded or slashed.
 pub trait JobEscrow<AccountId, Balance> {
-	/// What the requester must hold to pay up to `max_payment`: the payment plus the protocol fee
-	/// on it.
-	fn with_fee(max_payment: Balance) -> Result<Balance, DispatchError>;
+	/// What the requester must hold to pay `replicas` replicas up to `cap` each: per replica,
+	/// the cap plus the fee on the cap. The fee is held per replica because it is charged per
+	/// replica, and the fee is monotone in the amount, so no set of payments of at most `cap`
+	/// each can need more fee than is held, whatever the rounding.
+	fn with_fee(cap: Balance, replicas: u32) -> Result<Balance, DispatchError>;
 
-	/// Holds `max_payment` plus its fee, plus `deposit` (no fee on it), of `requester`'s funds
-	/// for `job`.
+	/// Holds [`Self::with_fee`]`(cap, replicas)` plus `deposit` (no fee on it) of
+	/// `requester`'s funds for `job`.
 	fn hold_for_job(
 		job: JobId,
 		requester: &AccountId,
-		max_payment: Balance,
+		cap: Balance,
+		replicas: u32,
 		deposit: Balance,
 	) -> DispatchResult;
 
@@ -303,14 +311,18 @@ pub struct Candidate<AccountId, Balance> {
 
 /// The registry as the market uses it: candidates for a job, and capacity taken and given back.
 pub trait ProviderRegistry<AccountId, Balance> {
-	/// Providers that take `kind` jobs now, cheapest price band first, up to bands whose unit
-	/// price (per million fuel, or per second) can be at most `max_unit_price`. Looks at no more
-	/// than `limit` index entries, and a bounded number of index pages, so the cost does not
-	/// grow with the number of providers. Providers whose heartbeat expired are left out.
+	/// Providers that take `kind` jobs now and that `eligible` accepts, cheapest price band
+	/// first, up to bands whose unit price (per million fuel, or per second) can be at most
+	/// `max_unit_price`; at most `limit` of them. Reads a bounded number of index pages, so the
+	/// cost does not grow with the number of providers. Only accepted candidates count
+	/// against `limit`, so providers that cannot take the job (too small, too dear, excluded)
+	/// do not use up the scan before one that can is reached. Providers whose heartbeat
+	/// expired are left out.
 	fn candidates(
 		kind: RuntimeKind,
 		max_unit_price: Balance,
 		limit: u32,
+		eligible: impl FnMut(&Candidate<AccountId, Balance>) -> bool,
 	) -> Vec<Candidate<AccountId, Balance>>;
 
 	/// Whether `who` is verified, by any source.
@@ -327,4 +339,12 @@ pub trait ProviderRegistry<AccountId, Balance> {
 
 	/// Gives back what [`ProviderRegistry::reserve`] took.
 	fn release(who: &AccountId, needs: &Resources) -> DispatchResult;
+
+	/// `who`'s bond changed outside the registry (a slash): a provider left with less than the
+	/// minimum bond stops being matched until it adds to its bond and resumes.
+	fn bond_changed(who: &AccountId) -> DispatchResult;
+
+	/// What `who` has taken on: its open jobs and the resources they reserve (for invariant
+	/// checks against the market's assignments). `None` if not registered.
+	fn in_use(who: &AccountId) -> Option<(u32, Resources)>;
 }

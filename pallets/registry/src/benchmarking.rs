@@ -113,6 +113,15 @@ mod benches {
 	}
 
 	#[benchmark]
+	fn add_bond() {
+		let who = registered::<T>(100);
+		whitelist_account!(who);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), T::MinBond::get());
+		assert!(T::Escrow::bond_of(&who) >= T::MinBond::get());
+	}
+
+	#[benchmark]
 	fn deregister() {
 		let who = registered::<T>(100);
 		whitelist_account!(who);

@@ -359,6 +359,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_resume(who: T::AccountId) -> DispatchResult {
+		ensure!(T::Escrow::bond_of(&who) >= T::MinBond::get(), Error::<T>::BondTooLow);
 		Self::change_provider(&who, |provider| {
 			ensure!(provider.status == Status::Paused, Error::<T>::NotPaused);
 			provider.status = Status::Active;
@@ -401,6 +402,16 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	pub(crate) fn do_add_bond(who: T::AccountId, amount: T::Balance) -> DispatchResult {
+		let provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+		ensure!(!matches!(provider.status, Status::Leaving { .. }), Error::<T>::Leaving);
+		ensure!(!amount.is_zero(), Error::<T>::BondTooLow);
+		T::Escrow::hold_bond(&who, amount)?;
+		let bond = T::Escrow::bond_of(&who);
+		Self::deposit_event(Event::BondAdded { provider: who, amount, bond });
+		Ok(())
+	}
+
 	pub(crate) fn do_set_verified(who: T::AccountId, verified: bool) -> DispatchResult {
 		Self::change_provider(&who, |provider| {
 			provider.verified = verified;
@@ -433,7 +444,8 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Checks the invariants: free capacity within the offer, the count matches, each provider's
+	/// Checks the invariants: free capacity within the offer, the count matches, an active (so
+	/// matchable) provider holds at least the minimum bond, each provider's
 	/// reputation copy equals its record, every provider that can take jobs is indexed in its
 	/// offer's bands, and the index holds only providers that are active with a free slot, in
 	/// the bands `IndexedIn` says, each as a card equal to its record.
@@ -445,7 +457,11 @@ impl<T: Config> Pallet<T> {
 			count = count.saturating_add(1);
 			ensure!(provider.free.fits_in(&provider.offer.resources), "free capacity above offer");
 			ensure!(provider.running <= provider.offer.max_concurrent, "more jobs than slots");
-			ensure!(!T::Escrow::bond_of(&who).is_zero(), "a provider without bond");
+			// A slash may take the whole bond; such a provider is paused until it adds more.
+			ensure!(
+				provider.status != Status::Active || T::Escrow::bond_of(&who) >= T::MinBond::get(),
+				"an active provider under the minimum bond"
+			);
 			ensure!(
 				provider.reputation == T::Reputation::record_of(&who),
 				"a provider's reputation copy differs from its record"
@@ -533,6 +549,7 @@ impl<T: Config> ProviderRegistry<T::AccountId, T::Balance> for Pallet<T> {
 		kind: RuntimeKind,
 		max_unit_price: T::Balance,
 		limit: u32,
+		mut eligible: impl FnMut(&Candidate<T::AccountId, T::Balance>) -> bool,
 	) -> alloc::vec::Vec<Candidate<T::AccountId, T::Balance>> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let mask = BandMask::<T>::get(kind);
@@ -548,11 +565,17 @@ impl<T: Config> ProviderRegistry<T::AccountId, T::Balance> for Pallet<T> {
 				let Some(left) = pages.checked_sub(1) else { break 'bands };
 				pages = left;
 				for card in Index::<T>::get((kind, band), page) {
-					let Some(left) = entries.checked_sub(1) else { break 'bands };
-					entries = left;
+					if entries == 0 {
+						break 'bands;
+					}
 					// Entries whose heartbeat expired wait for `on_idle` to reap them.
-					if Self::heard_lately(card.last_heartbeat, now) {
-						found.push(Self::as_candidate(card, now));
+					if !Self::heard_lately(card.last_heartbeat, now) {
+						continue;
+					}
+					let candidate = Self::as_candidate(card, now);
+					if eligible(&candidate) {
+						entries = entries.saturating_sub(1);
+						found.push(candidate);
 					}
 				}
 			}
@@ -581,6 +604,26 @@ impl<T: Config> ProviderRegistry<T::AccountId, T::Balance> for Pallet<T> {
 
 	fn release(who: &T::AccountId, needs: &Resources) -> DispatchResult {
 		Self::release(who, needs)
+	}
+
+	fn in_use(who: &T::AccountId) -> Option<(u32, Resources)> {
+		let provider = Providers::<T>::get(who)?;
+		let used = provider.offer.resources.checked_sub(&provider.free)?;
+		Some((provider.running.into(), used))
+	}
+
+	fn bond_changed(who: &T::AccountId) -> DispatchResult {
+		let bond = T::Escrow::bond_of(who);
+		let Some(provider) = Providers::<T>::get(who) else { return Ok(()) };
+		if bond >= T::MinBond::get() || provider.status != Status::Active {
+			return Ok(());
+		}
+		Self::change_provider(who, |provider| {
+			provider.status = Status::Paused;
+			Ok(())
+		})?;
+		Self::deposit_event(Event::ProviderUnderbonded { provider: who.clone(), bond });
+		Ok(())
 	}
 }
 

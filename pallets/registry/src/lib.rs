@@ -328,6 +328,23 @@ pub mod pallet {
 			/// The provider.
 			provider: T::AccountId,
 		},
+		/// A slash left a provider's bond under the minimum: it is paused, and takes no jobs
+		/// until it adds to its bond and resumes.
+		ProviderUnderbonded {
+			/// The provider.
+			provider: T::AccountId,
+			/// Its bond now.
+			bond: T::Balance,
+		},
+		/// A provider added to its bond.
+		BondAdded {
+			/// The provider.
+			provider: T::AccountId,
+			/// Added.
+			amount: T::Balance,
+			/// Its bond now.
+			bond: T::Balance,
+		},
 		/// A provider deregistered; its bond unlocks after the unbonding period.
 		ProviderLeaving {
 			/// The provider.
@@ -456,7 +473,7 @@ pub mod pallet {
 
 		/// Takes new jobs again.
 		///
-		/// Origin: a paused provider.
+		/// Origin: a paused provider whose bond is at least `MinBond`.
 		///
 		/// ## Complexity
 		/// O(IndexPageSize).
@@ -489,6 +506,19 @@ pub mod pallet {
 		pub fn withdraw_bond(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_withdraw_bond(who)
+		}
+
+		/// Adds `amount` of the caller's funds to its bond (held, like the rest): to carry
+		/// bigger jobs, or to get back above `MinBond` after a slash and `resume`.
+		///
+		/// Origin: a registered provider that is not leaving.
+		///
+		/// ## Complexity
+		/// O(1).
+		#[pallet::call_index(8)]
+		pub fn add_bond(origin: OriginFor<T>, amount: T::Balance) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_add_bond(who, amount)
 		}
 
 		/// Sets `provider`'s verified flag.

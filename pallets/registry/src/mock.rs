@@ -59,6 +59,7 @@ impl pallet_offload_escrow::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ProtocolFee = ProtocolFee;
+	type MinFee = frame_support::traits::ConstU64<1>;
 	type Treasury = Treasury;
 }
 

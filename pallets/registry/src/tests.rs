@@ -290,10 +290,15 @@ fn candidates_come_cheapest_band_first_within_the_price_and_scan_limits() {
 		register(ALICE, 1_000);
 		register(BOB, 10);
 		let found = |max, limit| {
-			<Registry as ProviderRegistry<u64, u64>>::candidates(RuntimeKind::Wasm, max, limit)
-				.into_iter()
-				.map(|candidate| candidate.who)
-				.collect::<Vec<_>>()
+			<Registry as ProviderRegistry<u64, u64>>::candidates(
+				RuntimeKind::Wasm,
+				max,
+				limit,
+				|_| true,
+			)
+			.into_iter()
+			.map(|candidate| candidate.who)
+			.collect::<Vec<_>>()
 		};
 		assert_eq!(found(10_000, 10), vec![BOB, ALICE]);
 		assert_eq!(found(100, 10), vec![BOB]);
@@ -313,8 +318,12 @@ fn matching_skips_providers_whose_heartbeat_expired_and_on_idle_reaps_them() {
 		register(BOB, 10);
 		System::set_block_number(2 + HEARTBEAT_TIMEOUT);
 		// Alice's heartbeat is one block too old; Bob is still alive.
-		let found =
-			<Registry as ProviderRegistry<u64, u64>>::candidates(RuntimeKind::Wasm, 100, 10);
+		let found = <Registry as ProviderRegistry<u64, u64>>::candidates(
+			RuntimeKind::Wasm,
+			100,
+			10,
+			|_| true,
+		);
 		assert_eq!(found.iter().map(|candidate| candidate.who).collect::<Vec<_>>(), vec![BOB]);
 		assert!(<Registry as ProviderRegistry<u64, u64>>::candidate(&ALICE).is_none());
 		// Matching only skips her entry; the block's spare weight takes it out.
@@ -373,8 +382,12 @@ fn matching_reads_at_most_max_scan_pages_pages() {
 			let _ = Balances::force_set_balance(RuntimeOrigin::root(), who, START);
 			register(who, price);
 		}
-		let found =
-			<Registry as ProviderRegistry<u64, u64>>::candidates(RuntimeKind::Wasm, 100_000, 100);
+		let found = <Registry as ProviderRegistry<u64, u64>>::candidates(
+			RuntimeKind::Wasm,
+			100_000,
+			100,
+			|_| true,
+		);
 		assert_eq!(
 			found.iter().map(|candidate| candidate.who).collect::<Vec<_>>(),
 			vec![10, 11, 12]

@@ -23,6 +23,8 @@ pub trait WeightInfo {
 	fn withdraw_bond() -> Weight;
 	/// `set_verified`.
 	fn set_verified() -> Weight;
+	/// `add_bond`.
+	fn add_bond() -> Weight;
 	/// `on_idle` reaping one index page whose entries all expired.
 	fn reap_page() -> Weight;
 }
@@ -51,6 +53,9 @@ impl WeightInfo for () {
 		Weight::zero()
 	}
 	fn set_verified() -> Weight {
+		Weight::zero()
+	}
+	fn add_bond() -> Weight {
 		Weight::zero()
 	}
 	fn reap_page() -> Weight {

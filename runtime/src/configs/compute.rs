@@ -38,6 +38,9 @@ impl VerifiedProvider<AccountId> for PositiveJudgement {
 parameter_types! {
 	/// 2% of every payment, paid by the requester on top.
 	pub const ProtocolFee: Perbill = Perbill::from_percent(2);
+	/// Every paid replica carries at least a milli-OFL of fee, so reputation cannot be traded
+	/// between two accounts for nothing.
+	pub const MinFee: Balance = MILLI_UNIT;
 	/// A provider bonds at least 100 OFL.
 	pub const MinBond: Balance = 100 * UNIT;
 	/// Unmatched 10 minutes after its last heartbeat (at 6 s blocks).
@@ -66,6 +69,8 @@ parameter_types! {
 	pub const JobDeposit: Balance = 100 * MILLI_UNIT;
 	/// A result against the quorum costs a fifth of the bond.
 	pub const FraudSlash: Perbill = Perbill::from_percent(20);
+	/// A rejected result costs at least twice the job's value.
+	pub const FraudValueMultiple: u32 = 2;
 	/// A result never delivered costs 2% of the bond.
 	pub const NoShowSlash: Perbill = Perbill::from_percent(2);
 	/// Half of a slash compensates the requester.
@@ -76,6 +81,7 @@ impl pallet_offload_escrow::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ProtocolFee = ProtocolFee;
+	type MinFee = MinFee;
 	type Treasury = TreasuryAccount;
 }
 
@@ -128,6 +134,7 @@ impl pallet_offload_market::Config for Runtime {
 	type DisputeReplicas = ConstU32<3>;
 	type JobDeposit = JobDeposit;
 	type FraudSlash = FraudSlash;
+	type FraudValueMultiple = FraudValueMultiple;
 	type NoShowSlash = NoShowSlash;
 	type Compensation = Compensation;
 	type WeightInfo = weights::pallet_offload_market::WeightInfo<Runtime>;
@@ -186,6 +193,14 @@ pub mod benchmarks {
 
 		fn scan_pages() -> u32 {
 			<<Runtime as pallet_offload_registry::Config>::MaxScanPages as frame_support::traits::Get<u32>>::get()
+		}
+
+		fn page_size() -> u32 {
+			<<Runtime as pallet_offload_registry::Config>::IndexPageSize as frame_support::traits::Get<u32>>::get()
+		}
+
+		fn set_verified(who: &AccountId) {
+			let _ = Registry::set_verified(frame_system::RawOrigin::Root.into(), who.clone(), true);
 		}
 	}
 }

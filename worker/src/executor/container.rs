@@ -150,10 +150,10 @@ impl ContainerExecutor {
 			_ if output.len() > max_output => Err(Failure::OutputTooLarge { limit: max_output }),
 			Ended::TimedOut => Err(Failure::Timeout { seconds: limits.max_seconds }),
 			Ended::Exited(0) => Ok(output),
-			// podman's own errors: the container could not be made or its command run.
-			Ended::Exited(status @ 125..=127) => Err(Failure::Trap(format!(
-				"the container could not start its command (podman status {status})"
-			))),
+			// podman's own error: the container could not be made here.
+			Ended::Exited(125) => {
+				Err(Failure::HostLimit("podman could not create the container (status 125)".into()))
+			},
 			Ended::Exited(status) => Err(Failure::Exit(status)),
 			Ended::Killed => Err(Failure::Trap("the container was killed".into())),
 		};

@@ -114,8 +114,15 @@ fn write_u64<T>(caller: &mut Caller<'_, T>, ptr: u32, value: u64) -> bool {
 	write_bytes(caller, ptr, &value.to_le_bytes())
 }
 
+/// Most entries of one iovec array, as POSIX's `IOV_MAX`: the host copies the array, so its
+/// size is bounded before it is read.
+const MAX_IOVECS: u32 = 1_024;
+
 /// The (pointer, length) pairs of an iovec array.
 fn iovecs<T>(caller: &mut Caller<'_, T>, iovs: u32, count: u32) -> Option<Vec<(u32, u32)>> {
+	if count > MAX_IOVECS {
+		return None;
+	}
 	let raw = read_bytes(caller, iovs, count.checked_mul(8)?)?;
 	Some(
 		raw.chunks_exact(8)
@@ -177,12 +184,15 @@ pub fn add_to_linker<T: HasIo + 'static>(linker: &mut Linker<T>) -> anyhow::Resu
 			let Some(iovs) = iovecs(&mut c, iovs, count) else { return Ok(EFAULT) };
 			let mut total = 0u32;
 			for (ptr, len) in iovs {
-				let Some(bytes) = read_bytes(&mut c, ptr, len) else { return Ok(EFAULT) };
+				// The limit is checked before anything is copied, so a guest cannot make the
+				// host copy more than the output it may write.
 				let io = c.data_mut().io();
-				io.written = io.written.saturating_add(bytes.len());
+				io.written = io.written.saturating_add(len as usize);
 				if io.written > io.max_output {
 					return Err(Stop::OutputLimit.into());
 				}
+				let Some(bytes) = read_bytes(&mut c, ptr, len) else { return Ok(EFAULT) };
+				let io = c.data_mut().io();
 				if fd == 1 {
 					io.output.extend_from_slice(&bytes);
 				}
@@ -258,12 +268,20 @@ pub fn add_to_linker<T: HasIo + 'static>(linker: &mut Linker<T>) -> anyhow::Resu
 		},
 	)?;
 	linker.func_wrap(MODULE, "random_get", |mut c: Caller<'_, T>, buf: u32, len: u32| {
-		let mut bytes = Vec::with_capacity(len as usize);
-		while bytes.len() < len as usize {
-			bytes.extend_from_slice(&c.data_mut().io().next_random().to_le_bytes());
+		// Filled in place, eight bytes at a time, once the whole range is known to be in the
+		// guest's memory: the host allocates nothing, whatever `len` the guest asks for.
+		let Some(memory) = memory(&mut c) else { return EFAULT };
+		let start = buf as usize;
+		let Some(end) = start.checked_add(len as usize) else { return EFAULT };
+		if end > memory.data_size(&c) {
+			return EFAULT;
 		}
-		bytes.truncate(len as usize);
-		errno(write_bytes(&mut c, buf, &bytes))
+		let (data, state) = memory.data_and_store_mut(&mut c);
+		for chunk in data[start..end].chunks_mut(8) {
+			let word = state.io().next_random().to_le_bytes();
+			chunk.copy_from_slice(&word[..chunk.len()]);
+		}
+		SUCCESS
 	})?;
 	linker.func_wrap(MODULE, "sched_yield", |_: Caller<'_, T>| SUCCESS)?;
 	linker.func_wrap(

@@ -1,18 +1,36 @@
-//! The WASM executor: wasmtime configured so that replicas agree bit for bit, with fuel and
-//! memory limits per run and compiled modules cached by code hash.
+//! The WASM executor: wasmtime configured so that replicas agree bit for bit, with fuel, memory
+//! and wall-clock limits per run and compiled modules cached by code hash.
 //!
 //! One [`WasmExecutor`] holds the engine (shared by every run) and the cache. Each run gets a
-//! fresh [`Store`] holding its I/O ([`wasi::Io`]), its memory limit and its fuel, and calls the
+//! fresh [`Store`] holding its I/O ([`wasi::Io`]), its limits and its fuel, and calls the
 //! job's entry point (`_start` for a WASI command).
+//!
+//! What a guest can take is bounded before it is given: one instance, one linear memory (no
+//! multi-memory, no 64-bit memories) of at most the job's limit, at most [`MAX_TABLES`] tables
+//! of [`MAX_TABLE_ELEMENTS`] entries in all, and no proposal that brings its own allocations
+//! (GC, exceptions, stack switching). Fuel bounds the instructions, but not time: a bulk
+//! `memory.fill` costs one unit, so an epoch deadline (a ticker thread advancing the engine's
+//! epoch every [`TICK`]) ends a run at its wall-clock bound. A timeout depends on the machine,
+//! so it is an abstention, never a result.
 
 use super::{wasi, Failure, RunOutcome};
 use std::{
 	collections::{HashMap, VecDeque},
 	sync::{Arc, Mutex},
+	time::Duration,
 };
 use wasmtime::{
 	Config, Engine, InstancePre, Linker, Module, OptLevel, ResourceLimiter, Store, Trap,
 };
+
+/// How often the engine's epoch advances: the granularity of wall-clock bounds.
+pub const TICK: Duration = Duration::from_millis(10);
+
+/// Most tables a module may have.
+pub const MAX_TABLES: usize = 4;
+
+/// Most table entries a module may have, all tables together.
+pub const MAX_TABLE_ELEMENTS: usize = 100_000;
 
 /// Limits of one run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +41,8 @@ pub struct Limits {
 	pub memory_bytes: u64,
 	/// Bytes the run may write to stdout and stderr together.
 	pub max_output: usize,
+	/// Wall-clock time the run may take.
+	pub wall: Duration,
 }
 
 /// What the store of a run holds.
@@ -30,6 +50,7 @@ struct RunState {
 	io: wasi::Io,
 	memory_limit: u64,
 	memory_exceeded: bool,
+	table_elements: usize,
 }
 
 impl wasi::HasIo for RunState {
@@ -52,12 +73,30 @@ impl ResourceLimiter for RunState {
 
 	fn table_growing(
 		&mut self,
-		_current: usize,
+		current: usize,
 		desired: usize,
 		_maximum: Option<usize>,
 	) -> anyhow::Result<bool> {
-		// A table entry is a pointer; a million entries is far beyond any real program.
-		Ok(desired <= 1_000_000)
+		// Counted over all tables, as each may be grown to the bound on its own.
+		let total = self.table_elements.saturating_add(desired.saturating_sub(current));
+		let allowed = total <= MAX_TABLE_ELEMENTS;
+		if allowed {
+			self.table_elements = total;
+		}
+		self.memory_exceeded |= !allowed;
+		Ok(allowed)
+	}
+
+	fn instances(&self) -> usize {
+		1
+	}
+
+	fn memories(&self) -> usize {
+		1
+	}
+
+	fn tables(&self) -> usize {
+		MAX_TABLES
 	}
 }
 
@@ -91,8 +130,26 @@ impl WasmExecutor {
 			// No threads or shared memory; relaxed SIMD, whose results may differ between
 			// CPUs, is off.
 			.wasm_threads(false)
-			.wasm_relaxed_simd(false);
+			.wasm_relaxed_simd(false)
+			// One 32-bit memory per module: a module with many memories, or a 64-bit one,
+			// is refused as invalid rather than given more than the job's limit.
+			.wasm_multi_memory(false)
+			.wasm_memory64(false)
+			// Proposals whose objects the host allocates outside linear memory (GC and typed
+			// function references are not even compiled into this build).
+			.wasm_exceptions(false)
+			.wasm_stack_switching(false)
+			.epoch_interruption(true);
 		let engine = Engine::new(&config)?;
+		// Advances the epoch every tick while the engine lives; ends with it.
+		let weak = engine.weak();
+		std::thread::Builder::new().name("wasm-epoch".into()).spawn(move || {
+			while let Some(engine) = weak.upgrade() {
+				engine.increment_epoch();
+				drop(engine);
+				std::thread::sleep(TICK);
+			}
+		})?;
 		let mut linker = Linker::new(&engine);
 		wasi::add_to_linker(&mut linker)?;
 		Ok(Self {
@@ -160,9 +217,13 @@ impl WasmExecutor {
 			io: wasi::Io::new(input, limits.max_output),
 			memory_limit: limits.memory_bytes,
 			memory_exceeded: false,
+			table_elements: 0,
 		};
 		let mut store = Store::new(&self.engine, state);
 		store.limiter(|state| state);
+		let ticks = limits.wall.as_millis().div_ceil(TICK.as_millis()).max(1);
+		store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+		store.epoch_deadline_trap();
 		if store.set_fuel(limits.fuel).is_err() {
 			return RunOutcome::failed(Failure::OutOfFuel);
 		}
@@ -207,11 +268,18 @@ fn classify(
 	if error.downcast_ref::<MissingEntry>().is_some() {
 		return Some(Failure::MissingEntry(entry.to_string()));
 	}
+	// First, as whatever else happened before it, a slower machine would not have seen.
+	if let Some(Trap::Interrupt) = error.downcast_ref::<Trap>() {
+		let seconds = limits.wall.as_millis().div_ceil(1_000);
+		return Some(Failure::Timeout { seconds: u32::try_from(seconds).unwrap_or(u32::MAX) });
+	}
 	if state.memory_exceeded {
 		return Some(Failure::OutOfMemory { limit: limits.memory_bytes });
 	}
 	match error.downcast_ref::<Trap>() {
 		Some(Trap::OutOfFuel) => Some(Failure::OutOfFuel),
+		// How deep a guest may recurse depends on the engine's native frames, not the job.
+		Some(Trap::StackOverflow) => Some(Failure::HostLimit("the guest's stack".into())),
 		Some(trap) => Some(Failure::Trap(trap.to_string())),
 		None => Some(Failure::Trap(format!("{error:#}"))),
 	}

@@ -1,4 +1,5 @@
-//! Declines: a provider that cannot run its replica gives it back before acknowledging it.
+//! Declines (abstentions): a provider that cannot run its replica here gives it back, before
+//! acknowledging it or after, until it delivers.
 
 use super::*;
 use crate::{Assignments, Dispute, Error, Queue};
@@ -95,19 +96,56 @@ fn one_replica_of_a_replicated_job_declines_and_the_others_keep_theirs() {
 }
 
 #[test]
-fn only_an_assigned_provider_declines_before_acknowledging_and_in_time() {
+fn only_an_assigned_provider_declines_and_only_before_delivering_and_in_time() {
 	run(|| {
 		provider(1, 100);
 		provider(2, 200);
+		provider(3, 300);
 		let id = submit(wasm_job(1, 1));
 		assert_noop!(decline(1, id + 1), Error::<Test>::UnknownJob);
 		assert_noop!(decline(2, id), Error::<Test>::NotAssigned);
 		run_to_block(1 + ACK_TIMEOUT + 1);
 		assert_noop!(decline(1, id), Error::<Test>::DeadlinePassed);
+		// Past its run deadline, a running replica can no longer give the job back.
 		let id = submit(wasm_job(1, 1));
 		let who = assigned(id)[0];
 		assert_ok!(Market::ack(RuntimeOrigin::signed(who), id));
+		run_to_block(System::block_number() + 11);
+		assert_noop!(decline(who, id), Error::<Test>::DeadlinePassed);
+		// Once delivered, it cannot either: a result is judged.
+		let id = submit(wasm_job(2, 2));
+		for who in assigned(id) {
+			assert_ok!(Market::ack(RuntimeOrigin::signed(who), id));
+		}
+		let who = assigned(id)[0];
+		let commitment = Market::commitment(&report(1, 1), &[0; 32], &who);
+		assert_ok!(Market::commit_result(RuntimeOrigin::signed(who), id, commitment));
 		assert_noop!(decline(who, id), Error::<Test>::WrongState);
+	});
+}
+
+/// A run that timed out on the provider's machine, or an input the requester's server refused
+/// to that provider alone, is an abstention: given back after acknowledging, never reported as
+/// a result, so it can never be outvoted and slashed.
+#[test]
+fn a_provider_that_cannot_finish_a_run_gives_it_back_unpaid_and_unslashed() {
+	run(|| {
+		provider(1, 100);
+		provider(2, 200);
+		let id = submit(wasm_job(1, 1));
+		assert_ok!(Market::ack(RuntimeOrigin::signed(1), id));
+		run_to_block(5);
+		let score = Reputation::score(&1);
+		let before = free(1);
+		assert_ok!(decline(1, id));
+		System::assert_has_event(Event::JobDeclined { job: id, provider: 1 }.into());
+		System::assert_has_event(
+			Event::JobAssigned { job: id, provider: 2, ack_by: 5 + ACK_TIMEOUT }.into(),
+		);
+		assert_eq!((bond(1), free(1), Reputation::score(&1)), (BOND, before, score));
+		assert_ok!(Market::ack(RuntimeOrigin::signed(2), id));
+		assert_ok!(Market::submit_result(RuntimeOrigin::signed(2), id, report(1, 1_000)));
+		assert!(matches!(phase(id), Phase::Settled { result: Some(_), .. }));
 	});
 }
 

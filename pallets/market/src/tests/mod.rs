@@ -1,9 +1,11 @@
 //! The market's unit tests, one file per concern. Every test ends with all four pallets'
 //! invariants checked (see [`crate::mock::run`]).
 
+mod cheating;
 mod deadlines;
 mod declines;
 mod disputes;
+mod money;
 mod programs;
 mod queries;
 mod replicated;
@@ -88,4 +90,28 @@ pub fn happened(event: Event<Test>) -> bool {
 /// What a job of `replicas` at budget 1,000 holds: payment cap, 10% fee, deposit.
 pub fn full_hold(replicas: u64) -> u64 {
 	1_100 * replicas + JOB_DEPOSIT
+}
+
+/// Registers providers `1..=spec.replicas` at fuel price 100, submits `spec`, and has every
+/// replica acknowledged; returns the job's id.
+pub fn all_acknowledged(spec: JobSpec<Test>) -> JobId {
+	for who in 1..=u64::from(spec.replicas) {
+		provider(who, 100);
+	}
+	let id = submit(spec);
+	for who in assigned(id) {
+		assert_ok!(Market::ack(RuntimeOrigin::signed(who), id));
+	}
+	id
+}
+
+/// Each `(provider, report)` commits with `salt`; then those listed in `revealing` reveal.
+pub fn commit_then_reveal(id: JobId, salt: [u8; 32], reports: &[(u64, Report)], revealing: &[u64]) {
+	for (who, report) in reports {
+		let commitment = Market::commitment(report, &salt, who);
+		assert_ok!(Market::commit_result(RuntimeOrigin::signed(*who), id, commitment));
+	}
+	for (who, report) in reports.iter().filter(|(who, _)| revealing.contains(who)) {
+		assert_ok!(Market::reveal_result(RuntimeOrigin::signed(*who), id, *report, salt));
+	}
 }

@@ -27,7 +27,8 @@ fn a_quote_names_the_providers_and_the_price_without_changing_anything() {
 		let mut fixed = wasm_job(3, 2);
 		fixed.pricing = Pricing::Fixed { price: 500 };
 		let quote = Market::quote(&fixed).expect("a valid spec");
-		assert_eq!((quote.estimate, quote.matched_now), (1_500, true));
+		// A fixed price pays each its quote: 110 + 210 + 310.
+		assert_eq!((quote.estimate, quote.matched_now), (630, true));
 		let quote = Market::quote(&wasm_job(5, 3)).expect("a valid spec");
 		assert!(!quote.matched_now);
 		assert_eq!(quote.providers.len(), 3);

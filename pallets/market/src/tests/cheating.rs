@@ -1,0 +1,136 @@
+//! Cheaters, each against the rule that stops it.
+
+use super::*;
+use crate::Pricing;
+
+const SALT: [u8; 32] = [3; 32];
+
+#[test]
+fn a_requester_is_never_matched_to_its_own_job() {
+	run(|| {
+		// The requester registers as the cheapest provider, to vouch for its own results.
+		assert_ok!(Registry::register(RuntimeOrigin::signed(REQUESTER), offer(1), BOND));
+		provider(2, 500);
+		let id = submit(wasm_job(1, 1));
+		assert_eq!(assigned(id), vec![2]);
+		// Alone in the market, it waits rather than serve itself.
+		assert_ok!(Registry::deregister(RuntimeOrigin::signed(2)));
+		let id = submit(wasm_job(1, 1));
+		assert!(assigned(id).is_empty());
+		assert!(matches!(phase(id), Phase::Queued { .. }));
+	});
+}
+
+#[test]
+fn withholding_a_reveal_costs_as_much_as_revealing_a_losing_result() {
+	run(|| {
+		let id = all_acknowledged(wasm_job(3, 2));
+		// Provider 3 commits to a result it sees will lose, then stays silent.
+		let reports = [(1, report(7, 10)), (2, report(7, 10)), (3, report(8, 10))];
+		commit_then_reveal(id, SALT, &reports, &[1, 2]);
+		run_to_block(1 + REVEAL_TIMEOUT + 1);
+		assert_ok!(expire_as(ANYONE, id));
+		let slashed = FraudSlash::get() * BOND;
+		System::assert_has_event(Event::DeadlineMissed { job: id, provider: 3, slashed }.into());
+		assert_eq!(bond(3), BOND - slashed);
+		assert!(matches!(phase(id), Phase::Settled { result: Some(r), .. } if r == [7; 32]));
+	});
+}
+
+/// A container job with `replicas` and `quorum`.
+fn container_job(replicas: u8, quorum: u8) -> JobSpec<Test> {
+	JobSpec {
+		workload: Workload::Container {
+			image_digest: [3; 32],
+			command: frame_support::BoundedVec::truncate_from(b"nproc".to_vec()),
+			input: Input::Inline(Default::default()),
+			max_seconds: 60,
+		},
+		..wasm_job(replicas, quorum)
+	}
+}
+
+/// A requester's container prints `nproc` or the clock, so honest replicas differ: the one in
+/// the minority is not paid, and not slashed either; nor can such a job be disputed.
+#[test]
+fn a_container_replica_that_disagrees_is_never_slashed_nor_disputed() {
+	run(|| {
+		let id = all_acknowledged(container_job(3, 2));
+		let seconds =
+			|tag: u8| Report { result: [tag; 32], ok: true, usage: Usage { fuel: 0, seconds: 5 } };
+		let reports = [(1, seconds(4)), (2, seconds(4)), (3, seconds(8))];
+		commit_then_reveal(id, SALT, &reports, &[1, 2, 3]);
+		assert!(matches!(phase(id), Phase::Settled { result: Some(r), .. } if r == [4; 32]));
+		assert_eq!(bond(3), BOND);
+		assert!(!System::events().iter().any(|record| matches!(
+			record.event,
+			RuntimeEvent::Market(Event::ResultRejected { .. })
+		)));
+
+		let id = submit(container_job(1, 1));
+		let who = assigned(id)[0];
+		assert_ok!(Market::ack(RuntimeOrigin::signed(who), id));
+		assert_ok!(Market::submit_result(RuntimeOrigin::signed(who), id, seconds(4)));
+		frame_support::assert_noop!(
+			Market::dispute(RuntimeOrigin::signed(REQUESTER), id),
+			crate::Error::<Test>::NotDeterministic
+		);
+	});
+}
+
+/// More cheap providers than matching may consider, none of which can take the job (each
+/// offers a sliver of CPU), sit ahead of the one that can in the price index.
+#[test]
+fn cheap_providers_that_cannot_take_a_job_do_not_hide_one_that_can() {
+	run(|| {
+		let scan: u32 =
+			<<Test as crate::Config>::MaxScan as frame_support::traits::Get<u32>>::get();
+		let sybils = 1_000..1_000 + u64::from(scan) + 4;
+		for who in sybils.clone() {
+			let _ = Balances::force_set_balance(RuntimeOrigin::root(), who, START);
+			let mut sliver = offer(0);
+			sliver.resources.cpu_millicores = 1;
+			assert_ok!(Registry::register(RuntimeOrigin::signed(who), sliver, BOND));
+		}
+		provider(1, 500);
+		let id = submit(wasm_job(1, 1));
+		assert_eq!(assigned(id), vec![1]);
+	});
+}
+
+/// A provider lies on a job worth more than a share of its bond: the slash is sized from the
+/// job's value, and a provider left under the minimum bond is matched no more until it adds
+/// to its bond and resumes.
+#[test]
+fn a_lie_costs_at_least_twice_the_jobs_value_and_an_underbonded_provider_is_not_matched() {
+	run(|| {
+		// A cap of 4,800 per replica: half the bond (5,000) is less than twice that.
+		let mut spec = wasm_job(3, 2);
+		spec.pricing = Pricing::PayPerUse { budget: 4_800 };
+		let id = all_acknowledged(spec);
+		let reports = [(1, report(7, 10)), (2, report(7, 10)), (3, report(8, 10))];
+		commit_then_reveal(id, SALT, &reports, &[1, 2, 3]);
+		System::assert_has_event(
+			Event::ResultRejected { job: id, provider: 3, slashed: 9_600 }.into(),
+		);
+		assert_eq!(bond(3), BOND - 9_600);
+		System::assert_has_event(
+			pallet_offload_registry::Event::ProviderUnderbonded { provider: 3, bond: 400 }.into(),
+		);
+		// Paused: the next jobs go to the others.
+		let id = submit(wasm_job(3, 2));
+		assert!(!assigned(id).contains(&3));
+		frame_support::assert_noop!(
+			Registry::resume(RuntimeOrigin::signed(3)),
+			pallet_offload_registry::Error::<Test>::BondTooLow
+		);
+		assert_ok!(Registry::add_bond(RuntimeOrigin::signed(3), 9_600));
+		System::assert_has_event(
+			pallet_offload_registry::Event::BondAdded { provider: 3, amount: 9_600, bond: BOND }
+				.into(),
+		);
+		assert_ok!(Registry::resume(RuntimeOrigin::signed(3)));
+		let quote = Market::quote(&wasm_job(3, 2)).expect("a valid spec");
+		assert!(quote.providers.iter().any(|p| p.who == 3));
+	});
+}
