@@ -64,6 +64,12 @@ pub struct Config {
 	/// Largest input fetched from a URL, in bytes.
 	#[serde(default = "default_max_input")]
 	pub max_input_bytes: usize,
+	/// Whether job inputs may be fetched from loopback, private and link-local addresses
+	/// (this machine, its network, cloud metadata). Off for a provider on the internet, or any
+	/// requester could make it fetch from its own network; on for a test network whose
+	/// inputs are served locally.
+	#[serde(default)]
+	pub allow_private_inputs: bool,
 	/// Days a result is kept for its requester to fetch, counted from when it was produced;
 	/// older results are removed once an hour, and the worker's records of jobs that are no
 	/// longer assigned a day later. 0 keeps both forever. The default matches the chain's

@@ -19,6 +19,7 @@ use crate::{
 		Failure, RunOutcome,
 	},
 	http,
+	inputs::Inputs,
 	metrics::Metrics,
 	store::{LocalJob, Step, Store},
 };
@@ -66,6 +67,10 @@ pub struct Daemon {
 	/// Runs prepared before acknowledging them (their input fetched and opened), until they
 	/// start.
 	prepared: HashMap<u64, Result<PreparedRun, Failure>>,
+	/// Those being prepared, off the main loop.
+	preparing: HashMap<u64, tokio::task::JoinHandle<Result<PreparedRun, Failure>>>,
+	/// Gets inputs, off the main loop.
+	inputs: Arc<Inputs>,
 	finished_tx: mpsc::UnboundedSender<Finished>,
 	finished_rx: mpsc::UnboundedReceiver<Finished>,
 	nonce: Option<Nonce>,
@@ -130,6 +135,14 @@ impl Daemon {
 		std::fs::create_dir_all(&config.data_dir)
 			.with_context(|| format!("cannot create {}", config.data_dir.display()))?;
 		let store = Arc::new(Store::open(&config.data_dir)?);
+		let reach =
+			if config.allow_private_inputs { http::Reach::Any } else { http::Reach::Public };
+		let inputs = Arc::new(Inputs::new(
+			store.clone(),
+			envelope::secret_of(&pair),
+			config.max_input_bytes,
+			reach,
+		));
 		let executor = Arc::new(WasmExecutor::new(config.module_cache)?);
 		let containers = if config.container.enabled {
 			ContainerExecutor::detect(&config.container.podman, &config.container.runtime)
@@ -151,6 +164,8 @@ impl Daemon {
 			metrics: Arc::new(Metrics::new()?),
 			running: HashSet::new(),
 			prepared: HashMap::new(),
+			preparing: HashMap::new(),
+			inputs,
 			finished_tx,
 			finished_rx,
 			nonce: None,
@@ -389,6 +404,13 @@ impl Daemon {
 		self.metrics.open_assignments.set(ids.len() as i64);
 		self.prune_jobs(&ids);
 		self.prepared.retain(|id, _| ids.contains(id));
+		self.preparing.retain(|id, task| {
+			let keep = ids.contains(id);
+			if !keep {
+				task.abort();
+			}
+			keep
+		});
 		for id in ids {
 			let key = pallet_offload_market::Jobs::<Runtime>::hashed_key_for(id);
 			let Some(job) = chain.storage::<JobOf<Runtime>>(&key, Some(head.hash)).await? else {
@@ -469,16 +491,20 @@ impl Daemon {
 				let call = pallet_offload_market::Call::expire { job: id };
 				self.send(chain, head, id, &mut local, Step::Expire, call).await
 			},
-			(ReplicaState::Assigned { .. }, _) => {
-				if let Some(reason) = self.reason_to_decline(chain, head, id, job).await? {
+			(ReplicaState::Assigned { .. }, _) => match self.readiness(chain, head, id, job).await?
+			{
+				Readiness::Wait => Ok(()),
+				Readiness::Decline(reason) => {
 					if !local.sent.contains_key(&Step::Decline) {
 						warn!(job = id, "declining: {reason}");
 					}
 					let call = pallet_offload_market::Call::decline { job: id };
-					return self.send(chain, head, id, &mut local, Step::Decline, call).await;
-				}
-				let call = pallet_offload_market::Call::ack { job: id };
-				self.send(chain, head, id, &mut local, Step::Ack, call).await
+					self.send(chain, head, id, &mut local, Step::Decline, call).await
+				},
+				Readiness::Ack => {
+					let call = pallet_offload_market::Call::ack { job: id };
+					self.send(chain, head, id, &mut local, Step::Ack, call).await
+				},
 			},
 			// The run could not be done here: give the replica back, unpaid and unslashed, to
 			// the next provider in rank.
@@ -520,32 +546,49 @@ impl Daemon {
 		}
 	}
 
-	/// Says why to give job `id` back instead of acknowledging it: its input is sealed to other
-	/// providers, who can run it; or the job is a dispute's check and its input cannot be had,
-	/// which says nothing against the provider that ran the disputed job (reporting it, the
-	/// checks would agree on that failure and slash an honest provider). Any other failure is
-	/// the run's, reported as its result.
-	///
-	/// Only those jobs are prepared before acknowledging (and the prepared run kept for
-	/// [`Self::start_run`]); others are acknowledged at once, so fetching a large input never
-	/// costs an acknowledgement deadline.
-	async fn reason_to_decline(
+	/// Whether to acknowledge job `id`, give it back, or wait: a job whose input is sealed, or
+	/// a dispute's check, is prepared first (its input fetched and opened, off the main loop),
+	/// and given back if that cannot be done here: sealed to other providers, who can run it,
+	/// or an input this provider cannot get, which says nothing against the provider that ran
+	/// the disputed job. Any other job is acknowledged at once, so fetching a large input never
+	/// costs an acknowledgement deadline; the prepared run is kept for [`Self::start_run`].
+	async fn readiness(
 		&mut self,
 		chain: &Chain,
 		head: Block,
 		id: u64,
 		job: &JobOf<Runtime>,
-	) -> Result<Option<Failure>> {
+	) -> Result<Readiness> {
 		if !job.spec.encrypted_input && job.checks.is_none() {
-			return Ok(None);
+			return Ok(Readiness::Ack);
+		}
+		if let Some(task) = self.preparing.get(&id) {
+			if !task.is_finished() {
+				return Ok(Readiness::Wait);
+			}
+			if let Some(task) = self.preparing.remove(&id) {
+				let prepared = task.await.unwrap_or_else(|error| {
+					Err(Failure::HostLimit(format!("preparing the run: {error}")))
+				});
+				self.prepared.insert(id, prepared);
+			}
 		}
 		if !self.prepared.contains_key(&id) {
-			let prepared = self.prepare(chain, head, id, job).await?;
-			self.prepared.insert(id, prepared);
+			match self.plan(chain, head, job).await? {
+				Err(failure) => {
+					self.prepared.insert(id, Err(failure));
+				},
+				Ok(plan) => {
+					let inputs = self.inputs.clone();
+					self.preparing
+						.insert(id, tokio::spawn(async move { plan.ready(id, &inputs).await }));
+					return Ok(Readiness::Wait);
+				},
+			}
 		}
 		Ok(match self.prepared.get(&id) {
-			Some(Err(failure)) if failure.is_abstention() => Some(failure.clone()),
-			_ => None,
+			Some(Err(failure)) if failure.is_abstention() => Readiness::Decline(failure.clone()),
+			_ => Readiness::Ack,
 		})
 	}
 
@@ -564,18 +607,21 @@ impl Daemon {
 		}
 		local.requester = Some(job.requester.clone());
 		self.store.set_job(id, local)?;
+		// The program is read from the chain here; the input is fetched in the run's task.
 		let prepared = match self.prepared.remove(&id) {
-			Some(prepared) => Ok(prepared),
-			None => self.prepare(chain, head, id, job).await,
+			Some(prepared) => Ok(Ok(Preparation::Ready(prepared))),
+			None => self.plan(chain, head, job).await.map(|plan| plan.map(Preparation::Planned)),
 		};
 		let prepared = match prepared {
-			Ok(prepared) => prepared,
+			Ok(Ok(preparation)) => preparation,
+			Ok(Err(failure)) => Preparation::Ready(Err(failure)),
 			Err(error) => {
 				// A node problem, not the job's: tried again at the next block.
 				self.running.remove(&id);
 				return Err(error);
 			},
 		};
+		let inputs = self.inputs.clone();
 		let executor = self.executor.clone();
 		let containers = self.containers.clone();
 		let finished = self.finished_tx.clone();
@@ -587,133 +633,101 @@ impl Daemon {
 		let me: &[u8] = self.me.as_ref();
 		let container_name = format!("offload-job-{id}-{}", hex::encode(&me[..8]));
 		info!(job = id, "running");
-		tokio::task::spawn_blocking(move || {
-			let outcome = match prepared {
-				Ok(PreparedRun::Wasm { hash, code, entry, input, fuel, memory_bytes }) => executor
-					.run(
-						hash,
-						&code,
-						&entry,
-						input,
-						wasm::Limits { fuel, memory_bytes, max_output, wall: window },
-					),
-				Ok(PreparedRun::Container { image, argv, input, mut limits }) => {
-					limits.max_output = max_output;
-					// The job's own limit, unless its deadline comes sooner.
-					let window = u32::try_from(window.as_secs().max(1)).unwrap_or(u32::MAX);
-					limits.max_seconds = limits.max_seconds.min(window);
-					match containers {
-						Some(containers) => {
-							containers.run(&container_name, &image, &argv, input, limits)
-						},
-						None => RunOutcome::failed(Failure::Unsupported("container jobs".into())),
-					}
-				},
-				Err(failure) => RunOutcome::failed(failure),
+		tokio::spawn(async move {
+			let prepared = match prepared {
+				Preparation::Ready(prepared) => prepared,
+				Preparation::Planned(plan) => plan.ready(id, &inputs).await,
 			};
-			let outcome = match &outcome.result {
-				Ok(output) if output.len() > kept_output => RunOutcome {
-					result: Err(Failure::HostLimit(format!(
-						"an output of {} bytes, over this provider's {kept_output}",
-						output.len()
-					))),
-					..outcome
-				},
-				_ => outcome,
-			};
-			let _ = finished.send(Finished { job: id, outcome });
+			let run = tokio::task::spawn_blocking(move || {
+				let outcome = match prepared {
+					Ok(PreparedRun::Wasm { hash, code, entry, input, fuel, memory_bytes }) => {
+						executor.run(
+							hash,
+							&code,
+							&entry,
+							input,
+							wasm::Limits { fuel, memory_bytes, max_output, wall: window },
+						)
+					},
+					Ok(PreparedRun::Container { image, argv, input, mut limits }) => {
+						limits.max_output = max_output;
+						// The job's own limit, unless its deadline comes sooner.
+						let window = u32::try_from(window.as_secs().max(1)).unwrap_or(u32::MAX);
+						limits.max_seconds = limits.max_seconds.min(window);
+						match containers {
+							Some(containers) => {
+								containers.run(&container_name, &image, &argv, input, limits)
+							},
+							None => {
+								RunOutcome::failed(Failure::Unsupported("container jobs".into()))
+							},
+						}
+					},
+					Err(failure) => RunOutcome::failed(failure),
+				};
+				let outcome = match &outcome.result {
+					Ok(output) if output.len() > kept_output => RunOutcome {
+						result: Err(Failure::HostLimit(format!(
+							"an output of {} bytes, over this provider's {kept_output}",
+							output.len()
+						))),
+						..outcome
+					},
+					_ => outcome,
+				};
+				let _ = finished.send(Finished { job: id, outcome });
+			});
+			if let Err(error) = run.await {
+				warn!(job = id, "the run's task ended: {error}");
+			}
 		});
 		Ok(())
 	}
 
-	/// Everything a run needs, fetched and checked; a problem with the job itself (missing
-	/// code, an input that does not match its hash) is the run's failure.
-	async fn prepare(
+	/// What a run needs from the chain (the program), and where its input comes from; a
+	/// program gone from the chain, or a command line that is not UTF-8, is the run's failure.
+	async fn plan(
 		&self,
 		chain: &Chain,
 		head: Block,
-		id: u64,
 		job: &JobOf<Runtime>,
-	) -> Result<Result<PreparedRun, Failure>> {
-		match &job.spec.workload {
+	) -> Result<Result<Plan, Failure>> {
+		let (run, input) = match &job.spec.workload {
 			Workload::Wasm { program, entry, input, fuel_limit, memory_limit_mib } => {
 				let key = pallet_offload_market::Code::<Runtime>::hashed_key_for(program);
 				let Some(code) = chain.storage::<Vec<u8>>(&key, Some(head.hash)).await? else {
 					return Ok(Err(Failure::Input("the program is not on chain".into())));
 				};
-				let input = self.job_input(id, input, job.spec.encrypted_input).await?;
-				Ok(input.map(|input| PreparedRun::Wasm {
+				let run = PreparedRun::Wasm {
 					hash: *program,
 					code,
 					entry: String::from_utf8_lossy(entry).into_owned(),
-					input,
+					input: Vec::new(),
 					fuel: *fuel_limit,
 					memory_bytes: u64::from(*memory_limit_mib) << 20,
-				}))
+				};
+				(run, input.clone())
 			},
 			Workload::Container { image_digest, command, input, max_seconds } => {
 				let argv = match container::argv_of(command) {
 					Ok(argv) => argv,
 					Err(failure) => return Ok(Err(failure)),
 				};
-				let input = self.job_input(id, input, job.spec.encrypted_input).await?;
-				Ok(input.map(|input| PreparedRun::Container {
+				let run = PreparedRun::Container {
 					image: *image_digest,
 					argv,
-					input,
+					input: Vec::new(),
 					limits: container::Limits {
 						max_seconds: *max_seconds,
 						memory_mib: job.spec.resources.memory_mib,
 						cpu_millicores: job.spec.resources.cpu_millicores,
 						max_output: 0,
 					},
-				}))
+				};
+				(run, input.clone())
 			},
-		}
-	}
-
-	/// Job `id`'s input, decrypted if it is sealed; the requester's reply key is kept so the
-	/// result is served sealed to it.
-	async fn job_input(
-		&self,
-		id: u64,
-		input: &Input<Runtime>,
-		encrypted: bool,
-	) -> Result<Result<Vec<u8>, Failure>> {
-		let bytes = match Self::fetch_input(input, self.config.max_input_bytes).await {
-			Ok(bytes) => bytes,
-			Err(failure) => return Ok(Err(failure)),
 		};
-		if !encrypted {
-			return Ok(Ok(bytes));
-		}
-		match envelope::open_input(&bytes, &envelope::secret_of(&self.pair)) {
-			Ok(opened) => {
-				self.store.set_reply_key(id, &opened.reply)?;
-				Ok(Ok(opened.input))
-			},
-			Err(envelope::EnvelopeError::NotARecipient) => Ok(Err(Failure::SealedToOthers)),
-			Err(error) => Ok(Err(Failure::Input(error.to_string()))),
-		}
-	}
-
-	/// A job's input: inline, or fetched and checked against its hash.
-	async fn fetch_input(input: &Input<Runtime>, max_bytes: usize) -> Result<Vec<u8>, Failure> {
-		match input {
-			Input::Inline(bytes) => Ok(bytes.to_vec()),
-			Input::Url { url, hash } => {
-				let url = String::from_utf8_lossy(url).into_owned();
-				let bytes = http::fetch(&url, max_bytes)
-					.await
-					.map_err(|error| Failure::Input(format!("fetching {url}: {error:#}")))?;
-				if sp_crypto_hashing::blake2_256(&bytes) != *hash {
-					return Err(Failure::Input(format!(
-						"the input at {url} does not match its hash"
-					)));
-				}
-				Ok(bytes)
-			},
-		}
+		Ok(Ok(Plan { run, input, encrypted: job.spec.encrypted_input }))
 	}
 
 	/// Keeps a finished run's output and report.
@@ -768,6 +782,43 @@ impl Daemon {
 		material.extend(id.encode());
 		sp_crypto_hashing::blake2_256(&material)
 	}
+}
+
+/// Whether to acknowledge an assigned replica.
+enum Readiness {
+	/// Acknowledge it.
+	Ack,
+	/// Give it back: it cannot be run here.
+	Decline(Failure),
+	/// Not yet known: its input is being prepared.
+	Wait,
+}
+
+/// A run planned on the main loop, its input still to be had.
+struct Plan {
+	run: PreparedRun,
+	input: Input<Runtime>,
+	encrypted: bool,
+}
+
+impl Plan {
+	/// The run with its input, or why the input cannot be had here.
+	async fn ready(self, id: u64, inputs: &Inputs) -> Result<PreparedRun, Failure> {
+		let bytes = inputs.get(id, &self.input, self.encrypted).await?;
+		let mut run = self.run;
+		match &mut run {
+			PreparedRun::Wasm { input, .. } | PreparedRun::Container { input, .. } => {
+				*input = bytes
+			},
+		}
+		Ok(run)
+	}
+}
+
+/// A run as [`Daemon::start_run`] finds it: prepared before acknowledging, or planned.
+enum Preparation {
+	Ready(Result<PreparedRun, Failure>),
+	Planned(Plan),
 }
 
 /// A run's inputs, ready for its executor.

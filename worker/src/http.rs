@@ -143,14 +143,83 @@ pub struct Fetched {
 	pub body: Vec<u8>,
 }
 
-/// `GET url` (`http://` or `https://`), at most `max_bytes` of body, within [`FETCH_TIMEOUT`].
-pub async fn get(url: &str, max_bytes: usize) -> Result<Fetched> {
-	tokio::time::timeout(FETCH_TIMEOUT, get_inner(url, max_bytes))
+/// Which addresses a fetch may connect to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+	/// Public addresses only: not loopback, private, link-local (cloud metadata), shared,
+	/// multicast or unspecified ones. What a provider fetches for strangers.
+	Public,
+	/// Any address: what a requester fetches for itself, or a provider on a test network.
+	Any,
+}
+
+/// Whether `ip` is an address on the public internet.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+	use std::net::IpAddr;
+	match ip {
+		IpAddr::V4(v4) => {
+			let [a, b, ..] = v4.octets();
+			!(v4.is_loopback() ||
+				v4.is_private() ||
+				v4.is_link_local() ||
+				v4.is_unspecified() ||
+				v4.is_broadcast() ||
+				v4.is_multicast() ||
+				v4.is_documentation() ||
+				a == 0 || // "this network"
+				(a == 100 && (64..128).contains(&b)) || // shared address space (CGNAT)
+				(a == 198 && (b == 18 || b == 19)) || // benchmarking
+				a >= 240) // reserved
+		},
+		IpAddr::V6(v6) => {
+			if let Some(v4) = v6.to_ipv4_mapped() {
+				return is_public(IpAddr::V4(v4));
+			}
+			let first = v6.segments()[0];
+			!(v6.is_loopback() ||
+				v6.is_unspecified() ||
+				v6.is_multicast() ||
+				(first & 0xfe00) == 0xfc00 || // unique local
+				(first & 0xffc0) == 0xfe80) // link-local
+		},
+	}
+}
+
+/// `GET url` (`http://` or `https://`) from an address `reach` allows, at most `max_bytes`
+/// of body, within [`FETCH_TIMEOUT`]. Redirects are not followed.
+pub async fn get(url: &str, max_bytes: usize, reach: Reach) -> Result<Fetched> {
+	tokio::time::timeout(FETCH_TIMEOUT, get_inner(url, max_bytes, reach))
 		.await
 		.map_err(|_| anyhow!("no answer within {FETCH_TIMEOUT:?}"))?
 }
 
-async fn get_inner(url: &str, max_bytes: usize) -> Result<Fetched> {
+/// A connection to `host:port`, at an address `reach` allows. The name is resolved once and
+/// the connection made to an address that was checked, so a name that resolves differently
+/// the second time cannot lead elsewhere.
+async fn connect(host: &str, port: u16, reach: Reach) -> Result<tokio::net::TcpStream> {
+	let addresses: Vec<_> = tokio::net::lookup_host((host, port))
+		.await
+		.with_context(|| format!("cannot resolve {host}"))?
+		.collect();
+	let allowed: Vec<_> = addresses
+		.iter()
+		.filter(|address| reach == Reach::Any || is_public(address.ip()))
+		.copied()
+		.collect();
+	if allowed.is_empty() {
+		bail!("{host} is not a public address ({addresses:?}); this provider fetches only from public ones");
+	}
+	let mut last = None;
+	for address in allowed {
+		match tokio::net::TcpStream::connect(address).await {
+			Ok(stream) => return Ok(stream),
+			Err(error) => last = Some(error),
+		}
+	}
+	Err(anyhow!("cannot connect to {host}:{port}: {last:?}"))
+}
+
+async fn get_inner(url: &str, max_bytes: usize, reach: Reach) -> Result<Fetched> {
 	let uri: hyper::Uri = url.parse().with_context(|| format!("`{url}` is not a URL"))?;
 	let tls = match uri.scheme_str() {
 		Some("http") => false,
@@ -159,9 +228,7 @@ async fn get_inner(url: &str, max_bytes: usize) -> Result<Fetched> {
 	};
 	let host = uri.host().ok_or_else(|| anyhow!("`{url}` has no host"))?.to_string();
 	let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
-	let stream = tokio::net::TcpStream::connect((host.as_str(), port))
-		.await
-		.with_context(|| format!("cannot connect to {host}:{port}"))?;
+	let stream = connect(&host, port, reach).await?;
 	let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
 	let request = Request::get(path)
 		.header(hyper::header::HOST, format!("{host}:{port}"))
@@ -219,9 +286,9 @@ where
 	Ok(Fetched { status: parts.status, headers: parts.headers, body })
 }
 
-/// The body of `GET url`, which must answer 200.
-pub async fn fetch(url: &str, max_bytes: usize) -> Result<Vec<u8>> {
-	let fetched = get(url, max_bytes).await?;
+/// The body of `GET url`, which must answer 200, from an address `reach` allows.
+pub async fn fetch(url: &str, max_bytes: usize, reach: Reach) -> Result<Vec<u8>> {
+	let fetched = get(url, max_bytes, reach).await?;
 	if fetched.status != StatusCode::OK {
 		bail!("{url} answered {}", fetched.status);
 	}

@@ -8,7 +8,8 @@
 //! - [`executor`] runs workloads (WASM in wasmtime, with a deterministic WASI subset as the
 //!   guest ABI);
 //! - [`store`] keeps the daemon's state on disk, so a restart resumes where it stopped;
-//! - [`http`] serves results to their requesters and `/metrics`, and fetches inputs;
+//! - [`inputs`] gets jobs' inputs off the main loop (fetched, checked, opened);
+//! - [`http`] serves results to their requesters and `/metrics`, and fetches over HTTP(S);
 //! - [`chain`] is the typed JSON-RPC client; [`requester`] the command line's commands;
 //! - [`config`] reads the daemon's TOML file.
 
@@ -18,6 +19,7 @@ pub mod daemon;
 pub mod envelope;
 pub mod executor;
 pub mod http;
+pub mod inputs;
 pub mod metrics;
 pub mod requester;
 pub mod store;

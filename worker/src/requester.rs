@@ -163,7 +163,9 @@ pub async fn input(
 		(None, Some(url)) => {
 			let hash = match hash {
 				Some(hash) => hash,
-				None => sp_crypto_hashing::blake2_256(&http::fetch(&url, 1 << 30).await?),
+				None => sp_crypto_hashing::blake2_256(
+					&http::fetch(&url, 1 << 30, http::Reach::Any).await?,
+				),
 			};
 			Ok(Input::Url {
 				url: BoundedVec::try_from(url.into_bytes())
@@ -653,7 +655,7 @@ pub async fn result(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<(Vec
 			endpoint.trim_end_matches('/'),
 			hex::encode(signature.0)
 		);
-		let fetched = http::fetch(&url, 64 << 20).await.and_then(|bytes| {
+		let fetched = http::fetch(&url, 64 << 20, http::Reach::Any).await.and_then(|bytes| {
 			if !job.spec.encrypted_input {
 				return Ok(bytes);
 			}

@@ -748,3 +748,70 @@ async fn a_job_that_cannot_run_here_is_given_back_and_a_hostile_one_stops_no_dae
 	drop(bob);
 	assert!(node.stop(), "offload-node did not exit on SIGINT:\n{}", node.log());
 }
+
+/// A requester's input server that accepts connections and never answers holds back nothing
+/// but that job: the daemon fetches inputs off its main loop, so another job submitted after
+/// it is acknowledged, run and settled while the fetch still hangs; when the fetch gives up,
+/// the tarpit job is given back, not reported as a failure of the job.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tarpit_input_url_does_not_hold_back_other_jobs() {
+	let mut node = DevNode::start(&["--dev-block-time", "500"]);
+	let (_client, _chain) = start_chain(&mut node).await;
+	let dir = TempDir::new("offload-e2e-tarpit");
+	// The inputs here are served from this machine, as on a test network.
+	let bob = Worker::start_with(Bob, &node.ws_url, &dir.0, "0.01", "allow_private_inputs = true");
+	bob.wait_for_offer();
+	let tarpit = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+	let url = format!("http://{}/input", tarpit.local_addr().expect("address"));
+	let held = std::thread::spawn(move || {
+		// Accepts, reads nothing, answers nothing, keeps the connections open.
+		let mut open = Vec::new();
+		for stream in tarpit.incoming().take(4).flatten() {
+			open.push(stream);
+		}
+		std::thread::sleep(Duration::from_secs(120));
+	});
+	let out = offload(
+		&node.ws_url,
+		Alice,
+		&[
+			"submit",
+			"--program",
+			WORDCOUNT,
+			"--input-url",
+			&url,
+			"--input-hash",
+			&format!("0x{}", hex::encode([7u8; 32])),
+			"--budget",
+			"1",
+			"--run-blocks",
+			"400",
+		],
+	);
+	let tarpitted = job_id(&out);
+	bob.wait_for_log(&["sent", "step=Ack", &format!("job={tarpitted}")], Duration::from_secs(30));
+	let started = Instant::now();
+	let out = offload(
+		&node.ws_url,
+		Alice,
+		&["submit", "--program", WORDCOUNT, "--input", "not held back", "--budget", "1", "--watch"],
+	);
+	assert!(out.trim_end().ends_with("0 3 13"), "the output is wc's:\n{out}");
+	assert!(
+		started.elapsed() < Duration::from_secs(45),
+		"the second job took {:?}, behind the tarpit",
+		started.elapsed()
+	);
+	// The fetch gives up after a minute; the job is given back, not failed.
+	bob.wait_for_log(
+		&["cannot run it here", "bad input", "no answer within"],
+		Duration::from_secs(90),
+	);
+	bob.wait_for_log(
+		&["sent", "step=Decline", &format!("job={tarpitted}")],
+		Duration::from_secs(30),
+	);
+	drop(bob);
+	drop(held);
+	assert!(node.stop(), "offload-node did not exit on SIGINT:\n{}", node.log());
+}

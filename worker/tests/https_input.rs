@@ -1,7 +1,7 @@
 //! Inputs over https: a real TLS server (`openssl s_server`) with a certificate from a test
 //! authority, trusted only when the host's trust store names it.
 
-use offload_worker::http;
+use offload_worker::http::{self, Reach};
 use std::{
 	path::Path,
 	process::{Child, Command, Stdio},
@@ -104,15 +104,46 @@ async fn an_input_is_fetched_over_https_from_a_trusted_server_only() {
 	let _server = serve(&dir, port);
 	let url = format!("https://localhost:{port}/input.txt");
 
+	// A provider fetching for strangers does not reach this machine's own addresses.
+	let private = http::fetch(&url, 1 << 20, Reach::Public).await.expect_err("loopback");
+	assert!(format!("{private:#}").contains("not a public address"), "{private:#}");
+
 	// The host's own authorities do not know the test one: refused.
-	let refused = http::fetch(&url, 1 << 20).await.expect_err("an unknown authority");
+	let refused = http::fetch(&url, 1 << 20, Reach::Any).await.expect_err("an unknown authority");
 	assert!(format!("{refused:#}").contains("TLS"), "{refused:#}");
 
 	// Trusting it (as a host whose store holds it), the bytes arrive.
 	std::env::set_var("SSL_CERT_FILE", dir.join("ca.pem"));
-	let bytes = http::fetch(&url, 1 << 20).await.expect("fetched over https");
+	let bytes = http::fetch(&url, 1 << 20, Reach::Any).await.expect("fetched over https");
 	assert_eq!(bytes, b"an input over TLS\n");
-	let too_small = http::fetch(&url, 4).await.expect_err("over the size limit");
+	let too_small = http::fetch(&url, 4, Reach::Any).await.expect_err("over the size limit");
 	assert!(format!("{too_small:#}").contains("at most 4 bytes"), "{too_small:#}");
 	let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn only_public_addresses_count_as_public() {
+	let public = |address: &str| http::is_public(address.parse().expect("an address"));
+	for private in [
+		"127.0.0.1",
+		"10.1.2.3",
+		"172.16.0.1",
+		"192.168.1.1",
+		"169.254.169.254",
+		"100.64.0.1",
+		"0.0.0.0",
+		"255.255.255.255",
+		"224.0.0.1",
+		"::1",
+		"::",
+		"fd00::1",
+		"fe80::1",
+		"::ffff:127.0.0.1",
+		"::ffff:169.254.169.254",
+	] {
+		assert!(!public(private), "{private} is not public");
+	}
+	for address in ["1.1.1.1", "93.184.216.34", "2606:4700::1111", "::ffff:8.8.8.8"] {
+		assert!(public(address), "{address} is public");
+	}
 }

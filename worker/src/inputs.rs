@@ -1,0 +1,84 @@
+//! A job's input, had off the daemon's main loop: inline, or fetched from its URL and checked
+//! against its hash, then opened if it is sealed. Fetches run a few at a time in tasks of
+//! their own, so a slow or silent server (a tarpit) holds back no acknowledgement, commit or
+//! heartbeat; and they reach public addresses only, unless the config allows private ones, so
+//! a requester cannot make providers fetch from their own networks or cloud metadata.
+//!
+//! Whatever goes wrong here depends on this provider's host or network, not on the job: it is
+//! an abstention ([`Failure::Input`], [`Failure::SealedToOthers`]), never a result.
+
+use crate::{envelope, executor::Failure, http, store::Store};
+use offload_runtime::Runtime;
+use pallet_offload_market::Input;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use x25519_dalek::StaticSecret;
+
+/// How many inputs are fetched at once.
+pub const FETCHES_AT_ONCE: usize = 4;
+
+/// Gets jobs' inputs.
+pub struct Inputs {
+	store: Arc<Store>,
+	secret: StaticSecret,
+	max_bytes: usize,
+	reach: http::Reach,
+	permits: Semaphore,
+}
+
+impl Inputs {
+	/// Inputs of at most `max_bytes`, fetched from addresses `reach` allows, opened with
+	/// `secret`; reply keys of sealed inputs are kept in `store`.
+	pub fn new(
+		store: Arc<Store>,
+		secret: StaticSecret,
+		max_bytes: usize,
+		reach: http::Reach,
+	) -> Self {
+		Self { store, secret, max_bytes, reach, permits: Semaphore::new(FETCHES_AT_ONCE) }
+	}
+
+	/// Job `id`'s input, opened if `encrypted`; the requester's reply key is kept so the
+	/// result is served sealed to it.
+	pub async fn get(
+		&self,
+		id: u64,
+		input: &Input<Runtime>,
+		encrypted: bool,
+	) -> Result<Vec<u8>, Failure> {
+		let bytes = self.bytes(input).await?;
+		if !encrypted {
+			return Ok(bytes);
+		}
+		match envelope::open_input(&bytes, &self.secret) {
+			Ok(opened) => {
+				self.store
+					.set_reply_key(id, &opened.reply)
+					.map_err(|error| Failure::HostLimit(format!("the store: {error:#}")))?;
+				Ok(opened.input)
+			},
+			Err(envelope::EnvelopeError::NotARecipient) => Err(Failure::SealedToOthers),
+			Err(error) => Err(Failure::Input(error.to_string())),
+		}
+	}
+
+	/// The input's bytes: inline, or fetched and checked against its hash.
+	async fn bytes(&self, input: &Input<Runtime>) -> Result<Vec<u8>, Failure> {
+		let (url, hash) = match input {
+			Input::Inline(bytes) => return Ok(bytes.to_vec()),
+			Input::Url { url, hash } => (String::from_utf8_lossy(url).into_owned(), hash),
+		};
+		let _permit = self
+			.permits
+			.acquire()
+			.await
+			.map_err(|_| Failure::HostLimit("the daemon is stopping".into()))?;
+		let bytes = http::fetch(&url, self.max_bytes, self.reach)
+			.await
+			.map_err(|error| Failure::Input(format!("fetching {url}: {error:#}")))?;
+		if sp_crypto_hashing::blake2_256(&bytes) != *hash {
+			return Err(Failure::Input(format!("the input at {url} does not match its hash")));
+		}
+		Ok(bytes)
+	}
+}
