@@ -29,9 +29,27 @@ pub fn result_request(job: u64) -> Vec<u8> {
 	(b"offload/result", job).encode()
 }
 
+/// Most connections the endpoint holds open at once; more wait in the kernel's backlog.
+pub const MAX_CONNECTIONS: usize = 256;
+
+/// How long a client may take to send a request's headers.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long one connection may last, request and response together.
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Serves the endpoint on `listener` until the process ends.
+///
+/// The endpoint faces anyone, so what a client can hold is bounded: at most
+/// [`MAX_CONNECTIONS`] connections at once, headers within [`HEADER_TIMEOUT`] (hyper applies
+/// it only with a timer, which is given here), one request per connection, and the whole
+/// exchange within [`CONNECTION_TIMEOUT`]. A client that trickles its headers (slowloris) or
+/// never reads its answer is cut off, and the daemon's file descriptors stay bounded. Two
+/// GET routes need no framework: this is hyper's own server with those limits set.
 pub async fn serve(listener: tokio::net::TcpListener, store: Arc<Store>, metrics: Arc<Metrics>) {
+	let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
 	loop {
+		let Ok(slot) = slots.clone().acquire_owned().await else { return };
 		let (stream, _) = match listener.accept().await {
 			Ok(accepted) => accepted,
 			Err(error) => {
@@ -46,9 +64,13 @@ pub async fn serve(listener: tokio::net::TcpListener, store: Arc<Store>, metrics
 				let (store, metrics) = (store.clone(), metrics.clone());
 				async move { Ok::<_, Infallible>(route(request, &store, &metrics)) }
 			});
-			let _ = hyper::server::conn::http1::Builder::new()
-				.serve_connection(TokioIo::new(stream), service)
-				.await;
+			let connection = hyper::server::conn::http1::Builder::new()
+				.timer(hyper_util::rt::TokioTimer::new())
+				.header_read_timeout(HEADER_TIMEOUT)
+				.keep_alive(false)
+				.serve_connection(TokioIo::new(stream), service);
+			let _ = tokio::time::timeout(CONNECTION_TIMEOUT, connection).await;
+			drop(slot);
 		});
 	}
 }
@@ -114,12 +136,15 @@ fn result_for(
 			"a `signature` query parameter (0x + 64 bytes) is required",
 		))?;
 	let local = store.job(job).map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "store error"))?;
+	// One answer whether this worker has no result for the job or the signature is not its
+	// requester's: nobody but the requester learns which results exist here.
+	const REFUSED: Refusal = (StatusCode::NOT_FOUND, "no result here for this job and signature");
 	let (Some(requester), Some(report)) = (local.requester, local.report) else {
-		return Err((StatusCode::NOT_FOUND, "no result for this job here"));
+		return Err(REFUSED);
 	};
 	let public = sr25519::Public::from_raw(*requester.as_ref());
 	if !sr25519::Pair::verify(&signature, result_request(job), &public) {
-		return Err((StatusCode::FORBIDDEN, "the signature is not the requester's"));
+		return Err(REFUSED);
 	}
 	let bytes = store
 		.result(&report.result)

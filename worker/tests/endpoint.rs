@@ -1,0 +1,101 @@
+//! The worker's HTTP endpoint faces anyone: clients that hold connections open are cut off,
+//! and nobody but a job's requester learns whether a result exists here.
+
+use offload_worker::{
+	http::{self, HEADER_TIMEOUT, MAX_CONNECTIONS},
+	metrics::Metrics,
+	store::{LocalJob, Store},
+};
+use pallet_offload_market::{Report, Usage};
+use sp_core::Pair;
+use sp_keyring::Sr25519Keyring::{Alice, Eve};
+use std::{
+	io::{Read, Write},
+	net::{SocketAddr, TcpStream},
+	sync::Arc,
+	time::{Duration, Instant},
+};
+
+/// An endpoint serving a store that holds Alice's result of job 5.
+async fn endpoint(dir: &std::path::Path) -> SocketAddr {
+	let store = Arc::new(Store::open(dir).expect("store"));
+	let result = store.put_result(b"the output").expect("result kept");
+	let job = LocalJob {
+		requester: Some(Alice.to_account_id()),
+		report: Some(Report { result, ok: true, usage: Usage::default() }),
+		..Default::default()
+	};
+	store.set_job(5, &job).expect("job kept");
+	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listen");
+	let address = listener.local_addr().expect("address");
+	tokio::spawn(http::serve(listener, store, Arc::new(Metrics::new().expect("metrics"))));
+	address
+}
+
+/// A plain HTTP/1.1 GET of `path`; the status line and the body.
+fn get(address: SocketAddr, path: &str) -> (String, String) {
+	let mut stream = TcpStream::connect(address).expect("connect");
+	stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+	write!(stream, "GET {path} HTTP/1.1\r\nHost: worker\r\nConnection: close\r\n\r\n")
+		.expect("send");
+	let mut answer = String::new();
+	let _ = stream.read_to_string(&mut answer);
+	let status = answer.lines().next().unwrap_or_default().to_string();
+	let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default().to_string();
+	(status, body)
+}
+
+fn signed_by(who: sp_keyring::Sr25519Keyring, job: u64) -> String {
+	format!("0x{}", hex::encode(who.pair().sign(&http::result_request(job)).0))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clients_that_trickle_their_headers_are_cut_off_and_do_not_lock_out_others() {
+	let dir = std::env::temp_dir().join(format!("offload-endpoint-slow-{}", std::process::id()));
+	let address = endpoint(&dir).await;
+	let started = Instant::now();
+	// More connections than the endpoint holds, each sending half a request and then nothing.
+	let held: Vec<TcpStream> = (0..MAX_CONNECTIONS + 44)
+		.map(|_| {
+			let mut stream = TcpStream::connect(address).expect("connect");
+			stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: wor").expect("send");
+			stream
+		})
+		.collect();
+	// Someone else still gets an answer, once the trickling connections are cut off.
+	let (status, body) =
+		tokio::task::spawn_blocking(move || get(address, "/metrics")).await.expect("client");
+	assert!(status.contains("200"), "{status}");
+	assert!(body.contains("offload_jobs_run_total"), "{body}");
+	assert!(started.elapsed() < HEADER_TIMEOUT * 3, "answered after {:?}", started.elapsed());
+	// The first of them was closed by the server, not left open.
+	let mut first = held.into_iter().next().expect("one");
+	first.set_read_timeout(Some(HEADER_TIMEOUT * 2)).expect("timeout");
+	let mut rest = Vec::new();
+	// A closed connection reads to its end; one the server kept would time out here.
+	let read = first.read_to_end(&mut rest);
+	assert!(read.is_ok(), "the server kept the connection: {read:?}");
+	let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nobody_but_the_requester_learns_which_results_exist() {
+	let dir = std::env::temp_dir().join(format!("offload-endpoint-oracle-{}", std::process::id()));
+	let address = endpoint(&dir).await;
+	let answers = tokio::task::spawn_blocking(move || {
+		[
+			get(address, &format!("/results/5?signature={}", signed_by(Alice, 5))),
+			// Job 5's result exists here, but Eve is not its requester...
+			get(address, &format!("/results/5?signature={}", signed_by(Eve, 5))),
+			// ...and job 6 has none: the two refusals are the same.
+			get(address, &format!("/results/6?signature={}", signed_by(Eve, 6))),
+		]
+	})
+	.await
+	.expect("client");
+	assert!(answers[0].0.contains("200"), "{:?}", answers[0]);
+	assert_eq!(answers[0].1, "the output");
+	assert!(answers[1].0.contains("404"), "{:?}", answers[1]);
+	assert_eq!(answers[1], answers[2]);
+	let _ = std::fs::remove_dir_all(&dir);
+}
