@@ -224,13 +224,15 @@ mod benches {
 
 	#[benchmark]
 	fn cancel() {
-		// A full queue, the job last, with all replicas but one assigned.
+		// A full queue (each requester's share of it), the job last, with all replicas but
+		// one assigned.
 		let requester = funded::<T>("requester", 0);
 		let hash = program::<T>(&requester);
-		let mut waiting = spec::<T>(hash, 1);
-		waiting.verified_only = true;
-		for _ in 1..T::MaxQueued::get() {
-			assert!(Pallet::<T>::do_submit_job(requester.clone(), waiting.clone()).is_ok());
+		let waiting = spec::<T>(hash, 1);
+		let share = T::MaxQueuedPerAccount::get().max(1);
+		for i in 1..T::MaxQueued::get() {
+			let other = funded::<T>("waiting", i / share);
+			assert!(Pallet::<T>::do_submit_job(other, waiting.clone()).is_ok());
 		}
 		providers::<T>(max_replicas::<T>() as u32 - 1, 0);
 		let id = NextJobId::<T>::get();

@@ -167,12 +167,33 @@ impl<T: Config> Pallet<T> {
 			job.phase = Phase::Active;
 		} else {
 			ensure!(!job.spec.queue_blocks.is_zero(), Error::<T>::NoProviders);
-			Queue::<T>::try_mutate(|queue| queue.try_push(id))
-				.map_err(|_| Error::<T>::QueueFull)?;
+			Self::enqueue(id, &job.requester)?;
 			Self::deposit_event(Event::JobQueued { job: id, until });
 		}
 		Jobs::<T>::insert(id, job);
 		Ok(id)
+	}
+
+	/// Puts job `id` of `requester` at the back of the queue, within the requester's share.
+	fn enqueue(id: JobId, requester: &T::AccountId) -> DispatchResult {
+		let waiting = QueuedBy::<T>::get(requester);
+		ensure!(waiting < T::MaxQueuedPerAccount::get(), Error::<T>::TooManyQueued);
+		Queue::<T>::try_mutate(|queue| queue.try_push(id)).map_err(|_| Error::<T>::QueueFull)?;
+		QueuedBy::<T>::insert(requester, waiting.saturating_add(1));
+		Ok(())
+	}
+
+	/// Counts one job of `requester` fewer in the queue.
+	fn left_queue(requester: &T::AccountId) {
+		QueuedBy::<T>::mutate_exists(requester, |waiting: &mut Option<u32>| {
+			*waiting = waiting.and_then(|count| count.checked_sub(1)).filter(|count| *count > 0)
+		});
+	}
+
+	/// Takes job `id` of `requester` out of the queue.
+	fn dequeue(id: JobId, requester: &T::AccountId) {
+		Queue::<T>::mutate(|queue| queue.retain(|queued| *queued != id));
+		Self::left_queue(requester);
 	}
 
 	/// Retries matching for queued jobs, oldest first, while `remaining` weight lasts; a job
@@ -206,6 +227,7 @@ impl<T: Config> Pallet<T> {
 				}
 				if job.assignments.len() == job.target() as usize {
 					job.phase = Phase::Active;
+					Self::left_queue(&job.requester);
 					Self::open_reveals_if_committed(id, &mut job);
 					Jobs::<T>::insert(id, job);
 					continue;
@@ -232,7 +254,9 @@ impl<T: Config> Pallet<T> {
 		);
 		Self::close_assignments(id, &job)?;
 		Self::use_program(&job.spec, false)?;
-		Queue::<T>::mutate(|queue| queue.retain(|queued| *queued != id));
+		if matches!(job.phase, Phase::Queued { .. }) {
+			Self::dequeue(id, &job.requester);
+		}
 		let refunded = T::Escrow::refund(id)?;
 		Jobs::<T>::remove(id);
 		Totals::<T>::mutate(|totals| totals.refunded = totals.refunded.saturating_add(1));
@@ -626,7 +650,7 @@ impl<T: Config> Pallet<T> {
 		if job.assignments.len() < job.target() as usize {
 			if job.phase == Phase::Active {
 				let until = now.saturating_add(job.spec.queue_blocks);
-				if until == now || Queue::<T>::try_mutate(|queue| queue.try_push(id)).is_err() {
+				if until == now || Self::enqueue(id, &job.requester).is_err() {
 					// It may not wait, or there is no room to wait: it cannot finish.
 					return Self::end_without_result(id, job, caller);
 				}
@@ -635,7 +659,7 @@ impl<T: Config> Pallet<T> {
 			}
 		} else if matches!(job.phase, Phase::Queued { .. }) {
 			job.phase = Phase::Active;
-			Queue::<T>::mutate(|queue| queue.retain(|queued| *queued != id));
+			Self::dequeue(id, &job.requester);
 		}
 		Self::open_reveals_if_committed(id, &mut job);
 		Jobs::<T>::insert(id, job);
@@ -647,7 +671,9 @@ impl<T: Config> Pallet<T> {
 	fn end_without_result(id: JobId, job: JobOf<T>, caller: T::AccountId) -> DispatchResult {
 		Self::close_assignments(id, &job)?;
 		Self::use_program(&job.spec, false)?;
-		Queue::<T>::mutate(|queue| queue.retain(|queued| *queued != id));
+		if matches!(job.phase, Phase::Queued { .. }) {
+			Self::dequeue(id, &job.requester);
+		}
 		T::Escrow::transfer_from_job(id, &caller, T::JobDeposit::get())?;
 		let refunded = T::Escrow::refund(id)?;
 		Jobs::<T>::remove(id);
@@ -793,10 +819,16 @@ impl<T: Config> Pallet<T> {
 				ensure!(!check.is_settled(), "an open dispute whose check settled");
 			}
 		}
+		let mut waiting: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 		for id in &queue {
 			let job = Jobs::<T>::get(id).ok_or("a queue entry of a missing job")?;
 			ensure!(matches!(job.phase, Phase::Queued { .. }), "a queue entry of a job not queued");
+			*waiting.entry(job.requester).or_default() += 1;
 		}
+		ensure!(
+			QueuedBy::<T>::iter().collect::<BTreeMap<_, _>>() == waiting,
+			"the requesters' queued counts differ from the queue"
+		);
 		// What each provider has taken on, counted from the open assignments.
 		let mut taken: BTreeMap<T::AccountId, (u32, Resources)> = BTreeMap::new();
 		for (provider, id, ()) in Assignments::<T>::iter() {

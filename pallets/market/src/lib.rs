@@ -8,7 +8,8 @@
 //! - **Submission.** [`Pallet::submit_job`] holds, per replica, the cap and the protocol fee on
 //!   it, and a [`Config::JobDeposit`], all through [`Config::Escrow`]. Matching (never to the
 //!   requester itself) runs in the same call (see [`matching`]); a job that
-//!   finds fewer providers than replicas waits in a bounded queue, which `on_idle` retries,
+//!   finds fewer providers than replicas waits in a bounded queue (at most
+//!   [`Config::MaxQueuedPerAccount`] of one requester), which `on_idle` retries,
 //!   until its queue deadline.
 //! - **Replicas.** Each assigned provider acknowledges ([`Pallet::ack`]) within
 //!   [`Config::AckTimeout`]. With one replica it then submits its result in one call
@@ -144,6 +145,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxQueued: Get<u32>;
 
+		/// Most jobs one requester may have waiting in the queue. At `MaxQueued`, one account
+		/// could fill the queue with unmatchable jobs for transaction fees and refuse every
+		/// other requester's waiting job; the lower, the more funded accounts that takes.
+		#[pallet::constant]
+		type MaxQueuedPerAccount: Get<u32>;
+
 		/// Index entries matching looks at per job. Too low and good providers are missed;
 		/// the cost of `submit_job` grows with it, not with the number of providers.
 		#[pallet::constant]
@@ -256,6 +263,10 @@ pub mod pallet {
 	/// Jobs waiting for providers, oldest first.
 	#[pallet::storage]
 	pub type Queue<T: Config> = StorageValue<_, BoundedVec<JobId, T::MaxQueued>, ValueQuery>;
+
+	/// How many jobs each requester has waiting in the queue.
+	#[pallet::storage]
+	pub type QueuedBy<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
 	/// Each provider's open assignments, so a worker finds its work with one prefix query.
 	#[pallet::storage]
@@ -464,6 +475,8 @@ pub mod pallet {
 		NoProviders,
 		/// The queue of waiting jobs is full.
 		QueueFull,
+		/// The requester already has as many jobs waiting in the queue as one account may.
+		TooManyQueued,
 		/// No job has this id.
 		UnknownJob,
 		/// Only the job's requester may do this.

@@ -129,6 +129,7 @@ impl pallet_offload_market::Config for Test {
 	type MaxCommandLen = ConstU32<64>;
 	type MaxReplicas = ConstU32<5>;
 	type MaxQueued = ConstU32<3>;
+	type MaxQueuedPerAccount = ConstU32<2>;
 	type MaxScan = ConstU32<16>;
 	type AckTimeout = AckTimeout;
 	type RevealTimeout = RevealTimeout;

@@ -124,6 +124,7 @@ impl pallet_offload_market::Config for Runtime {
 	type MaxCommandLen = ConstU32<256>;
 	type MaxReplicas = ConstU32<7>;
 	type MaxQueued = ConstU32<128>;
+	type MaxQueuedPerAccount = ConstU32<8>;
 	type MaxScan = ConstU32<32>;
 	type AckTimeout = AckTimeout;
 	type RevealTimeout = RevealTimeout;

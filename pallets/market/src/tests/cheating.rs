@@ -134,3 +134,26 @@ fn a_lie_costs_at_least_twice_the_jobs_value_and_an_underbonded_provider_is_not_
 		assert!(quote.providers.iter().any(|p| p.who == 3));
 	});
 }
+
+/// One account submits jobs nobody can take, to fill the queue for transaction fees and make
+/// every other requester's waiting job fail: it gets its share of the queue and no more.
+#[test]
+fn one_account_cannot_fill_the_queue() {
+	run(|| {
+		let mut unmatchable = wasm_job(1, 1);
+		unmatchable.resources.cpu_millicores = 1_000_000;
+		let first = submit(unmatchable.clone());
+		submit(unmatchable.clone());
+		frame_support::assert_noop!(
+			Market::submit_job(RuntimeOrigin::signed(REQUESTER), unmatchable.clone()),
+			crate::Error::<Test>::TooManyQueued
+		);
+		// Another requester's job still waits its turn.
+		assert_ok!(Market::submit_job(RuntimeOrigin::signed(ANYONE), unmatchable.clone()));
+		assert_eq!(crate::QueuedBy::<Test>::get(REQUESTER), 2);
+		// A job that leaves the queue frees its place in the share.
+		assert_ok!(Market::cancel(RuntimeOrigin::signed(REQUESTER), first));
+		assert_eq!(crate::QueuedBy::<Test>::get(REQUESTER), 1);
+		assert_ok!(Market::submit_job(RuntimeOrigin::signed(REQUESTER), unmatchable));
+	});
+}
