@@ -72,7 +72,8 @@ fn spec<T: Config>(program: Hash32, replicas: u8) -> JobSpec<T> {
 			memory_limit_mib: 16,
 		},
 		resources: Resources { cpu_millicores: 100, memory_mib: 16, storage_gib: 0, gpus: 0 },
-		pricing: Pricing::PayPerUse { budget: 1_000_000u32.into() },
+		// Within what a provider's bond backs for each of its slots, in the mock as in the runtime.
+		pricing: Pricing::PayPerUse { budget: 1_000u32.into() },
 		replicas,
 		quorum: replicas / 2 + 1,
 		min_reputation: Permill::zero(),

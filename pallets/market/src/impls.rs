@@ -439,7 +439,11 @@ impl<T: Config> Pallet<T> {
 	/// Gives back every replica's capacity and forgets the open assignments.
 	fn close_assignments(id: JobId, job: &JobOf<T>) -> DispatchResult {
 		for assignment in &job.assignments {
-			T::Registry::release(&assignment.provider, &job.spec.resources)?;
+			T::Registry::release(
+				&assignment.provider,
+				&job.spec.resources,
+				job.spec.pricing.cap(),
+			)?;
 			Assignments::<T>::remove(&assignment.provider, id);
 		}
 		Ok(())
@@ -632,7 +636,7 @@ impl<T: Config> Pallet<T> {
 		index: usize,
 	) -> Result<T::AccountId, DispatchError> {
 		let provider = job.assignments.remove(index).provider;
-		T::Registry::release(&provider, &job.spec.resources)?;
+		T::Registry::release(&provider, &job.spec.resources, job.spec.pricing.cap())?;
 		Assignments::<T>::remove(&provider, id);
 		if job.excluded.is_full() {
 			job.excluded.remove(0);
@@ -777,8 +781,8 @@ impl<T: Config> Pallet<T> {
 	/// Checks the invariants: an open job's escrow holds its whole maximum payment, fee and
 	/// deposit, a settled one's just the deposit; every open assignment is indexed and every
 	/// index entry points at a live replica of an open job; queued jobs and the queue agree,
-	/// and every queue entry is a queued job; each provider's running jobs and reserved
-	/// resources are what its open assignments add up to; program use counts match the open
+	/// and every queue entry is a queued job; each provider's running jobs, reserved resources
+	/// and exposure are what its open assignments add up to; program use counts match the open
 	/// jobs.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -830,7 +834,7 @@ impl<T: Config> Pallet<T> {
 			"the requesters' queued counts differ from the queue"
 		);
 		// What each provider has taken on, counted from the open assignments.
-		let mut taken: BTreeMap<T::AccountId, (u32, Resources)> = BTreeMap::new();
+		let mut taken: BTreeMap<T::AccountId, (u32, Resources, BalanceOf<T>)> = BTreeMap::new();
 		for (provider, id, ()) in Assignments::<T>::iter() {
 			let job = Jobs::<T>::get(id).ok_or("an assignment of a missing job")?;
 			ensure!(!job.is_settled(), "an assignment of a settled job");
@@ -839,11 +843,12 @@ impl<T: Config> Pallet<T> {
 			let entry = taken.entry(provider).or_default();
 			entry.0 = entry.0.saturating_add(1);
 			entry.1 = entry.1.checked_add(&job.spec.resources).ok_or("resources overflow")?;
+			entry.2 = entry.2.saturating_add(job.spec.pricing.cap());
 		}
 		for (provider, counted) in taken {
 			ensure!(
 				T::Registry::in_use(&provider) == Some(counted),
-				"a provider's running jobs or reserved resources differ from its assignments"
+				"a provider's running jobs, reserved resources or exposure differ from its assignments"
 			);
 		}
 		for (hash, program) in Programs::<T>::iter() {

@@ -5,8 +5,9 @@
 //! providers exist. A candidate is eligible when it
 //! runs the job's kind, has the resources free, quotes no more than the job's cap per replica at
 //! the job's limits, is verified if the job asks, publishes a key if the job's input is sealed,
-//! has at least the job's minimum reputation, has not missed a deadline of this job, and is
-//! not the job's requester.
+//! has at least the job's minimum reputation, has not missed a deadline of this job, is not
+//! the job's requester, and has the headroom for the job's value: its open jobs, this one
+//! included, may be worth at most its bond times the registry's exposure factor.
 //! Eligible providers are ranked by [`order`]: lowest quote, then highest reputation, then most
 //! free CPU. Each index entry is a card with what this needs (prices, free resources, flags, a
 //! copy of the reputation record, the last heartbeat), so matching reads index pages and no
@@ -57,6 +58,8 @@ impl<T: Config> Pallet<T> {
 				spec.resources.fits_in(&candidate.free) &&
 				(candidate.sealed_inputs || !spec.encrypted_input) &&
 				quote_of(candidate) <= cap_wide &&
+				// Its bond must back this job on top of its open ones.
+				cap <= candidate.headroom &&
 				candidate.score >= spec.min_reputation &&
 				// Identity judgements are read only for jobs that ask for verification.
 				(!spec.verified_only ||
@@ -92,7 +95,7 @@ impl<T: Config> Pallet<T> {
 		let mut assigned = 0u32;
 		for ranked in Self::ranked_candidates(&job.spec, &exclude).into_iter().take(missing) {
 			let provider = ranked.candidate.who;
-			T::Registry::reserve(&provider, &job.spec.resources)?;
+			T::Registry::reserve(&provider, &job.spec.resources, job.spec.pricing.cap())?;
 			let assignment = Assignment {
 				provider: provider.clone(),
 				prices: ranked.candidate.prices,
@@ -122,6 +125,7 @@ mod tests {
 				verified: false,
 				sealed_inputs: true,
 				score: Permill::from_percent(score),
+				headroom: 0,
 			},
 			quote,
 		}

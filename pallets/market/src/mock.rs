@@ -102,6 +102,7 @@ impl pallet_offload_registry::Config for Test {
 	type MaxScanPages = ConstU32<6>;
 	type HeartbeatTimeout = HeartbeatTimeout;
 	type UnbondingPeriod = UnbondingPeriod;
+	type ExposureFactor = frame_support::traits::ConstU32<1>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Helper;

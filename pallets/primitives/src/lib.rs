@@ -307,6 +307,9 @@ pub struct Candidate<AccountId, Balance> {
 	pub sealed_inputs: bool,
 	/// Its reputation score now, from the registry's copy of its record.
 	pub score: Permill,
+	/// How much more job value it may take on: its bond times the exposure factor, less
+	/// the value (caps) of its open jobs.
+	pub headroom: Balance,
 }
 
 /// The registry as the market uses it: candidates for a job, and capacity taken and given back.
@@ -334,17 +337,19 @@ pub trait ProviderRegistry<AccountId, Balance> {
 	/// The provider as a candidate, if it is registered and can take one more job now.
 	fn candidate(who: &AccountId) -> Option<Candidate<AccountId, Balance>>;
 
-	/// Takes `needs` of `who`'s free capacity and one job slot.
-	fn reserve(who: &AccountId, needs: &Resources) -> DispatchResult;
+	/// Takes `needs` of `who`'s free capacity, one job slot, and `value` (the job's most a
+	/// replica is paid) of its headroom; fails if its open jobs would then be worth more than
+	/// its bond backs.
+	fn reserve(who: &AccountId, needs: &Resources, value: Balance) -> DispatchResult;
 
 	/// Gives back what [`ProviderRegistry::reserve`] took.
-	fn release(who: &AccountId, needs: &Resources) -> DispatchResult;
+	fn release(who: &AccountId, needs: &Resources, value: Balance) -> DispatchResult;
 
 	/// `who`'s bond changed outside the registry (a slash): a provider left with less than the
 	/// minimum bond stops being matched until it adds to its bond and resumes.
 	fn bond_changed(who: &AccountId) -> DispatchResult;
 
-	/// What `who` has taken on: its open jobs and the resources they reserve (for invariant
-	/// checks against the market's assignments). `None` if not registered.
-	fn in_use(who: &AccountId) -> Option<(u32, Resources)>;
+	/// What `who` has taken on: its open jobs, the resources they reserve and their value (for
+	/// invariant checks against the market's assignments). `None` if not registered.
+	fn in_use(who: &AccountId) -> Option<(u32, Resources, Balance)>;
 }

@@ -8,7 +8,7 @@ use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
 use offload_primitives::{Candidate, ProviderRegistry};
 use sp_runtime::{
-	traits::{Saturating, UniqueSaturatedInto, Zero},
+	traits::{CheckedAdd, Saturating, UniqueSaturatedInto, Zero},
 	DispatchError, DispatchResult, Permill,
 };
 
@@ -82,9 +82,17 @@ impl<T: Config> Pallet<T> {
 			.collect()
 	}
 
+	/// How much more job value `who`'s bond backs, with `provider`'s open jobs.
+	pub fn headroom(who: &T::AccountId, provider: &ProviderOf<T>) -> T::Balance {
+		T::Escrow::bond_of(who)
+			.saturating_mul(T::ExposureFactor::get().into())
+			.saturating_sub(provider.exposure)
+	}
+
 	/// `who`'s index entry: what matching needs of `provider`.
 	pub fn card_of(who: &T::AccountId, provider: &ProviderOf<T>) -> Card<T> {
 		Card {
+			headroom: Self::headroom(who, provider),
 			who: who.clone(),
 			prices: provider.offer.prices,
 			free: provider.free,
@@ -300,6 +308,7 @@ impl<T: Config> Pallet<T> {
 			last_heartbeat: frame_system::Pallet::<T>::block_number(),
 			verified: false,
 			reputation: T::Reputation::record_of(&who),
+			exposure: Zero::zero(),
 		};
 		Self::reindex(&who, &provider)?;
 		Providers::<T>::insert(&who, provider);
@@ -407,6 +416,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(!matches!(provider.status, Status::Leaving { .. }), Error::<T>::Leaving);
 		ensure!(!amount.is_zero(), Error::<T>::BondTooLow);
 		T::Escrow::hold_bond(&who, amount)?;
+		// Its cards carry its headroom, which follows the bond.
+		Self::change_provider(&who, |_| Ok(()))?;
 		let bond = T::Escrow::bond_of(&who);
 		Self::deposit_event(Event::BondAdded { provider: who, amount, bond });
 		Ok(())
@@ -422,24 +433,31 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Takes `needs` of `who`'s free capacity for a job and counts the job as running.
-	pub fn reserve(who: &T::AccountId, needs: &Resources) -> DispatchResult {
+	pub fn reserve(who: &T::AccountId, needs: &Resources, value: T::Balance) -> DispatchResult {
 		let now = frame_system::Pallet::<T>::block_number();
 		Self::change_provider(who, |provider| {
 			ensure!(Self::can_take_jobs(provider, now), Error::<T>::NotActive);
+			ensure!(value <= Self::headroom(who, provider), Error::<T>::ExposureTooHigh);
 			provider.free = provider.free.checked_sub(needs).ok_or(Error::<T>::CapacityInUse)?;
 			provider.running = provider.running.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			provider.exposure =
+				provider.exposure.checked_add(&value).ok_or(Error::<T>::Overflow)?;
 			Ok(())
 		})
 	}
 
-	/// Gives `needs` back to `who`'s free capacity when a job ends.
-	pub fn release(who: &T::AccountId, needs: &Resources) -> DispatchResult {
+	/// Gives `needs` back to `who`'s free capacity, and `value` to its headroom, when a job
+	/// ends.
+	pub fn release(who: &T::AccountId, needs: &Resources, value: T::Balance) -> DispatchResult {
 		Self::change_provider(who, |provider| {
 			let free = provider.free.checked_add(needs).ok_or(Error::<T>::Overflow)?;
 			// Never more free than offered.
 			ensure!(free.fits_in(&provider.offer.resources), Error::<T>::Overflow);
 			provider.free = free;
 			provider.running = provider.running.checked_sub(1).ok_or(Error::<T>::Overflow)?;
+			// Saturating: jobs taken before exposure was counted (storage version 4) added
+			// none.
+			provider.exposure = provider.exposure.saturating_sub(value);
 			Ok(())
 		})
 	}
@@ -520,6 +538,7 @@ impl<T: Config> Pallet<T> {
 		// Only the admin flag: identity judgements are read by the market for the jobs that
 		// ask for verified providers, not for every candidate.
 		Candidate {
+			headroom: card.headroom,
 			score: T::Reputation::score_at(&card.reputation, now),
 			who: card.who,
 			prices: card.prices,
@@ -598,31 +617,37 @@ impl<T: Config> ProviderRegistry<T::AccountId, T::Balance> for Pallet<T> {
 			.then(|| Self::as_candidate(Self::card_of(who, &provider), now))
 	}
 
-	fn reserve(who: &T::AccountId, needs: &Resources) -> DispatchResult {
-		Self::reserve(who, needs)
+	fn reserve(who: &T::AccountId, needs: &Resources, value: T::Balance) -> DispatchResult {
+		Self::reserve(who, needs, value)
 	}
 
-	fn release(who: &T::AccountId, needs: &Resources) -> DispatchResult {
-		Self::release(who, needs)
+	fn release(who: &T::AccountId, needs: &Resources, value: T::Balance) -> DispatchResult {
+		Self::release(who, needs, value)
 	}
 
-	fn in_use(who: &T::AccountId) -> Option<(u32, Resources)> {
+	fn in_use(who: &T::AccountId) -> Option<(u32, Resources, T::Balance)> {
 		let provider = Providers::<T>::get(who)?;
 		let used = provider.offer.resources.checked_sub(&provider.free)?;
-		Some((provider.running.into(), used))
+		Some((provider.running.into(), used, provider.exposure))
 	}
 
 	fn bond_changed(who: &T::AccountId) -> DispatchResult {
-		let bond = T::Escrow::bond_of(who);
-		let Some(provider) = Providers::<T>::get(who) else { return Ok(()) };
-		if bond >= T::MinBond::get() || provider.status != Status::Active {
+		if !Providers::<T>::contains_key(who) {
 			return Ok(());
 		}
+		let bond = T::Escrow::bond_of(who);
+		let mut underbonded = false;
+		// Its cards carry its headroom, which follows the bond.
 		Self::change_provider(who, |provider| {
-			provider.status = Status::Paused;
+			if bond < T::MinBond::get() && provider.status == Status::Active {
+				provider.status = Status::Paused;
+				underbonded = true;
+			}
 			Ok(())
 		})?;
-		Self::deposit_event(Event::ProviderUnderbonded { provider: who.clone(), bond });
+		if underbonded {
+			Self::deposit_event(Event::ProviderUnderbonded { provider: who.clone(), bond });
+		}
 		Ok(())
 	}
 }

@@ -140,6 +140,8 @@ pub mod pallet {
 		/// A copy of its reputation record, kept current by [`Config::Reputation`]'s changes
 		/// (see [`OnReputationChange`]), so matching scores it without another read.
 		pub reputation: ReputationRecord<BlockNumberFor<T>>,
+		/// The value of its open jobs: the most each may pay it, added up.
+		pub exposure: T::Balance,
 	}
 
 	/// The provider type of this runtime.
@@ -176,9 +178,11 @@ pub mod pallet {
 		pub reputation: ReputationRecord<BlockNumberFor<T>>,
 		/// Block of its last heartbeat.
 		pub last_heartbeat: BlockNumberFor<T>,
+		/// How much more job value its bond backs.
+		pub headroom: T::Balance,
 	}
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -237,6 +241,12 @@ pub mod pallet {
 		/// slash it.
 		#[pallet::constant]
 		type UnbondingPeriod: Get<BlockNumberFor<Self>>;
+
+		/// A provider's open jobs may be worth at most this many times its bond (each job
+		/// counted at the most it may pay). Above 1, a provider that cheats on all its jobs at
+		/// once can earn more than its bond, all that can be slashed.
+		#[pallet::constant]
+		type ExposureFactor: Get<u32>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -394,6 +404,8 @@ pub mod pallet {
 		StillUnbonding,
 		/// The provider still runs jobs.
 		JobsRunning,
+		/// The provider's open jobs would be worth more than its bond backs.
+		ExposureTooHigh,
 		/// A count overflowed.
 		Overflow,
 	}

@@ -46,6 +46,8 @@ pub mod v2 {
 					last_heartbeat: old.last_heartbeat,
 					verified: old.verified,
 					reputation: T::Reputation::record_of(&who),
+					// Counted from version 4 on.
+					exposure: sp_runtime::traits::Zero::zero(),
 				})
 			});
 			// Per provider: its record and its reputation read, its record written.
@@ -104,6 +106,112 @@ pub mod v3 {
 		2,
 		3,
 		UncheckedMigrateV2ToV3<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
+
+pub mod v4 {
+	//! Version 4: a provider counts the value of its open jobs ([`Provider::exposure`]), and
+	//! its index cards carry its headroom ([`Card::headroom`]), so matching gives a job only to
+	//! providers whose bond backs it. Records and cards are rewritten with an exposure of zero:
+	//! jobs already open when the runtime upgrades were taken before exposure was counted, and
+	//! their release subtracts nothing below zero.
+
+	use crate::{pallet::*, Resources};
+	use frame_support::{
+		migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
+	};
+	use frame_system::pallet_prelude::BlockNumberFor;
+	use offload_primitives::{reputation::Record as ReputationRecord, Prices};
+	use sp_runtime::traits::Zero;
+
+	/// A provider as version 3 stored it.
+	#[derive(Encode, Decode)]
+	pub struct ProviderV3<T: Config> {
+		/// What it sells.
+		pub offer: Offer<T>,
+		/// Whether it takes jobs.
+		pub status: Status<BlockNumberFor<T>>,
+		/// Offered resources not used by running jobs.
+		pub free: Resources,
+		/// Jobs running now.
+		pub running: u16,
+		/// Block of its last heartbeat.
+		pub last_heartbeat: BlockNumberFor<T>,
+		/// Set by the admin origin.
+		pub verified: bool,
+		/// Its reputation record.
+		pub reputation: ReputationRecord<BlockNumberFor<T>>,
+	}
+
+	/// An index card as version 3 stored it.
+	#[derive(Encode, Decode)]
+	pub struct CardV3<T: Config> {
+		/// The provider.
+		pub who: T::AccountId,
+		/// Its prices.
+		pub prices: Prices<T::Balance>,
+		/// Its resources not used by running jobs.
+		pub free: Resources,
+		/// Its admin verified flag.
+		pub verified: bool,
+		/// Whether its offer publishes a key for sealed inputs.
+		pub sealed_inputs: bool,
+		/// Its reputation record.
+		pub reputation: ReputationRecord<BlockNumberFor<T>>,
+		/// Block of its last heartbeat.
+		pub last_heartbeat: BlockNumberFor<T>,
+	}
+
+	/// Rewrites every provider with a zero exposure and every index page with cards that carry
+	/// headroom; use [`MigrateV3ToV4`], which runs this only on a version 3 registry and then
+	/// sets version 4.
+	pub struct UncheckedMigrateV3ToV4<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for UncheckedMigrateV3ToV4<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut providers = 0u64;
+			Providers::<T>::translate::<ProviderV3<T>, _>(|_, old| {
+				providers = providers.saturating_add(1);
+				Some(Provider {
+					offer: old.offer,
+					status: old.status,
+					free: old.free,
+					running: old.running,
+					last_heartbeat: old.last_heartbeat,
+					verified: old.verified,
+					reputation: old.reputation,
+					exposure: Zero::zero(),
+				})
+			});
+			let (mut pages, mut entries) = (0u64, 0u64);
+			Index::<T>::translate::<BoundedVec<CardV3<T>, T::IndexPageSize>, _>(|_, _, cards| {
+				pages = pages.saturating_add(1);
+				entries = entries.saturating_add(cards.len() as u64);
+				let cards = cards
+					.into_iter()
+					.filter_map(|card| {
+						Providers::<T>::get(&card.who)
+							.map(|provider| Pallet::<T>::card_of(&card.who, &provider))
+					})
+					.collect::<alloc::vec::Vec<_>>();
+				Some(BoundedVec::truncate_from(cards))
+			});
+			// Per provider: read and written; per page: read and written; per entry: its
+			// provider and its bond read.
+			T::DbWeight::get().reads_writes(
+				providers.saturating_add(pages).saturating_add(entries.saturating_mul(2)),
+				providers.saturating_add(pages),
+			)
+		}
+	}
+
+	/// The registry from storage version 3 to 4.
+	pub type MigrateV3ToV4<T> = VersionedMigration<
+		3,
+		4,
+		UncheckedMigrateV3ToV4<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;

@@ -75,6 +75,7 @@ impl pallet_offload_registry::Config for Test {
 	type MaxScanPages = frame_support::traits::ConstU32<3>;
 	type HeartbeatTimeout = HeartbeatTimeout;
 	type UnbondingPeriod = UnbondingPeriod;
+	type ExposureFactor = frame_support::traits::ConstU32<1>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = FundWithBalances;

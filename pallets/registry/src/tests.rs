@@ -120,7 +120,7 @@ fn updating_the_offer_moves_the_provider_between_bands() {
 fn an_offer_cannot_shrink_below_what_running_jobs_use() {
 	run(|| {
 		register(ALICE, 100);
-		assert_ok!(Registry::reserve(&ALICE, &job()));
+		assert_ok!(Registry::reserve(&ALICE, &job(), 10));
 		let mut small = offer(100);
 		small.resources.cpu_millicores = 500;
 		assert_noop!(
@@ -139,21 +139,21 @@ fn an_offer_cannot_shrink_below_what_running_jobs_use() {
 fn capacity_is_reserved_and_released_and_a_full_provider_leaves_the_index() {
 	run(|| {
 		register(ALICE, 100);
-		assert_ok!(Registry::reserve(&ALICE, &job()));
+		assert_ok!(Registry::reserve(&ALICE, &job(), 10));
 		assert_eq!(Providers::<Test>::get(ALICE).expect("registered").free.cpu_millicores, 3_000);
 		assert!(in_band(ALICE, RuntimeKind::Wasm, 100));
 		// Second of two slots: now full, so out of the index.
-		assert_ok!(Registry::reserve(&ALICE, &job()));
+		assert_ok!(Registry::reserve(&ALICE, &job(), 10));
 		assert!(!in_band(ALICE, RuntimeKind::Wasm, 100));
-		assert_noop!(Registry::reserve(&ALICE, &job()), Error::<Test>::NotActive);
-		assert_ok!(Registry::release(&ALICE, &job()));
+		assert_noop!(Registry::reserve(&ALICE, &job(), 10), Error::<Test>::NotActive);
+		assert_ok!(Registry::release(&ALICE, &job(), 10));
 		assert!(in_band(ALICE, RuntimeKind::Wasm, 100));
-		assert_ok!(Registry::release(&ALICE, &job()));
+		assert_ok!(Registry::release(&ALICE, &job(), 10));
 		let provider = Providers::<Test>::get(ALICE).expect("registered");
 		assert_eq!(provider.free, offer(100).resources);
 		assert_eq!(provider.running, 0);
 		// Releasing more than was reserved is refused.
-		assert_noop!(Registry::release(&ALICE, &job()), Error::<Test>::Overflow);
+		assert_noop!(Registry::release(&ALICE, &job(), 10), Error::<Test>::Overflow);
 	});
 }
 
@@ -162,7 +162,7 @@ fn a_job_larger_than_free_capacity_cannot_be_reserved() {
 	run(|| {
 		register(ALICE, 100);
 		let huge = Resources { cpu_millicores: 4_001, ..job() };
-		assert_noop!(Registry::reserve(&ALICE, &huge), Error::<Test>::CapacityInUse);
+		assert_noop!(Registry::reserve(&ALICE, &huge, 10), Error::<Test>::CapacityInUse);
 	});
 }
 
@@ -175,10 +175,10 @@ fn a_silent_provider_is_not_matched_until_it_heartbeats() {
 		assert!(Registry::is_alive(&provider, System::block_number()));
 		System::set_block_number(2 + HEARTBEAT_TIMEOUT);
 		assert!(!Registry::is_alive(&provider, System::block_number()));
-		assert_noop!(Registry::reserve(&ALICE, &job()), Error::<Test>::NotActive);
+		assert_noop!(Registry::reserve(&ALICE, &job(), 10), Error::<Test>::NotActive);
 		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(ALICE)));
 		System::assert_last_event(Event::Heartbeat { provider: ALICE }.into());
-		assert_ok!(Registry::reserve(&ALICE, &job()));
+		assert_ok!(Registry::reserve(&ALICE, &job(), 10));
 	});
 }
 
@@ -192,7 +192,7 @@ fn pause_and_resume() {
 		assert!(IndexedIn::<Test>::get(ALICE).is_empty());
 		assert!(!in_band(ALICE, RuntimeKind::Wasm, 100));
 		assert_noop!(Registry::pause(RuntimeOrigin::signed(ALICE)), Error::<Test>::NotActive);
-		assert_noop!(Registry::reserve(&ALICE, &job()), Error::<Test>::NotActive);
+		assert_noop!(Registry::reserve(&ALICE, &job(), 10), Error::<Test>::NotActive);
 		assert_ok!(Registry::resume(RuntimeOrigin::signed(ALICE)));
 		System::assert_last_event(Event::ProviderResumed { provider: ALICE }.into());
 		assert!(in_band(ALICE, RuntimeKind::Wasm, 100));
@@ -203,7 +203,7 @@ fn pause_and_resume() {
 fn leaving_waits_for_the_unbonding_period_and_running_jobs() {
 	run(|| {
 		register(ALICE, 100);
-		assert_ok!(Registry::reserve(&ALICE, &job()));
+		assert_ok!(Registry::reserve(&ALICE, &job(), 10));
 		assert_noop!(
 			Registry::withdraw_bond(RuntimeOrigin::signed(ALICE)),
 			Error::<Test>::NotLeaving
@@ -228,7 +228,7 @@ fn leaving_waits_for_the_unbonding_period_and_running_jobs() {
 			Error::<Test>::JobsRunning
 		);
 		// The running job ends; a leaving provider is not re-indexed.
-		assert_ok!(Registry::release(&ALICE, &job()));
+		assert_ok!(Registry::release(&ALICE, &job(), 10));
 		assert!(!in_band(ALICE, RuntimeKind::Wasm, 100));
 		assert_ok!(Registry::withdraw_bond(RuntimeOrigin::signed(ALICE)));
 		System::assert_last_event(
@@ -401,14 +401,14 @@ fn a_providers_card_follows_its_record() {
 		register(ALICE, 100);
 		let before = card(ALICE);
 		assert_eq!(before.free, offer(100).resources);
-		assert_ok!(Registry::reserve(&ALICE, &job()));
+		assert_ok!(Registry::reserve(&ALICE, &job(), 10));
 		assert_eq!(card(ALICE).free, offer(100).resources.checked_sub(&job()).expect("fits"));
 		System::set_block_number(5);
 		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(ALICE)));
 		assert_eq!(card(ALICE).last_heartbeat, 5);
 		assert_ok!(Registry::set_verified(RuntimeOrigin::root(), ALICE, true));
 		assert!(card(ALICE).verified);
-		assert_ok!(Registry::release(&ALICE, &job()));
+		assert_ok!(Registry::release(&ALICE, &job(), 10));
 		let provider = Providers::<Test>::get(ALICE).expect("registered");
 		assert_eq!(card(ALICE), Registry::card_of(&ALICE, &provider));
 		assert_eq!(card(ALICE).free, offer(100).resources);
@@ -520,5 +520,56 @@ fn migration_to_v3_turns_each_index_entry_into_its_providers_card() {
 			assert_eq!(Index::<Test>::get(band, page), cards);
 		}
 		assert_eq!(Registry::on_chain_storage_version(), StorageVersion::new(3));
+	});
+}
+
+#[test]
+fn migration_to_v4_gives_each_provider_an_exposure_and_each_card_its_headroom() {
+	use crate::migrations::v4::{CardV3, MigrateV3ToV4, ProviderV3};
+	use codec::Encode;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	run(|| {
+		register(ALICE, 100);
+		let provider = Providers::<Test>::get(ALICE).expect("registered");
+		let v3 = ProviderV3::<Test> {
+			offer: provider.offer.clone(),
+			status: provider.status,
+			free: provider.free,
+			running: provider.running,
+			last_heartbeat: provider.last_heartbeat,
+			verified: provider.verified,
+			reputation: provider.reputation,
+		};
+		let key = Providers::<Test>::hashed_key_for(ALICE);
+		frame_support::storage::unhashed::put_raw(&key, &v3.encode());
+		let pages: Vec<_> = Index::<Test>::iter().collect();
+		for (band, page, cards) in &pages {
+			let old: Vec<CardV3<Test>> = cards
+				.iter()
+				.map(|card| CardV3 {
+					who: card.who,
+					prices: card.prices,
+					free: card.free,
+					verified: card.verified,
+					sealed_inputs: card.sealed_inputs,
+					reputation: card.reputation,
+					last_heartbeat: card.last_heartbeat,
+				})
+				.collect();
+			let key = Index::<Test>::hashed_key_for(band, page);
+			frame_support::storage::unhashed::put_raw(&key, &old.encode());
+			assert!(Index::<Test>::try_get(band, page).is_err(), "version 3 does not decode as 4");
+		}
+		StorageVersion::new(3).put::<Registry>();
+
+		MigrateV3ToV4::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Providers::<Test>::get(ALICE), Some(provider));
+		for (band, page, cards) in pages {
+			assert_eq!(Index::<Test>::get(band, page), cards);
+			// The whole bond backs jobs: nothing was counted open.
+			assert!(cards.iter().all(|card| card.headroom == MIN_BOND));
+		}
+		assert_eq!(Registry::on_chain_storage_version(), StorageVersion::new(4));
 	});
 }

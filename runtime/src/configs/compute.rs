@@ -45,6 +45,9 @@ parameter_types! {
 	pub const MinBond: Balance = 100 * UNIT;
 	/// Unmatched 10 minutes after its last heartbeat (at 6 s blocks).
 	pub const HeartbeatTimeout: u32 = 10 * MINUTES;
+	/// A provider's open jobs may be worth at most its bond: cheating on all of them at once
+	/// cannot earn more than can be slashed.
+	pub const ExposureFactor: u32 = 1;
 	/// A week between deregistering and taking the bond back.
 	pub const UnbondingPeriod: u32 = 7 * DAYS;
 	/// Old outcomes weigh half after 30 days.
@@ -97,6 +100,7 @@ impl pallet_offload_registry::Config for Runtime {
 	type MaxScanPages = ConstU32<4>;
 	type HeartbeatTimeout = HeartbeatTimeout;
 	type UnbondingPeriod = UnbondingPeriod;
+	type ExposureFactor = ExposureFactor;
 	type WeightInfo = weights::pallet_offload_registry::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = benchmarks::Helper;

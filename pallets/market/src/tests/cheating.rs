@@ -157,3 +157,27 @@ fn one_account_cannot_fill_the_queue() {
 		assert_ok!(Market::submit_job(RuntimeOrigin::signed(REQUESTER), unmatchable));
 	});
 }
+
+/// A provider with a small bond takes on jobs worth far more, to cheat on all of them at once:
+/// its open jobs may be worth at most its bond, so the bond always covers what it could gain.
+#[test]
+fn a_provider_takes_on_no_more_job_value_than_its_bond_backs() {
+	run(|| {
+		provider(1, 100);
+		provider(2, 200);
+		let mut big = wasm_job(1, 1);
+		big.pricing = Pricing::PayPerUse { budget: 6_000 };
+		let first = submit(big.clone());
+		assert_eq!(assigned(first), vec![1]);
+		// Provider 1 is cheaper, but 6,000 more would be 12,000 open against a 10,000 bond.
+		let second = submit(big.clone());
+		assert_eq!(assigned(second), vec![2]);
+		let exposure =
+			<Registry as crate::ProviderRegistry<u64, u64>>::in_use(&1).map(|(.., value)| value);
+		assert_eq!(exposure, Some(6_000));
+		// Once its job ends, its bond backs a new one.
+		assert_ok!(Market::ack(RuntimeOrigin::signed(1), first));
+		assert_ok!(Market::submit_result(RuntimeOrigin::signed(1), first, report(7, 1_000)));
+		assert_eq!(assigned(submit(big)), vec![1]);
+	});
+}
