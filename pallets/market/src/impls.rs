@@ -471,8 +471,23 @@ impl<T: Config> Pallet<T> {
 		}
 		let winner =
 			winner.filter(|(_, votes)| *votes >= job.spec.quorum as usize).map(|(key, _)| key);
+		// Who is paid: the winners; or, when the quorum failed only because replicas that
+		// committed withheld their reveals (each slashed as a liar), those that did reveal, if
+		// they all agree. Honest work is not lost to others' silence.
+		let withheld = job
+			.assignments
+			.iter()
+			.any(|assignment| matches!(assignment.state, ReplicaState::Committed { .. }));
+		let unanimous = reports
+			.first()
+			.map(key)
+			.filter(|first| reports.iter().all(|report| key(report) == *first));
+		// Only for WASM, where withholding costs at least twice the job's value, more than a
+		// colluder's reveal could earn.
+		let deterministic = job.spec.workload.kind() == RuntimeKind::Wasm;
+		let paying = winner.or(unanimous.filter(|_| withheld && deterministic));
 		// Agreeing replicas are paid for the least usage any of them reported.
-		let usage = reports.iter().filter(|report| Some(key(report)) == winner).fold(
+		let usage = reports.iter().filter(|report| Some(key(report)) == paying).fold(
 			None,
 			|least: Option<Usage>, report| {
 				Some(match least {
@@ -486,14 +501,13 @@ impl<T: Config> Pallet<T> {
 		);
 		let cap = job.spec.pricing.cap();
 		let size: u128 = cap.unique_saturated_into();
-		let deterministic = job.spec.workload.kind() == RuntimeKind::Wasm;
 		let fraud_floor = Self::fraud_floor(cap);
 		let mut paid = BalanceOf::<T>::zero();
 		for assignment in &job.assignments {
 			let provider = &assignment.provider;
 			match (assignment.state, winner, usage) {
-				(ReplicaState::Revealed { report }, Some(agreed), Some(usage))
-					if key(&report) == agreed =>
+				(ReplicaState::Revealed { report }, _, Some(usage))
+					if Some(key(&report)) == paying =>
 				{
 					let amount = pricing::replica_payment(
 						&job.spec.pricing,

@@ -181,3 +181,24 @@ fn a_provider_takes_on_no_more_job_value_than_its_bond_backs() {
 		assert_eq!(assigned(submit(big)), vec![1]);
 	});
 }
+
+/// Two replicas of three deliver in time and agree; the third commits and never reveals, so
+/// the job misses its quorum of three. The two that worked are paid; the one that withheld
+/// pays for it.
+#[test]
+fn replicas_that_delivered_are_paid_when_anothers_silence_sinks_the_quorum() {
+	run(|| {
+		let id = all_acknowledged(wasm_job(3, 3));
+		let before: Vec<u64> = (1..=3).map(free).collect();
+		let reports = [(1, report(7, 400_000)), (2, report(7, 500_000)), (3, report(7, 1))];
+		commit_then_reveal(id, SALT, &reports, &[1, 2]);
+		run_to_block(1 + REVEAL_TIMEOUT + 1);
+		assert_ok!(expire_as(ANYONE, id));
+		// Each paid 10 + 100 × 0.4 for the least usage they reported.
+		for who in 1..=2 {
+			assert_eq!(free(who), before[who as usize - 1] + 50);
+		}
+		assert!(matches!(phase(id), Phase::Settled { paid: 100, .. }));
+		assert!(bond(3) < BOND);
+	});
+}
