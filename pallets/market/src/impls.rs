@@ -168,6 +168,7 @@ impl<T: Config> Pallet<T> {
 		} else {
 			ensure!(!job.spec.queue_blocks.is_zero(), Error::<T>::NoProviders);
 			Self::enqueue(id, &job.requester)?;
+			Self::hold_acks(&mut job);
 			Self::deposit_event(Event::JobQueued { job: id, until });
 		}
 		Jobs::<T>::insert(id, job);
@@ -194,6 +195,29 @@ impl<T: Config> Pallet<T> {
 	fn dequeue(id: JobId, requester: &T::AccountId) {
 		Queue::<T>::mutate(|queue| queue.retain(|queued| *queued != id));
 		Self::left_queue(requester);
+	}
+
+	/// While `job` waits in the queue its replicas may not be acknowledged, so their
+	/// acknowledgement deadline moves past the wait.
+	fn hold_acks(job: &mut JobOf<T>) {
+		let Phase::Queued { until } = job.phase else { return };
+		let ack_by = until.saturating_add(T::AckTimeout::get());
+		for assignment in job.assignments.iter_mut() {
+			if let ReplicaState::Assigned { .. } = assignment.state {
+				assignment.state = ReplicaState::Assigned { ack_by };
+			}
+		}
+	}
+
+	/// `job` has all its providers: the replicas not yet acknowledged have
+	/// [`Config::AckTimeout`] from now.
+	fn start_acks(job: &mut JobOf<T>) {
+		let ack_by = Self::now().saturating_add(T::AckTimeout::get());
+		for assignment in job.assignments.iter_mut() {
+			if let ReplicaState::Assigned { .. } = assignment.state {
+				assignment.state = ReplicaState::Assigned { ack_by };
+			}
+		}
 	}
 
 	/// Retries matching for queued jobs, oldest first, while `remaining` weight lasts; a job
@@ -227,11 +251,13 @@ impl<T: Config> Pallet<T> {
 				}
 				if job.assignments.len() == job.target() as usize {
 					job.phase = Phase::Active;
+					Self::start_acks(&mut job);
 					Self::left_queue(&job.requester);
 					Self::open_reveals_if_committed(id, &mut job);
 					Jobs::<T>::insert(id, job);
 					continue;
 				}
+				Self::hold_acks(&mut job);
 				Jobs::<T>::insert(id, job);
 			}
 			// Still short (or past its wait, left for `expire`): back of the queue. There is
@@ -283,6 +309,9 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_ack(who: T::AccountId, id: JobId) -> DispatchResult {
 		let (mut job, index) = Self::replica_of(&who, id)?;
+		// Nobody runs a replica before every replica has a provider: a requester could ask
+		// for one more than can match, take the results, and let the job expire unpaid.
+		ensure!(!matches!(job.phase, Phase::Queued { .. }), Error::<T>::StillMatching);
 		let now = Self::now();
 		let due = now.saturating_add(job.spec.run_blocks);
 		let replica = Self::replica(&mut job, index)?;
@@ -675,8 +704,10 @@ impl<T: Config> Pallet<T> {
 				job.phase = Phase::Queued { until };
 				Self::deposit_event(Event::JobQueued { job: id, until });
 			}
+			Self::hold_acks(&mut job);
 		} else if matches!(job.phase, Phase::Queued { .. }) {
 			job.phase = Phase::Active;
+			Self::start_acks(&mut job);
 			Self::dequeue(id, &job.requester);
 		}
 		Self::open_reveals_if_committed(id, &mut job);

@@ -509,6 +509,9 @@ pub mod pallet {
 		AlreadyDisputed,
 		/// Container runs are not deterministic: their results are not disputed.
 		NotDeterministic,
+		/// The job still waits for providers for its other replicas: acknowledge it once all
+		/// are assigned.
+		StillMatching,
 		/// The challenge period is over.
 		ChallengeClosed,
 		/// The job's dispute is still open.

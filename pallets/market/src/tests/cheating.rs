@@ -202,3 +202,36 @@ fn replicas_that_delivered_are_paid_when_anothers_silence_sinks_the_quorum() {
 		assert!(bond(3) < BOND);
 	});
 }
+
+/// A requester asks for one replica more than can be matched, to take the results of those
+/// that are and then let the job expire unpaid: no replica may run before every replica has
+/// a provider, and the wait costs the assigned providers nothing.
+#[test]
+fn no_replica_runs_before_every_replica_has_a_provider() {
+	run(|| {
+		provider(1, 100);
+		provider(2, 100);
+		let id = submit(wasm_job(3, 2));
+		assert_eq!(assigned(id).len(), 2);
+		assert!(matches!(phase(id), Phase::Queued { .. }));
+		frame_support::assert_noop!(
+			Market::ack(RuntimeOrigin::signed(1), id),
+			crate::Error::<Test>::StillMatching
+		);
+		// Waiting is not missing the acknowledgement deadline.
+		run_to_block(1 + ACK_TIMEOUT + 1);
+		frame_support::assert_noop!(expire_as(ANYONE, id), crate::Error::<Test>::NotExpired);
+		// A third provider comes; the job is complete, and acknowledgements open.
+		provider(3, 100);
+		run_to_block(System::block_number() + 1);
+		assert!(matches!(phase(id), Phase::Active));
+		let now = System::block_number();
+		assert!(job(id)
+			.assignments
+			.iter()
+			.all(|a| a.state == ReplicaState::Assigned { ack_by: now + ACK_TIMEOUT }));
+		for who in 1..=3 {
+			assert_ok!(Market::ack(RuntimeOrigin::signed(who), id));
+		}
+	});
+}
