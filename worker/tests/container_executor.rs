@@ -112,3 +112,14 @@ fn an_image_the_worker_does_not_hold_is_an_abstention() {
 	// Another provider may hold it: the replica is given back, not judged.
 	assert!(outcome.abstention().is_some());
 }
+
+#[test]
+fn a_container_that_closes_stdin_early_is_an_ordinary_result() {
+	let executor = busybox::executor();
+	// Reads one byte of 8 MiB and exits: the rest of the write meets a closed pipe, which
+	// must end neither the run's writer nor (with SIGPIPE ignored, as the daemon keeps it) the
+	// process.
+	let input = vec![b'x'; 8 << 20];
+	let outcome = run(&executor, "head", &["head", "-c", "1"], &input, LIMITS);
+	assert_eq!(outcome.result, Ok(b"x".to_vec()));
+}
