@@ -123,3 +123,10 @@ fn a_container_that_closes_stdin_early_is_an_ordinary_result() {
 	let outcome = run(&executor, "head", &["head", "-c", "1"], &input, LIMITS);
 	assert_eq!(outcome.result, Ok(b"x".to_vec()));
 }
+
+#[test]
+fn a_container_runs_as_nobody() {
+	let executor = busybox::executor();
+	let outcome = run(&executor, "user", &["id", "-u"], b"", LIMITS);
+	assert_eq!(outcome.result, Ok(b"65534\n".to_vec()));
+}

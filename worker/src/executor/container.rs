@@ -170,7 +170,11 @@ impl ContainerExecutor {
 			.args(["--network", "none", "--read-only", "--cap-drop", "all"])
 			.args(["--security-opt", "no-new-privileges", "--pids-limit", "256"])
 			.args(["--log-driver", "none", "--hostname", "offload"])
+			// Not root inside: the unprivileged `nobody`, with no capabilities.
+			.args(["--user", "65534:65534"])
 			.arg(format!("--memory={}m", limits.memory_mib.max(6)))
+			// No swap beyond the memory limit: the limit is the job's, not the disk's.
+			.arg(format!("--memory-swap={}m", limits.memory_mib.max(6)))
 			.arg(format!("--cpus={}", f64::from(limits.cpu_millicores.max(10)) / 1000.0))
 			// A backstop should the worker die mid-run: podman ends the container itself.
 			.arg(format!("--timeout={}", limits.max_seconds.saturating_add(5)))

@@ -5,7 +5,8 @@ use offload_worker::executor::container::ContainerExecutor;
 use std::{path::Path, process::Command};
 
 /// The busybox applets the tests' commands use.
-const APPLETS: &[&str] = &["sh", "cat", "wc", "sleep", "echo", "tr", "head", "yes", "ls", "nc"];
+const APPLETS: &[&str] =
+	&["sh", "cat", "wc", "sleep", "echo", "tr", "head", "yes", "ls", "nc", "id"];
 
 /// The podman executor of this host; the tests need podman (scripts/setup.sh installs it).
 pub fn executor() -> ContainerExecutor {
