@@ -200,19 +200,19 @@ impl<T: Config> Pallet<T> {
 	/// While `job` waits in the queue its replicas may not be acknowledged, so their
 	/// acknowledgement deadline moves past the wait.
 	fn hold_acks(job: &mut JobOf<T>) {
-		let Phase::Queued { until } = job.phase else { return };
-		let ack_by = until.saturating_add(T::AckTimeout::get());
-		for assignment in job.assignments.iter_mut() {
-			if let ReplicaState::Assigned { .. } = assignment.state {
-				assignment.state = ReplicaState::Assigned { ack_by };
-			}
+		if let Phase::Queued { until } = job.phase {
+			Self::set_ack_deadline(job, until.saturating_add(T::AckTimeout::get()));
 		}
 	}
 
 	/// `job` has all its providers: the replicas not yet acknowledged have
 	/// [`Config::AckTimeout`] from now.
 	fn start_acks(job: &mut JobOf<T>) {
-		let ack_by = Self::now().saturating_add(T::AckTimeout::get());
+		Self::set_ack_deadline(job, Self::now().saturating_add(T::AckTimeout::get()));
+	}
+
+	/// Every replica of `job` not yet acknowledged must be by `ack_by`.
+	fn set_ack_deadline(job: &mut JobOf<T>, ack_by: BlockNumberFor<T>) {
 		for assignment in job.assignments.iter_mut() {
 			if let ReplicaState::Assigned { .. } = assignment.state {
 				assignment.state = ReplicaState::Assigned { ack_by };
@@ -512,9 +512,16 @@ impl<T: Config> Pallet<T> {
 			.map(key)
 			.filter(|first| reports.iter().all(|report| key(report) == *first));
 		// Only for WASM, where withholding costs at least twice the job's value, more than a
-		// colluder's reveal could earn.
+		// colluder's reveal could earn; and only when every withholder's bond can pay that, so
+		// a withholder whose bond was already slashed away cannot hand its partner the job.
 		let deterministic = job.spec.workload.kind() == RuntimeKind::Wasm;
-		let paying = winner.or(unanimous.filter(|_| withheld && deterministic));
+		let cap = job.spec.pricing.cap();
+		let fraud_floor = Self::fraud_floor(cap);
+		let withholders_pay = job.assignments.iter().all(|assignment| {
+			!matches!(assignment.state, ReplicaState::Committed { .. })
+				|| T::Escrow::bond_of(&assignment.provider) >= fraud_floor
+		});
+		let paying = winner.or(unanimous.filter(|_| withheld && deterministic && withholders_pay));
 		// Agreeing replicas are paid for the least usage any of them reported.
 		let usage = reports.iter().filter(|report| Some(key(report)) == paying).fold(
 			None,
@@ -528,9 +535,7 @@ impl<T: Config> Pallet<T> {
 				})
 			},
 		);
-		let cap = job.spec.pricing.cap();
 		let size: u128 = cap.unique_saturated_into();
-		let fraud_floor = Self::fraud_floor(cap);
 		let mut paid = BalanceOf::<T>::zero();
 		for assignment in &job.assignments {
 			let provider = &assignment.provider;

@@ -235,3 +235,28 @@ fn no_replica_runs_before_every_replica_has_a_provider() {
 		}
 	});
 }
+
+/// Two colluders: one reveals whatever it likes, the other, whose bond cannot pay for
+/// withholding, commits and stays silent to sink the quorum and get its partner paid. Nobody
+/// is paid.
+#[test]
+fn a_withholder_whose_bond_cannot_pay_gets_its_partner_nothing() {
+	run(|| {
+		provider(1, 100);
+		provider(2, 100);
+		// Provider 3 bonds the minimum, under twice the job's value.
+		assert_ok!(Registry::register(RuntimeOrigin::signed(3), offer(100), 1_000));
+		let id = submit(wasm_job(3, 3));
+		for who in 1..=3 {
+			assert_ok!(Market::ack(RuntimeOrigin::signed(who), id));
+		}
+		let before = free(1);
+		let reports = [(1, report(7, 900_000)), (2, report(7, 900_000)), (3, report(7, 1))];
+		commit_then_reveal(id, SALT, &reports, &[1, 2]);
+		run_to_block(1 + REVEAL_TIMEOUT + 1);
+		assert_ok!(expire_as(ANYONE, id));
+		assert_eq!(free(1), before);
+		assert!(matches!(phase(id), Phase::Settled { paid: 0, .. }));
+		assert_eq!(bond(3), 0);
+	});
+}
