@@ -19,7 +19,7 @@
 use crate::rpc;
 use codec::{Decode, Encode};
 use cumulus_client_parachain_inherent::{MockValidationDataInherentDataProvider, MockXcmConfig};
-use cumulus_primitives_core::ParaId;
+use cumulus_primitives_core::{relay_chain::well_known_keys, ParaId};
 use offload_runtime::{apis::RuntimeApi, opaque::Block, Hash, SLOT_DURATION};
 use sc_client_api::StorageProvider;
 use sc_consensus_manual_seal::{
@@ -29,7 +29,7 @@ use sc_executor::WasmExecutor;
 use sc_service::{error::Error as ServiceError, Configuration, PartialComponents, TaskManager};
 use sc_telemetry::{Telemetry, TelemetryWorker};
 use sp_consensus_aura::{Slot, SlotDuration};
-use sp_runtime::traits::Header as _;
+use sp_runtime::traits::{BlakeTwo256, Hash as _, Header as _};
 use std::{sync::Arc, time::Duration};
 
 /// Host functions of a parachain runtime: Substrate's, plus the proof-size function that weight
@@ -243,6 +243,14 @@ pub fn start_dev(
 					relay_blocks_per_para_block: 1,
 					para_blocks_per_relay_epoch: 10,
 					xcm_config: MockXcmConfig::new(&*client, parent, Default::default()),
+					// The relay block's BABE randomness, which disputes draw re-executors
+					// from. A dev chain has no relay chain: it stands in with the hash of the
+					// parent block and the relay block's number (predictable by whoever runs
+					// the node, as nothing on a one-node chain is secret).
+					additional_key_values: Some(vec![(
+						well_known_keys::CURRENT_BLOCK_RANDOMNESS.to_vec(),
+						Some(BlakeTwo256::hash_of(&(parent, relay_block)).0).encode(),
+					)]),
 					..Default::default()
 				};
 				let timestamp = sp_timestamp::InherentDataProvider::new(

@@ -8,14 +8,27 @@ use codec::Encode;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
-	traits::{fungible::MutateHold, tokens::Precision},
+	traits::{fungible::MutateHold, tokens::Precision, Randomness},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use offload_primitives::{JobId, Resources};
 use sp_runtime::{
-	traits::{CheckedMul, Saturating, UniqueSaturatedInto, Zero},
+	traits::{CheckedMul, One, Saturating, UniqueSaturatedInto, Zero},
 	DispatchResult, Perbill,
 };
+
+/// What the randomness that draws dispute re-executors is asked for.
+pub(crate) const DRAW_SUBJECT: &[u8] = b"offload/draw";
+
+/// What retrying a queued job came to.
+enum Retry<AccountId> {
+	/// It has all its providers now; its requester is given.
+	Complete(AccountId),
+	/// It is still short, or past its wait.
+	Waiting,
+	/// It is no longer queued.
+	Gone,
+}
 
 impl<T: Config> Pallet<T> {
 	fn now() -> BlockNumberFor<T> {
@@ -126,7 +139,9 @@ impl<T: Config> Pallet<T> {
 
 	/// Opens a job: holds its funds, matches its replicas (never with a provider in
 	/// `excluded`) and, if too few fit, queues it, or fails if it may not wait. `checks` names
-	/// the job this one re-executes for a dispute. Returns the new job's id.
+	/// the job this one re-executes for a dispute: such a check is never matched at once but
+	/// waits for its re-executors to be drawn (see [`Self::match_waiting`]). Returns the new
+	/// job's id.
 	fn open_job(
 		requester: T::AccountId,
 		spec: JobSpec<T>,
@@ -162,17 +177,40 @@ impl<T: Config> Pallet<T> {
 			dispute: None,
 			checks,
 		};
-		Self::fill(id, &mut job)?;
+		if checks.is_none() {
+			Self::fill(id, &mut job)?;
+		}
 		if job.assignments.len() == job.target() as usize {
 			job.phase = Phase::Active;
 		} else {
 			ensure!(!job.spec.queue_blocks.is_zero(), Error::<T>::NoProviders);
-			Self::enqueue(id, &job.requester)?;
+			Self::wait(id, &job)?;
 			Self::hold_acks(&mut job);
 			Self::deposit_event(Event::JobQueued { job: id, until });
 		}
 		Jobs::<T>::insert(id, job);
 		Ok(id)
+	}
+
+	/// Puts job `id` in line for providers: a dispute check among the draws, with the point
+	/// after which the randomness that draws its re-executors must be known; any other job at
+	/// the back of the queue.
+	fn wait(id: JobId, job: &JobOf<T>) -> DispatchResult {
+		if job.checks.is_none() {
+			return Self::enqueue(id, &job.requester);
+		}
+		let (_, known) = T::Randomness::random(DRAW_SUBJECT);
+		Draws::<T>::try_mutate(|draws| draws.try_push((id, known)))
+			.map_err(|_| Error::<T>::TooManyDisputes.into())
+	}
+
+	/// Takes job `id` out of line (the draws or the queue).
+	fn stop_waiting(id: JobId, job: &JobOf<T>) {
+		if job.checks.is_some() {
+			Draws::<T>::mutate(|draws| draws.retain(|(drawn, _)| *drawn != id));
+		} else {
+			Self::dequeue(id, &job.requester);
+		}
 	}
 
 	/// Puts job `id` of `requester` at the back of the queue, within the requester's share.
@@ -220,52 +258,81 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Retries matching for queued jobs, oldest first, while `remaining` weight lasts; a job
-	/// still short of providers goes to the back. Returns the weight used.
-	pub(crate) fn match_queued(remaining: Weight) -> Weight {
-		let base = T::DbWeight::get().reads_writes(1, 1);
+	/// Draws re-executors for dispute checks whose randomness has come, then retries matching
+	/// for queued jobs, oldest first, while `remaining` weight lasts; a job still short of
+	/// providers goes to the back. Returns the weight used.
+	pub(crate) fn match_waiting(remaining: Weight) -> Weight {
+		let base = T::DbWeight::get().reads_writes(2, 2);
 		let per_job = T::WeightInfo::match_queued_job();
 		if remaining.any_lt(base.saturating_add(per_job)) {
 			return Weight::zero();
 		}
+		let mut draws = Draws::<T>::get();
 		let mut queue = Queue::<T>::get();
-		if queue.is_empty() {
-			return T::DbWeight::get().reads(1);
+		if draws.is_empty() && queue.is_empty() {
+			return T::DbWeight::get().reads(2);
 		}
 		let mut used = base;
 		let now = Self::now();
+		if !draws.is_empty() {
+			let (_, known) = T::Randomness::random(DRAW_SUBJECT);
+			let mut kept = BoundedVec::new();
+			for (id, after) in draws.drain(..) {
+				let ready = known > after && !remaining.any_lt(used.saturating_add(per_job));
+				if ready {
+					used.saturating_accrue(per_job);
+					if !matches!(Self::retry(id, now), Retry::Waiting) {
+						continue;
+					}
+				}
+				// There is room, as it was just taken out.
+				let _ = kept.try_push((id, after));
+			}
+			Draws::<T>::put(kept);
+		}
 		for _ in 0..queue.len() {
 			if remaining.any_lt(used.saturating_add(per_job)) {
 				break;
 			}
 			used.saturating_accrue(per_job);
 			let id = queue.remove(0);
-			let Some(mut job) = Jobs::<T>::get(id) else { continue };
-			let Phase::Queued { until } = job.phase else { continue };
-			if now <= until {
-				// A failed fill changes nothing it has not undone: keep the job as it was.
-				let before = job.clone();
-				if frame_support::storage::with_storage_layer(|| Self::fill(id, &mut job)).is_err()
-				{
-					job = before;
-				}
-				if job.assignments.len() == job.target() as usize {
-					job.phase = Phase::Active;
-					Self::start_acks(&mut job);
-					Self::left_queue(&job.requester);
-					Self::open_reveals_if_committed(id, &mut job);
-					Jobs::<T>::insert(id, job);
-					continue;
-				}
-				Self::hold_acks(&mut job);
-				Jobs::<T>::insert(id, job);
+			match Self::retry(id, now) {
+				Retry::Complete(requester) => Self::left_queue(&requester),
+				Retry::Gone => {},
+				// Still short (or past its wait, left for `expire`): back of the queue. There
+				// is room, as it was just taken out.
+				Retry::Waiting => {
+					let _ = queue.try_push(id);
+				},
 			}
-			// Still short (or past its wait, left for `expire`): back of the queue. There is
-			// room, as it was just taken out.
-			let _ = queue.try_push(id);
 		}
 		Queue::<T>::put(queue);
 		used
+	}
+
+	/// Tries to match the missing replicas of queued job `id`.
+	fn retry(id: JobId, now: BlockNumberFor<T>) -> Retry<T::AccountId> {
+		let Some(mut job) = Jobs::<T>::get(id) else { return Retry::Gone };
+		let Phase::Queued { until } = job.phase else { return Retry::Gone };
+		if now > until {
+			return Retry::Waiting;
+		}
+		// A failed fill changes nothing it has not undone: keep the job as it was.
+		let before = job.clone();
+		if frame_support::storage::with_storage_layer(|| Self::fill(id, &mut job)).is_err() {
+			job = before;
+		}
+		if job.assignments.len() < job.target() as usize {
+			Self::hold_acks(&mut job);
+			Jobs::<T>::insert(id, job);
+			return Retry::Waiting;
+		}
+		job.phase = Phase::Active;
+		Self::start_acks(&mut job);
+		Self::open_reveals_if_committed(id, &mut job);
+		let requester = job.requester.clone();
+		Jobs::<T>::insert(id, job);
+		Retry::Complete(requester)
 	}
 
 	pub(crate) fn do_cancel(who: T::AccountId, id: JobId) -> DispatchResult {
@@ -281,7 +348,7 @@ impl<T: Config> Pallet<T> {
 		Self::close_assignments(id, &job)?;
 		Self::use_program(&job.spec, false)?;
 		if matches!(job.phase, Phase::Queued { .. }) {
-			Self::dequeue(id, &job.requester);
+			Self::stop_waiting(id, &job);
 		}
 		let refunded = T::Escrow::refund(id)?;
 		Jobs::<T>::remove(id);
@@ -698,11 +765,15 @@ impl<T: Config> Pallet<T> {
 	/// result (`caller` gets the deposit).
 	fn refill(id: JobId, mut job: JobOf<T>, caller: T::AccountId) -> DispatchResult {
 		let now = Self::now();
-		Self::fill(id, &mut job)?;
+		// A dispute's replacement re-executor is drawn later, from randomness that whoever
+		// calls this cannot know.
+		if job.checks.is_none() {
+			Self::fill(id, &mut job)?;
+		}
 		if job.assignments.len() < job.target() as usize {
 			if job.phase == Phase::Active {
 				let until = now.saturating_add(job.spec.queue_blocks);
-				if until == now || Self::enqueue(id, &job.requester).is_err() {
+				if until == now || Self::wait(id, &job).is_err() {
 					// It may not wait, or there is no room to wait: it cannot finish.
 					return Self::end_without_result(id, job, caller);
 				}
@@ -713,7 +784,7 @@ impl<T: Config> Pallet<T> {
 		} else if matches!(job.phase, Phase::Queued { .. }) {
 			job.phase = Phase::Active;
 			Self::start_acks(&mut job);
-			Self::dequeue(id, &job.requester);
+			Self::stop_waiting(id, &job);
 		}
 		Self::open_reveals_if_committed(id, &mut job);
 		Jobs::<T>::insert(id, job);
@@ -726,7 +797,7 @@ impl<T: Config> Pallet<T> {
 		Self::close_assignments(id, &job)?;
 		Self::use_program(&job.spec, false)?;
 		if matches!(job.phase, Phase::Queued { .. }) {
-			Self::dequeue(id, &job.requester);
+			Self::stop_waiting(id, &job);
 		}
 		T::Escrow::transfer_from_job(id, &caller, T::JobDeposit::get())?;
 		let refunded = T::Escrow::refund(id)?;
@@ -777,6 +848,12 @@ impl<T: Config> Pallet<T> {
 		let mut spec = job.spec.clone();
 		spec.replicas = T::DisputeReplicas::get().min(u8::MAX as u32) as u8;
 		spec.quorum = spec.replicas / 2 + 1;
+		// The check waits at least one acknowledgement period for its draw.
+		spec.queue_blocks = spec
+			.queue_blocks
+			.max(T::AckTimeout::get())
+			.min(T::MaxQueueBlocks::get())
+			.max(One::one());
 		// The disputed provider does not judge itself.
 		let excluded = BoundedVec::truncate_from(
 			job.assignments.iter().map(|assignment| assignment.provider.clone()).collect(),
@@ -838,12 +915,17 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		let queue = Queue::<T>::get();
+		let draws: alloc::vec::Vec<JobId> = Draws::<T>::get().iter().map(|(id, _)| *id).collect();
+		ensure!(
+			draws.iter().collect::<alloc::collections::BTreeSet<_>>().len() == draws.len(),
+			"a check drawn twice"
+		);
 		let mut users: BTreeMap<Hash32, u32> = BTreeMap::new();
 		for (id, job) in Jobs::<T>::iter() {
 			let held = T::Escrow::held_for(id);
 			if job.is_settled() {
 				ensure!(held == T::JobDeposit::get(), "a settled job holds more than its deposit");
-				ensure!(!queue.contains(&id), "a settled job is queued");
+				ensure!(!queue.contains(&id) && !draws.contains(&id), "a settled job is queued");
 				continue;
 			}
 			Self::check_spec(&job.spec).map_err(|_| "a stored spec is bad")?;
@@ -858,9 +940,14 @@ impl<T: Config> Pallet<T> {
 					"an assignment is not indexed"
 				);
 			}
+			let (queued, drawing) = (queue.contains(&id), draws.contains(&id));
 			ensure!(
-				matches!(job.phase, Phase::Queued { .. }) == queue.contains(&id),
+				matches!(job.phase, Phase::Queued { .. }) == (queued || drawing),
 				"the queue and the queued jobs differ"
+			);
+			ensure!(
+				(!drawing || job.checks.is_some()) && (!queued || job.checks.is_none()),
+				"a dispute check waits in the queue, or another job among the draws"
 			);
 			if let Some(hash) = job.spec.workload.program() {
 				*users.entry(hash).or_default() += 1;
@@ -872,6 +959,9 @@ impl<T: Config> Pallet<T> {
 				ensure!(check.checks == Some(id), "a check of another job");
 				ensure!(!check.is_settled(), "an open dispute whose check settled");
 			}
+		}
+		for id in &draws {
+			Jobs::<T>::get(id).ok_or("a draw of a missing job")?;
 		}
 		let mut waiting: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 		for id in &queue {

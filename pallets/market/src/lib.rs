@@ -184,6 +184,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type DisputeReplicas: Get<u32>;
 
+		/// Draws a dispute's re-executors among the eligible providers. Its output must be
+		/// unknown when the dispute is opened, and the block number it returns is when the
+		/// output became known: a check is drawn only from randomness known after it was
+		/// opened. On a parachain, the relay chain's BABE randomness from the relay state proof
+		/// (see the runtime); a predictable source lets a requester or provider pick its judges.
+		type Randomness: frame_support::traits::Randomness<Self::Hash, BlockNumberFor<Self>>;
+
 		/// Blocks a settled job's record stays before anyone may clear it.
 		#[pallet::constant]
 		type Retention: Get<BlockNumberFor<Self>>;
@@ -267,6 +274,14 @@ pub mod pallet {
 	/// How many jobs each requester has waiting in the queue.
 	#[pallet::storage]
 	pub type QueuedBy<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// Dispute checks waiting for their re-executors to be drawn, each with the point after
+	/// which the randomness that draws them must have become known (see
+	/// [`Config::Randomness`]). Apart from the queue, so that filling the queue cannot stop a
+	/// dispute.
+	#[pallet::storage]
+	pub type Draws<T: Config> =
+		StorageValue<_, BoundedVec<(JobId, BlockNumberFor<T>), T::MaxQueued>, ValueQuery>;
 
 	/// Each provider's open assignments, so a worker finds its work with one prefix query.
 	#[pallet::storage]
@@ -477,6 +492,8 @@ pub mod pallet {
 		QueueFull,
 		/// The requester already has as many jobs waiting in the queue as one account may.
 		TooManyQueued,
+		/// As many dispute checks wait for their re-executors as may: try again in a block.
+		TooManyDisputes,
 		/// No job has this id.
 		UnknownJob,
 		/// Only the job's requester may do this.
@@ -522,9 +539,10 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Retries matching for queued jobs with the block's spare weight.
+		/// Draws dispute re-executors and retries matching for queued jobs with the block's
+		/// spare weight.
 		fn on_idle(_: BlockNumberFor<T>, remaining: Weight) -> Weight {
-			Self::match_queued(remaining)
+			Self::match_waiting(remaining)
 		}
 
 		fn integrity_test() {
@@ -598,7 +616,11 @@ pub mod pallet {
 		/// O(MaxScan + MaxReplicas): matching reads at most `MaxScan` index entries, whatever
 		/// the number of providers.
 		#[pallet::call_index(3)]
-		#[pallet::weight(<T as Config>::WeightInfo::submit_job(spec.replicas as u32))]
+		#[pallet::weight(if spec.verified_only {
+			<T as Config>::WeightInfo::submit_job_verified(spec.replicas as u32)
+		} else {
+			<T as Config>::WeightInfo::submit_job(spec.replicas as u32)
+		})]
 		pub fn submit_job(origin: OriginFor<T>, spec: JobSpec<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_submit_job(who, spec)

@@ -15,8 +15,12 @@
 
 use crate::{pallet::*, pricing, types::*, ProviderRegistry};
 use alloc::vec::Vec;
+use codec::Encode;
 use core::cmp::Ordering;
-use frame_support::{pallet_prelude::*, traits::Get};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{Get, Randomness},
+};
 use offload_primitives::{Candidate, JobId};
 use sp_runtime::traits::Saturating;
 
@@ -35,6 +39,23 @@ pub fn order<A, B>(a: &Ranked<A, B>, b: &Ranked<A, B>) -> Ordering {
 		.cmp(&b.quote)
 		.then(b.candidate.score.cmp(&a.candidate.score))
 		.then(b.candidate.free.cpu_millicores.cmp(&a.candidate.free.cpu_millicores))
+}
+
+/// `count` of `pool` drawn at random from `seed`, each as likely as any other, in the order
+/// drawn.
+pub fn draw<C>(seed: &[u8], mut pool: Vec<C>, count: usize) -> Vec<C> {
+	let mut chosen = Vec::new();
+	let mut round = 0u32;
+	while chosen.len() < count && !pool.is_empty() {
+		let hash = sp_io::hashing::blake2_256(&(seed, round).encode());
+		let mut wide = [0u8; 16];
+		wide.copy_from_slice(&hash[..16]);
+		// A 128-bit number modulo a small pool: the bias is below 2^-100.
+		let pick = (u128::from_le_bytes(wide) % pool.len() as u128) as usize;
+		chosen.push(pool.swap_remove(pick));
+		round = round.saturating_add(1);
+	}
+	chosen
 }
 
 impl<T: Config> Pallet<T> {
@@ -93,7 +114,14 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let ack_by = now.saturating_add(T::AckTimeout::get());
 		let mut assigned = 0u32;
-		for ranked in Self::ranked_candidates(&job.spec, &exclude).into_iter().take(missing) {
+		let mut ranked = Self::ranked_candidates(&job.spec, &exclude);
+		if job.checks.is_some() {
+			// A dispute's re-executors are drawn at random among the eligible, not the
+			// cheapest: the cheapest are whom a Sybil would register to judge its own cases.
+			let (seed, _) = T::Randomness::random(&(crate::impls::DRAW_SUBJECT, id).encode());
+			ranked = draw(seed.as_ref(), ranked, missing);
+		}
+		for ranked in ranked.into_iter().take(missing) {
 			let provider = ranked.candidate.who;
 			T::Registry::reserve(&provider, &job.spec.resources, job.spec.pricing.cap())?;
 			let assignment = Assignment {
@@ -129,6 +157,22 @@ mod tests {
 			},
 			quote,
 		}
+	}
+
+	#[test]
+	fn a_draw_takes_distinct_members_and_each_seat_falls_to_anyone() {
+		let pool: Vec<u32> = (0..10).collect();
+		let mut firsts = [0u32; 10];
+		for seed in 0u32..2_000 {
+			let chosen = draw(&seed.encode(), pool.clone(), 3);
+			assert_eq!(chosen.len(), 3);
+			assert!(chosen[0] != chosen[1] && chosen[1] != chosen[2] && chosen[0] != chosen[2]);
+			firsts[chosen[0] as usize] += 1;
+		}
+		// 200 expected for each; a draw that favoured the cheapest (the pool's head) fails.
+		assert!(firsts.iter().all(|count| (120..=280).contains(count)), "{firsts:?}");
+		assert_eq!(draw(b"seed", pool.clone(), 20).len(), 10);
+		assert!(draw(b"seed", Vec::<u32>::new(), 3).is_empty());
 	}
 
 	#[test]

@@ -3,6 +3,7 @@
 use crate as pallet_offload_market;
 use crate::{types::*, Prices, Resources};
 
+use codec::Encode;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU128, ConstU32, Hooks},
@@ -139,6 +140,7 @@ impl pallet_offload_market::Config for Test {
 	type Retention = Retention;
 	type ChallengePeriod = ChallengePeriod;
 	type DisputeReplicas = ConstU32<3>;
+	type Randomness = TestRandomness;
 	type JobDeposit = JobDeposit;
 	type FraudSlash = FraudSlash;
 	type FraudValueMultiple = ConstU32<2>;
@@ -147,6 +149,27 @@ impl pallet_offload_market::Config for Test {
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Helper;
+}
+
+std::thread_local! {
+	static SEED: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+}
+
+/// Sets what [`TestRandomness`] mixes in, as a new relay block's randomness would.
+pub fn set_randomness(seed: u64) {
+	SEED.with(|cell| cell.set(seed));
+}
+
+/// Randomness from the seed set by [`set_randomness`] and the subject, known at the current
+/// block: a stand-in for the relay chain's.
+pub struct TestRandomness;
+
+impl frame_support::traits::Randomness<sp_runtime::testing::H256, u64> for TestRandomness {
+	fn random(subject: &[u8]) -> (sp_runtime::testing::H256, u64) {
+		let seed = SEED.with(|cell| cell.get());
+		let hash = sp_io::hashing::blake2_256(&(subject, seed).encode());
+		(hash.into(), System::block_number())
+	}
 }
 
 /// Sets `who`'s free balance (benchmark set-up).

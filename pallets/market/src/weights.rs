@@ -13,8 +13,10 @@ pub trait WeightInfo {
 	fn free_program() -> Weight;
 	/// `remove_program`.
 	fn remove_program() -> Weight;
-	/// `submit_job` of `k` replicas.
+	/// `submit_job` of `k` replicas, open to any provider.
 	fn submit_job(k: u32) -> Weight;
+	/// `submit_job` of `k` replicas for verified providers only.
+	fn submit_job_verified(k: u32) -> Weight;
 	/// `submit_job` of one replica among `p` registered providers (a measurement).
 	fn submit_job_among(p: u32) -> Weight;
 	/// `cancel`.
@@ -53,6 +55,9 @@ impl WeightInfo for () {
 		Weight::zero()
 	}
 	fn submit_job(_: u32) -> Weight {
+		Weight::zero()
+	}
+	fn submit_job_verified(_: u32) -> Weight {
 		Weight::zero()
 	}
 	fn submit_job_among(_: u32) -> Weight {

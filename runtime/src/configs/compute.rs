@@ -13,7 +13,10 @@ use frame_support::{
 use frame_system::EnsureRoot;
 use offload_primitives::VerifiedProvider;
 use pallet_identity::Judgement;
-use sp_runtime::{traits::AccountIdConversion, Perbill};
+use sp_runtime::{
+	traits::{AccountIdConversion, BlakeTwo256, Hash as _},
+	Perbill,
+};
 
 /// The treasury's pallet id; its account is derived from it.
 pub const TREASURY_PALLET_ID: PalletId = PalletId(*b"ofl/trsy");
@@ -32,6 +35,52 @@ impl VerifiedProvider<AccountId> for PositiveJudgement {
 				matches!(judgement, Judgement::Reasonable | Judgement::KnownGood)
 			})
 		})
+	}
+}
+
+/// The relay chain's randomness, read from the relay state proof that came with this block's
+/// validation data: the BABE VRF output of the relay parent block (the randomness of one epoch
+/// ago where that is missing), hashed with the subject. It is known from the relay parent's
+/// number on, which is the block number returned. Neither a requester nor a provider can know
+/// it before that relay block is made; a relay block author can choose only whether to make
+/// its block, and a collator only whether to build on it.
+pub struct RelayRandomness;
+
+impl frame_support::traits::Randomness<crate::Hash, crate::BlockNumber> for RelayRandomness {
+	fn random(subject: &[u8]) -> (crate::Hash, crate::BlockNumber) {
+		use cumulus_pallet_parachain_system::{
+			RelayChainStateProof, RelayStateProof, ValidationData,
+		};
+		use cumulus_primitives_core::relay_chain::well_known_keys;
+		let Some(data) = ValidationData::<Runtime>::get() else {
+			// Only before this block's validation data arrives (genesis, benchmarks): the
+			// parent block's hash, which its author chose.
+			let parent = frame_system::Pallet::<Runtime>::parent_hash();
+			let hash = BlakeTwo256::hash_of(&(b"offload/parent", parent, subject));
+			return (hash, frame_system::Pallet::<Runtime>::block_number());
+		};
+		let randomness = RelayStateProof::<Runtime>::get()
+			.and_then(|proof| {
+				let para = crate::ParachainInfo::parachain_id();
+				RelayChainStateProof::new(para, data.relay_parent_storage_root, proof).ok()
+			})
+			.and_then(|relay| {
+				let current = relay
+					.read_optional_entry::<Option<[u8; 32]>>(
+						well_known_keys::CURRENT_BLOCK_RANDOMNESS,
+					)
+					.ok()
+					.flatten()
+					.flatten();
+				current.or_else(|| {
+					relay
+						.read_optional_entry::<[u8; 32]>(well_known_keys::ONE_EPOCH_AGO_RANDOMNESS)
+						.ok()
+						.flatten()
+				})
+			})
+			.unwrap_or_default();
+		(BlakeTwo256::hash_of(&(b"offload/relay", randomness, subject)), data.relay_parent_number)
 	}
 }
 
@@ -137,6 +186,7 @@ impl pallet_offload_market::Config for Runtime {
 	type Retention = Retention;
 	type ChallengePeriod = ChallengePeriod;
 	type DisputeReplicas = ConstU32<3>;
+	type Randomness = RelayRandomness;
 	type JobDeposit = JobDeposit;
 	type FraudSlash = FraudSlash;
 	type FraudValueMultiple = FraudValueMultiple;

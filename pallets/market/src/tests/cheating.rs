@@ -260,3 +260,60 @@ fn a_withholder_whose_bond_cannot_pay_gets_its_partner_nothing() {
 		assert_eq!(bond(3), 0);
 	});
 }
+
+/// A provider registers two zero-price Sybils so that, were a dispute's re-executors the
+/// cheapest providers, they would always hold the check's majority and clear its own
+/// result. Re-executors are drawn at random among the eligible, from randomness that becomes
+/// known only after the dispute is opened, and a replacement is drawn the same way.
+#[test]
+fn a_disputes_re_executors_are_drawn_at_random_not_the_cheapest_sybils() {
+	let mut sybil_majorities = 0;
+	let mut draws = std::collections::BTreeSet::new();
+	for seed in 0..24 {
+		run(|| {
+			set_randomness(seed);
+			provider(1, 100);
+			let id = submit(wasm_job(1, 1));
+			assert_ok!(Market::ack(RuntimeOrigin::signed(1), id));
+			assert_ok!(Market::submit_result(RuntimeOrigin::signed(1), id, report(7, 1)));
+			// The Sybils, then three honest providers that cost more.
+			provider(2, 0);
+			provider(3, 0);
+			for who in 4..=6 {
+				provider(who, 200);
+			}
+			let check = crate::NextJobId::<Test>::get();
+			assert_ok!(Market::dispute(RuntimeOrigin::signed(REQUESTER), id));
+			// Randomness known in the block the dispute was opened draws nobody.
+			<Market as frame_support::traits::Hooks<u64>>::on_idle(
+				System::block_number(),
+				frame_support::weights::Weight::MAX,
+			);
+			assert!(assigned(check).is_empty());
+			run_to_block(System::block_number() + 1);
+			let drawn = assigned_set(check);
+			assert_eq!(drawn.len(), 3);
+			assert!(!drawn.contains(&1), "the disputed provider never judges itself");
+			if drawn.contains(&2) && drawn.contains(&3) {
+				sybil_majorities += 1;
+			}
+			draws.insert(drawn.clone());
+
+			// A re-executor that lets its acknowledgement lapse is replaced by a new draw in a
+			// later block, not by whoever calls `expire` at a moment of its choosing.
+			let lapsed = drawn[0];
+			for who in &drawn[1..] {
+				assert_ok!(Market::ack(RuntimeOrigin::signed(*who), check));
+			}
+			run_to_block(System::block_number() + ACK_TIMEOUT + 1);
+			assert_ok!(expire_as(ANYONE, check));
+			assert!(!assigned(check).contains(&lapsed));
+			assert_eq!(assigned(check).len(), 2, "no replacement in the block of the expiry");
+			run_to_block(System::block_number() + 1);
+			assert_eq!(assigned(check).len(), 3);
+		});
+	}
+	// Both Sybils are drawn with probability 3/10; the cheapest-first rule drew them always.
+	assert!(sybil_majorities < 16, "the Sybils held {sybil_majorities} of 24 checks");
+	assert!(draws.len() >= 5, "only {} different panels in 24 draws", draws.len());
+}

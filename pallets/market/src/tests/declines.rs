@@ -162,15 +162,14 @@ fn re_executors_that_cannot_get_the_input_decline_and_the_provider_is_not_slashe
 		let id = submit(wasm_job(1, 1));
 		assert_ok!(Market::ack(RuntimeOrigin::signed(1), id));
 		assert_ok!(Market::submit_result(RuntimeOrigin::signed(1), id, report(7, 500_000)));
-		assert_ok!(Market::dispute(RuntimeOrigin::signed(REQUESTER), id));
-		let check = id + 1;
-		assert_eq!(assigned(check), vec![2, 3, 4]);
+		let check = open_dispute(id);
+		assert_eq!(assigned_set(check), vec![2, 3, 4]);
 		for who in 2..=4 {
 			assert_ok!(decline(who, check));
 		}
 		assert!(assigned(check).is_empty());
-		assert_eq!(phase(check), Phase::Queued { until: 1 + 5 });
-		run_to_block(7);
+		assert_eq!(phase(check), Phase::Queued { until: 2 + 5 });
+		run_to_block(8);
 		assert_ok!(expire_as(ANYONE, check));
 		assert_eq!(job(id).dispute, Some(Dispute::Rejected(check)));
 		assert_eq!(bond(1), BOND);

@@ -41,12 +41,11 @@ fn an_upheld_dispute_slashes_the_provider_and_repays_the_requester_first() {
 	run(|| {
 		let id = settled_job();
 		let before = free(REQUESTER);
-		assert_ok!(Market::dispute(RuntimeOrigin::signed(REQUESTER), id));
-		let check = id + 1;
+		let check = open_dispute(id);
 		assert!(happened(Event::DisputeOpened { job: id, check }));
 		assert_eq!(job(id).dispute, Some(Dispute::Open(check)));
 		// The disputed provider is not among the re-executors.
-		assert_eq!(assigned(check), vec![2, 3, 4]);
+		assert_eq!(assigned_set(check), vec![2, 3, 4]);
 		assert_eq!(job(check).checks, Some(id));
 		assert_eq!(free(REQUESTER), before - full_hold(3));
 		assert_noop!(
@@ -72,9 +71,9 @@ fn an_upheld_dispute_slashes_the_provider_and_repays_the_requester_first() {
 fn a_rejected_dispute_leaves_the_cost_with_the_requester() {
 	run(|| {
 		let id = settled_job();
-		assert_ok!(Market::dispute(RuntimeOrigin::signed(REQUESTER), id));
+		let check = open_dispute(id);
 		let before = free(REQUESTER);
-		check_reports(id + 1, 7);
+		check_reports(check, 7);
 		assert!(happened(Event::DisputeResolved { job: id, upheld: false, slashed: 0 }));
 		assert_eq!(job(id).dispute, Some(Dispute::Rejected(id + 1)));
 		assert_eq!(bond(1), BOND);
@@ -162,4 +161,45 @@ fn replicated_results_and_missing_results_cannot_be_disputed() {
 			Error::<Test>::NothingToDispute
 		);
 	});
+}
+
+/// Others fill the queue with jobs nobody can take, to run out the challenge period. A
+/// dispute's check waits for its draw apart from the queue, so it opens anyway; only as many
+/// checks as the queue holds may wait for a draw at once.
+#[test]
+fn a_full_queue_does_not_stop_a_dispute() {
+	run(|| {
+		let id = settled_job();
+		let mut unmatchable = wasm_job(1, 1);
+		unmatchable.resources.cpu_millicores = u32::MAX;
+		for requester in [REQUESTER, REQUESTER, ANYONE] {
+			assert_ok!(Market::submit_job(RuntimeOrigin::signed(requester), unmatchable.clone()));
+		}
+		assert!(crate::Queue::<Test>::get().is_full());
+		let check = open_dispute(id);
+		assert_eq!(assigned_set(check), vec![2, 3, 4]);
+
+		// The draws are bounded like the queue: a fourth dispute in one block waits a block.
+		for _ in 0..3 {
+			let id = settled_job_of(1);
+			assert_ok!(Market::dispute(RuntimeOrigin::signed(REQUESTER), id));
+		}
+		let id = settled_job_of(1);
+		assert_noop!(
+			Market::dispute(RuntimeOrigin::signed(REQUESTER), id),
+			Error::<Test>::TooManyDisputes
+		);
+		run_to_block(System::block_number() + 1);
+		assert!(crate::Draws::<Test>::get().len() < 3);
+		assert_ok!(Market::dispute(RuntimeOrigin::signed(REQUESTER), id));
+	});
+}
+
+/// Another single-replica job run by `who` (already registered), settled with a result.
+fn settled_job_of(who: u64) -> JobId {
+	let id = submit(wasm_job(1, 1));
+	assert_eq!(assigned(id), vec![who]);
+	assert_ok!(Market::ack(RuntimeOrigin::signed(who), id));
+	assert_ok!(Market::submit_result(RuntimeOrigin::signed(who), id, report(7, 500_000)));
+	id
 }

@@ -56,6 +56,23 @@ pub fn assigned(id: JobId) -> Vec<u64> {
 	job(id).assignments.iter().map(|assignment| assignment.provider).collect()
 }
 
+/// The providers of job `id`'s replicas, in account order.
+pub fn assigned_set(id: JobId) -> Vec<u64> {
+	let mut providers = assigned(id);
+	providers.sort();
+	providers
+}
+
+/// The requester disputes job `id`; a block passes, in which the check's re-executors are
+/// drawn (never in the block the dispute is opened). Returns the check's id.
+pub fn open_dispute(id: JobId) -> JobId {
+	let check = crate::NextJobId::<Test>::get();
+	assert_ok!(Market::dispute(RuntimeOrigin::signed(REQUESTER), id));
+	assert!(assigned(check).is_empty(), "re-executors are drawn a block later");
+	run_to_block(System::block_number() + 1);
+	check
+}
+
 /// The job's phase.
 pub fn phase(id: JobId) -> Phase<u64, u64> {
 	job(id).phase
