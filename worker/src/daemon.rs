@@ -34,7 +34,7 @@ use pallet_offload_market::{Input, JobOf, Phase, ReplicaState, Report, Usage, Wo
 use pallet_offload_registry::{Offer, ProviderOf};
 use sp_core::{sr25519, Pair};
 use std::{
-	collections::{HashMap, HashSet},
+	collections::{BTreeSet, HashMap, HashSet},
 	future::Future,
 	sync::Arc,
 	time::Duration,
@@ -85,6 +85,9 @@ pub struct Daemon {
 	/// wait after that (doubling up to [`MAX_REGISTER_BACKOFF`]), so a refusal that will not
 	/// go away by itself (too little balance for the bond, a bad offer) costs no fees in a loop.
 	register_retry: Option<(std::time::Instant, Duration)>,
+	/// Jobs run here whose output is not yet served: they have not settled (see
+	/// [`Daemon::mark_settled`]).
+	unsettled: BTreeSet<u64>,
 }
 
 /// The first wait after a refused registration.
@@ -154,6 +157,14 @@ impl Daemon {
 			None
 		};
 		let (finished_tx, finished_rx) = mpsc::unbounded_channel();
+		// Runs whose output waits for settlement, from before a restart.
+		let mut unsettled = BTreeSet::new();
+		for id in store.job_ids()? {
+			let local = store.job(id)?;
+			if local.report.is_some() && !local.settled {
+				unsettled.insert(id);
+			}
+		}
 		Ok(Self {
 			config,
 			pair,
@@ -173,6 +184,7 @@ impl Daemon {
 			block_time: BlockClock::new(),
 			registered: false,
 			register_retry: None,
+			unsettled,
 		})
 	}
 
@@ -402,6 +414,7 @@ impl Daemon {
 		let ids: Vec<u64> =
 			chain.runtime_call("ComputeApi_assignments", &self.me, Some(head.hash)).await?;
 		self.metrics.open_assignments.set(ids.len() as i64);
+		self.mark_settled(chain, head, &ids).await?;
 		self.prune_jobs(&ids);
 		self.prepared.retain(|id, _| ids.contains(id));
 		self.preparing.retain(|id, task| {
@@ -419,6 +432,32 @@ impl Daemon {
 			if let Err(error) = self.advance(chain, head, id, &job).await {
 				warn!(job = id, "{error:#}");
 			}
+		}
+		Ok(())
+	}
+
+	/// Looks at the jobs run here that are no longer assigned (`open`): one that settled with
+	/// this worker's result is marked settled, and its output is served to the requester from
+	/// then on; one that ended otherwise (expired, another result agreed, cleared) never is.
+	async fn mark_settled(&mut self, chain: &Chain, head: Block, open: &[u64]) -> Result<()> {
+		let closed: Vec<u64> =
+			self.unsettled.iter().copied().filter(|id| !open.contains(id)).collect();
+		for id in closed {
+			let key = pallet_offload_market::Jobs::<Runtime>::hashed_key_for(id);
+			let job = chain.storage::<JobOf<Runtime>>(&key, Some(head.hash)).await?;
+			let mut local = self.store.job(id)?;
+			let agreed = match job.map(|job| job.phase) {
+				Some(Phase::Settled { result, .. }) => result,
+				// Still open: assigned again elsewhere, or waiting; look again later.
+				Some(_) => continue,
+				None => None,
+			};
+			if agreed.is_some() && agreed == local.report.map(|report| report.result) {
+				local.settled = true;
+				self.store.set_job(id, &local)?;
+				info!(job = id, "settled with this result: its output is served");
+			}
+			self.unsettled.remove(&id);
 		}
 		Ok(())
 	}
@@ -757,6 +796,7 @@ impl Daemon {
 		local.failure = outcome.result.as_ref().err().map(ToString::to_string);
 		local.salt = self.salt(id);
 		self.store.set_job(id, &local)?;
+		self.unsettled.insert(id);
 		self.metrics.jobs_run.inc();
 		self.metrics.fuel.inc_by(outcome.fuel_used);
 		match &local.failure {

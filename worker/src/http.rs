@@ -146,6 +146,11 @@ fn result_for(
 	if !sr25519::Pair::verify(&signature, result_request(job), &public) {
 		return Err(REFUSED);
 	}
+	// Served once the job has settled with this result, so paid for: a requester that could
+	// take the output earlier could let the job expire unpaid.
+	if !local.settled {
+		return Err((StatusCode::TOO_EARLY, "the job has not settled with this result yet"));
+	}
 	let bytes = store
 		.result(&report.result)
 		.map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "store error"))?

@@ -628,8 +628,24 @@ fn report_event(id: u64, block: u32, event: &RuntimeEvent) -> Option<Ending> {
 }
 
 /// Fetches a settled job's output from a provider that reported the agreed result, checks it
-/// against the hash on chain, and returns it with whether the run succeeded.
+/// against the hash on chain, and returns it with whether the run succeeded. Providers serve
+/// an output only once they have seen the job settle on a finalized block, which may be a
+/// block or two after the requester has: a refusal as too early is tried again for a while.
 pub async fn result(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<(Vec<u8>, bool)> {
+	const ATTEMPTS: u32 = 20;
+	let mut attempt = 1;
+	loop {
+		match fetch_result(chain, pair, id).await {
+			Err(error) if attempt < ATTEMPTS && format!("{error:#}").contains("425") => {
+				attempt += 1;
+				tokio::time::sleep(Duration::from_secs(2)).await;
+			},
+			outcome => return outcome,
+		}
+	}
+}
+
+async fn fetch_result(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<(Vec<u8>, bool)> {
 	let job =
 		job(chain, id, None).await?.ok_or_else(|| anyhow!("no job {id} (unknown or cleared)"))?;
 	let Phase::Settled { result: Some(agreed), ok, .. } = job.phase else {

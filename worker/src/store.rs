@@ -50,6 +50,9 @@ pub struct LocalJob {
 	/// Why the run says nothing about the job (an abstention: a timeout, a fetch that failed,
 	/// a local limit), if it does; the replica is then given back with `decline`.
 	pub abstained: Option<String>,
+	/// The job settled on chain with this worker's result: only then is the output served to
+	/// the requester, who has paid for it by then.
+	pub settled: bool,
 }
 
 impl Decode for LocalJob {
@@ -63,6 +66,10 @@ impl Decode for LocalJob {
 			// Added after the first release: records written before end here.
 			abstained: match input.remaining_len()? {
 				Some(0) => None,
+				_ => Decode::decode(input)?,
+			},
+			settled: match input.remaining_len()? {
+				Some(0) => false,
 				_ => Decode::decode(input)?,
 			},
 		})
@@ -225,6 +232,22 @@ impl Store {
 		}
 		self.commit(batch)?;
 		Ok(removed)
+	}
+
+	/// The ids of the jobs on record (from the job log), oldest first.
+	pub fn job_ids(&self) -> Result<Vec<u64>> {
+		let end: u64 = self.meta(LOG_NEXT)?.unwrap_or(0);
+		let head: u64 = self.meta(LOG_HEAD)?.unwrap_or(0);
+		let mut ids = Vec::new();
+		let mut seen = std::collections::BTreeSet::new();
+		for at in head..end {
+			if let Some((id, _day)) = self.get::<(u64, u64)>(META, &log_key(at))? {
+				if seen.insert(id) {
+					ids.push(id);
+				}
+			}
+		}
+		Ok(ids)
 	}
 
 	/// A small named value.

@@ -16,8 +16,13 @@ use std::{
 	time::{Duration, Instant},
 };
 
-/// An endpoint serving a store that holds Alice's result of job 5.
+/// An endpoint serving a store that holds Alice's result of job 5, which has settled, and of
+/// job 7, which has not.
 async fn endpoint(dir: &std::path::Path) -> SocketAddr {
+	endpoint_and_store(dir).await.0
+}
+
+async fn endpoint_and_store(dir: &std::path::Path) -> (SocketAddr, Arc<Store>) {
 	let store = Arc::new(Store::open(dir).expect("store"));
 	let result = store.put_result(b"the output").expect("result kept");
 	let job = LocalJob {
@@ -25,11 +30,13 @@ async fn endpoint(dir: &std::path::Path) -> SocketAddr {
 		report: Some(Report { result, ok: true, usage: Usage::default() }),
 		..Default::default()
 	};
-	store.set_job(5, &job).expect("job kept");
+	store.set_job(5, &LocalJob { settled: true, ..job.clone() }).expect("job kept");
+	store.set_job(7, &job).expect("job kept");
 	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listen");
 	let address = listener.local_addr().expect("address");
-	tokio::spawn(http::serve(listener, store, Arc::new(Metrics::new().expect("metrics"))));
-	address
+	let served = store.clone();
+	tokio::spawn(http::serve(listener, served, Arc::new(Metrics::new().expect("metrics"))));
+	(address, store)
 }
 
 /// A plain HTTP/1.1 GET of `path`; the status line and the body.
@@ -97,5 +104,36 @@ async fn nobody_but_the_requester_learns_which_results_exist() {
 	assert_eq!(answers[0].1, "the output");
 	assert!(answers[1].0.contains("404"), "{:?}", answers[1]);
 	assert_eq!(answers[1], answers[2]);
+	let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A requester that could fetch the output before settling could ask for one replica more than
+/// can match, take the output, and let the job expire unpaid. The output is served only once
+/// the job has settled with this worker's result.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_output_is_served_only_once_its_job_has_settled() {
+	let dir = std::env::temp_dir().join(format!("offload-endpoint-settled-{}", std::process::id()));
+	let (address, store) = endpoint_and_store(&dir).await;
+	let path = format!("/results/7?signature={}", signed_by(Alice, 7));
+	let early = {
+		let path = path.clone();
+		tokio::task::spawn_blocking(move || get(address, &path)).await.expect("client")
+	};
+	assert!(early.0.contains("425"), "{early:?}");
+	assert!(!early.1.contains("the output"), "{early:?}");
+	// Eve learns nothing more than before: her refusal is the plain one.
+	let eve = tokio::task::spawn_blocking(move || {
+		get(address, &format!("/results/7?signature={}", signed_by(Eve, 7)))
+	})
+	.await
+	.expect("client");
+	assert!(eve.0.contains("404"), "{eve:?}");
+
+	let mut job = store.job(7).expect("job");
+	job.settled = true;
+	store.set_job(7, &job).expect("job kept");
+	let late = tokio::task::spawn_blocking(move || get(address, &path)).await.expect("client");
+	assert!(late.0.contains("200"), "{late:?}");
+	assert_eq!(late.1, "the output");
 	let _ = std::fs::remove_dir_all(&dir);
 }
