@@ -56,6 +56,25 @@ pub enum EnvelopeError {
 	/// Too many recipients for one envelope.
 	#[error("at most {MAX_RECIPIENTS} recipients")]
 	TooManyRecipients,
+	/// A key of low order: whatever is sealed with it, anyone can open.
+	#[error("a key of low order, with which anyone could open what it seals")]
+	WeakKey,
+}
+
+/// Whether `key` is an x25519 public key a shared secret can be agreed with: not one of the
+/// low-order points, with which every secret agrees on the same (all-zero) value.
+pub fn is_usable_key(key: &[u8; 32]) -> bool {
+	// Any secret will do: a low-order point gives the all-zero output for every one.
+	StaticSecret::from([7u8; 32]).diffie_hellman(&PublicKey::from(*key)).was_contributory()
+}
+
+/// The secret `ours` agrees with `theirs`, refused if `theirs` is of low order.
+fn agree(ours: &StaticSecret, theirs: &[u8; 32]) -> Result<[u8; 32], EnvelopeError> {
+	let shared = ours.diffie_hellman(&PublicKey::from(*theirs));
+	if !shared.was_contributory() {
+		return Err(EnvelopeError::WeakKey);
+	}
+	Ok(shared.to_bytes())
 }
 
 /// The x25519 secret of the holder of `pair`.
@@ -103,6 +122,9 @@ pub fn seal_input(
 	if recipients.len() > MAX_RECIPIENTS {
 		return Err(EnvelopeError::TooManyRecipients);
 	}
+	if !is_usable_key(reply) {
+		return Err(EnvelopeError::WeakKey);
+	}
 	let ephemeral = fresh_secret();
 	let ephemeral_public = PublicKey::from(&ephemeral).to_bytes();
 	let mut content_key = [0u8; 32];
@@ -112,7 +134,7 @@ pub fn seal_input(
 	envelope.extend(ephemeral_public);
 	envelope.push(recipients.len() as u8);
 	for recipient in recipients {
-		let shared = ephemeral.diffie_hellman(&PublicKey::from(*recipient)).to_bytes();
+		let shared = agree(&ephemeral, recipient)?;
 		let wrapped = message_key(&shared, &ephemeral_public, recipient, b"offload/input-key/v1")
 			.encrypt(Nonce::from_slice(&ZERO_NONCE), content_key.as_slice())
 			.map_err(|_| EnvelopeError::Tampered)?;
@@ -153,7 +175,11 @@ pub fn open_input(envelope: &[u8], secret: &StaticSecret) -> Result<OpenedInput,
 	}
 	let header = &envelope[..envelope.len() - rest.len()];
 	let wrapped = wrapped_for_us.ok_or(EnvelopeError::NotARecipient)?;
-	let shared = secret.diffie_hellman(&PublicKey::from(ephemeral)).to_bytes();
+	// A result sealed to a low-order reply key could be opened by anyone.
+	if !is_usable_key(&reply) {
+		return Err(EnvelopeError::WeakKey);
+	}
+	let shared = agree(secret, &ephemeral)?;
 	let content_key = message_key(&shared, &ephemeral, &ours, b"offload/input-key/v1")
 		.decrypt(Nonce::from_slice(&ZERO_NONCE), wrapped)
 		.map_err(|_| EnvelopeError::Tampered)?;
@@ -164,20 +190,19 @@ pub fn open_input(envelope: &[u8], secret: &StaticSecret) -> Result<OpenedInput,
 	Ok(OpenedInput { input, reply })
 }
 
-/// Seals a job's output for the requester's `reply` key.
-pub fn seal_result(output: &[u8], reply: &[u8; 32]) -> Vec<u8> {
+/// Seals a job's output for the requester's `reply` key; refused for a key of low order.
+pub fn seal_result(output: &[u8], reply: &[u8; 32]) -> Result<Vec<u8>, EnvelopeError> {
 	let ephemeral = fresh_secret();
 	let ephemeral_public = PublicKey::from(&ephemeral).to_bytes();
-	let shared = ephemeral.diffie_hellman(&PublicKey::from(*reply)).to_bytes();
+	let shared = agree(&ephemeral, reply)?;
 	let mut envelope = RESULT_MAGIC.to_vec();
 	envelope.extend(ephemeral_public);
-	// Encrypting in memory with a fresh key cannot fail.
 	envelope.extend(
 		message_key(&shared, &ephemeral_public, reply, b"offload/result/v1")
 			.encrypt(Nonce::from_slice(&ZERO_NONCE), output)
-			.unwrap_or_default(),
+			.map_err(|_| EnvelopeError::Tampered)?,
 	);
-	envelope
+	Ok(envelope)
 }
 
 /// Opens a result envelope with the requester's `secret`.
@@ -185,7 +210,7 @@ pub fn open_result(envelope: &[u8], secret: &StaticSecret) -> Result<Vec<u8>, En
 	let rest = envelope.strip_prefix(RESULT_MAGIC.as_slice()).ok_or(EnvelopeError::Malformed)?;
 	let (ephemeral, sealed) = split_key(rest)?;
 	let ours = PublicKey::from(secret).to_bytes();
-	let shared = secret.diffie_hellman(&PublicKey::from(ephemeral)).to_bytes();
+	let shared = agree(secret, &ephemeral)?;
 	message_key(&shared, &ephemeral, &ours, b"offload/result/v1")
 		.decrypt(Nonce::from_slice(&ZERO_NONCE), sealed)
 		.map_err(|_| EnvelopeError::Tampered)
@@ -246,9 +271,54 @@ mod tests {
 	#[test]
 	fn only_the_requester_opens_the_result() {
 		let (alice, eve) = (pair(1), pair(5));
-		let sealed = seal_result(b"the output", &public_of(&alice));
+		let sealed = seal_result(b"the output", &public_of(&alice)).expect("sealed");
 		assert_eq!(open_result(&sealed, &secret_of(&alice)), Ok(b"the output".to_vec()));
 		assert_eq!(open_result(&sealed, &secret_of(&eve)), Err(EnvelopeError::Tampered));
 		assert_eq!(open_result(b"the output", &secret_of(&alice)), Err(EnvelopeError::Malformed));
+	}
+
+	/// x25519 points of low order (from the list libsodium refuses): with one of them, every
+	/// secret agrees on the same all-zero value, so anyone could open what it seals.
+	fn low_order_points() -> Vec<[u8; 32]> {
+		let order_8: [u8; 32] = [
+			0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f,
+			0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16,
+			0x5f, 0x49, 0xb8, 0x00,
+		];
+		let mut one = [0u8; 32];
+		one[0] = 1;
+		vec![[0u8; 32], one, order_8]
+	}
+
+	/// A provider that publishes a low-order key, or a requester that puts one in its envelope
+	/// as the reply key, would make a sealed input or output readable by everyone: sealing to
+	/// one is refused, and so is opening an envelope that names one.
+	#[test]
+	fn keys_of_low_order_are_refused_on_both_sides() {
+		let (alice, bob) = (pair(1), pair(2));
+		assert!(is_usable_key(&public_of(&alice)));
+		for weak in low_order_points() {
+			assert!(!is_usable_key(&weak));
+			assert_eq!(
+				seal_input(b"secret", &[public_of(&bob), weak], &public_of(&alice)),
+				Err(EnvelopeError::WeakKey)
+			);
+			assert_eq!(
+				seal_input(b"secret", &[public_of(&bob)], &weak),
+				Err(EnvelopeError::WeakKey)
+			);
+			assert_eq!(seal_result(b"the output", &weak), Err(EnvelopeError::WeakKey));
+		}
+		// An envelope built by hand with a low-order reply key: the worker does not open it,
+		// so it never seals a result to that key.
+		let honest = seal_input(b"secret", &[public_of(&bob)], &public_of(&alice)).expect("ok");
+		let mut forged = honest.clone();
+		forged[INPUT_MAGIC.len()..INPUT_MAGIC.len() + 32].copy_from_slice(&[0u8; 32]);
+		assert_eq!(open_input(&forged, &secret_of(&bob)), Err(EnvelopeError::WeakKey));
+		// And one whose ephemeral key is of low order.
+		let mut forged = honest;
+		let at = INPUT_MAGIC.len() + 32;
+		forged[at..at + 32].copy_from_slice(&low_order_points()[2]);
+		assert_eq!(open_input(&forged, &secret_of(&bob)), Err(EnvelopeError::WeakKey));
 	}
 }

@@ -158,7 +158,12 @@ fn result_for(
 	let sealed_to =
 		store.reply_key(job).map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "store error"))?;
 	Ok(match sealed_to {
-		Some(key) => (envelope::seal_result(&bytes, &key), report.result, report.ok, true),
+		Some(key) => {
+			let sealed = envelope::seal_result(&bytes, &key).map_err(|_| {
+				(StatusCode::UNPROCESSABLE_ENTITY, "the job's reply key is of low order")
+			})?;
+			(sealed, report.result, report.ok, true)
+		},
 		None => (bytes, report.result, report.ok, false),
 	})
 }

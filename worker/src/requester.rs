@@ -237,6 +237,15 @@ pub async fn seal_input(
 		if provider.offer.encryption_key == [0; 32] {
 			bail!("provider {} takes no sealed inputs", candidate.who.to_ss58check());
 		}
+		// Wrapped for a low-order key, the input could be opened by anyone: such a provider
+		// gets nothing it can open, and gives its replica back to a spare if it is matched.
+		if !envelope::is_usable_key(&provider.offer.encryption_key) {
+			println!(
+				"provider {} publishes a key of low order: not sealing to it",
+				candidate.who.to_ss58check()
+			);
+			continue;
+		}
 		recipients.push(provider.offer.encryption_key);
 	}
 	let sealed = envelope::seal_input(plaintext, &recipients, &envelope::public_of(pair))?;

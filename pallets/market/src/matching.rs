@@ -115,9 +115,12 @@ impl<T: Config> Pallet<T> {
 		let ack_by = now.saturating_add(T::AckTimeout::get());
 		let mut assigned = 0u32;
 		let mut ranked = Self::ranked_candidates(&job.spec, &exclude);
-		if job.checks.is_some() {
-			// A dispute's re-executors are drawn at random among the eligible, not the
-			// cheapest: the cheapest are whom a Sybil would register to judge its own cases.
+		// A dispute's re-executors are drawn at random among the eligible, not the cheapest:
+		// the cheapest are whom a Sybil would register to judge its own cases. Except for a
+		// sealed input: it is sealed to the providers ranked first when the job was submitted
+		// (see the command line's `seal_input`), and drawn ones could not open it, so its
+		// re-executors are still the best ranked.
+		if job.checks.is_some() && !job.spec.encrypted_input {
 			let (seed, _) = T::Randomness::random(&(crate::impls::DRAW_SUBJECT, id).encode());
 			ranked = draw(seed.as_ref(), ranked, missing);
 		}
