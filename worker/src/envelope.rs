@@ -290,6 +290,26 @@ mod tests {
 		vec![[0u8; 32], one, order_8]
 	}
 
+	/// The registry's list of low-order keys (which it refuses in offers) is the one x25519
+	/// itself agrees on: each listed point, top bit set or not, yields no contributory secret,
+	/// and an ordinary key is not listed.
+	#[test]
+	fn the_registrys_low_order_keys_are_those_x25519_refuses() {
+		for point in offload_primitives::LOW_ORDER_X25519 {
+			for top in [0u8, 0x80] {
+				let mut key = point;
+				key[31] |= top;
+				assert!(!is_usable_key(&key), "{key:02x?}");
+				assert!(offload_primitives::is_low_order_x25519(&key));
+			}
+		}
+		for seed in 1..=20u8 {
+			let key = public_of(&pair(seed));
+			assert!(is_usable_key(&key));
+			assert!(!offload_primitives::is_low_order_x25519(&key));
+		}
+	}
+
 	/// A provider that publishes a low-order key, or a requester that puts one in its envelope
 	/// as the reply key, would make a sealed input or output readable by everyone: sealing to
 	/// one is refused, and so is opening an envelope that names one.

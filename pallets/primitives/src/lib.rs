@@ -353,3 +353,38 @@ pub trait ProviderRegistry<AccountId, Balance> {
 	/// invariant checks against the market's assignments). `None` if not registered.
 	fn in_use(who: &AccountId) -> Option<(u32, Resources, Balance)>;
 }
+
+/// The x25519 public keys of low order, as 32 bytes little-endian with the top bit clear (the
+/// list libsodium refuses): 0, 1, the two points of order 8, and p − 1, p, p + 1. With any of
+/// them, every secret agrees on the same shared value, so what is sealed to it is open to all.
+pub const LOW_ORDER_X25519: [[u8; 32]; 7] = {
+	let mut points = [[0u8; 32]; 7];
+	points[1][0] = 1;
+	points[2] = [
+		0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
+		0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+		0xb8, 0x00,
+	];
+	points[3] = [
+		0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
+		0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f,
+		0x11, 0x57,
+	];
+	let mut i = 4;
+	while i < 7 {
+		let mut point = [0xffu8; 32];
+		point[31] = 0x7f;
+		point[0] = 0xec + (i as u8 - 4);
+		points[i] = point;
+		i += 1;
+	}
+	points
+};
+
+/// Whether `key` is an x25519 public key of low order ([`LOW_ORDER_X25519`]; x25519 ignores
+/// the top bit, so a key with it set is the same point).
+pub fn is_low_order_x25519(key: &[u8; 32]) -> bool {
+	let mut point = *key;
+	point[31] &= 0x7f;
+	LOW_ORDER_X25519.contains(&point)
+}

@@ -45,6 +45,13 @@ impl<T: Config> Pallet<T> {
 			offer.max_concurrent > 0 && offer.resources != Resources::default(),
 			Error::<T>::NoCapacity
 		);
+		// All zeros says the provider takes no sealed inputs; any other low-order point would
+		// let anyone open what a requester seals to it.
+		ensure!(
+			offer.encryption_key == [0; 32]
+				|| !offload_primitives::is_low_order_x25519(&offer.encryption_key),
+			Error::<T>::WeakEncryptionKey
+		);
 		Ok(())
 	}
 

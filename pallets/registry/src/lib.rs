@@ -408,6 +408,8 @@ pub mod pallet {
 		ExposureTooHigh,
 		/// A count overflowed.
 		Overflow,
+		/// The offer's x25519 key is of low order: anyone could open what is sealed to it.
+		WeakEncryptionKey,
 	}
 
 	#[pallet::hooks]

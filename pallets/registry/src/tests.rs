@@ -89,6 +89,19 @@ fn register_refuses_bad_input_and_changes_nothing() {
 			Registry::register(RuntimeOrigin::signed(ALICE), nothing, MIN_BOND),
 			Error::<Test>::NoCapacity
 		);
+		// A key of low order, with which anyone could open what is sealed to it, also with
+		// the top bit set (the same point to x25519).
+		for weak in offload_primitives::LOW_ORDER_X25519.iter().skip(1) {
+			for top in [0u8, 0x80] {
+				let mut sealed_to_all = offer(1);
+				sealed_to_all.encryption_key = *weak;
+				sealed_to_all.encryption_key[31] |= top;
+				assert_noop!(
+					Registry::register(RuntimeOrigin::signed(ALICE), sealed_to_all, MIN_BOND),
+					Error::<Test>::WeakEncryptionKey
+				);
+			}
+		}
 		// Cannot afford the bond.
 		assert!(Registry::register(RuntimeOrigin::signed(POOR), offer(1), MIN_BOND).is_err());
 		assert!(Providers::<Test>::get(POOR).is_none());
