@@ -98,17 +98,13 @@ pub fn run(genesis: &sp_core::storage::Storage, data: &[u8]) -> Result<Tally, St
 
 /// The development genesis state, as `offload-node --dev` builds it.
 pub fn genesis() -> sp_core::storage::Storage {
-	let preset = sp_genesis_builder_dev();
+	let preset = get_preset(&"development".into()).expect("the runtime has the development preset");
 	let mut config = serde_json::to_value(RuntimeGenesisConfig::default())
 		.expect("the default config serializes");
 	merge(&mut config, serde_json::from_slice(&preset).expect("the preset is JSON"));
 	let config: RuntimeGenesisConfig =
 		serde_json::from_value(config).expect("the patched config deserializes");
 	config.build_storage().expect("the development genesis builds")
-}
-
-fn sp_genesis_builder_dev() -> Vec<u8> {
-	get_preset(&"development".into()).expect("the runtime has the development preset")
 }
 
 fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
@@ -384,22 +380,9 @@ fn inner_call(u: &mut Unstructured, who: usize) -> ArbitraryResult<RuntimeCall> 
 
 fn account(u: &mut Unstructured) -> ArbitraryResult<AccountId> {
 	if u.ratio(1u8, 16u8)? {
-		return Ok(AccountId::from(<[u8; 32]>::arbitrary_from(u)?));
+		return Ok(AccountId::from(u.arbitrary::<[u8; 32]>()?));
 	}
 	Ok(keys()[u.choose_index(keys().len())?].to_account_id())
-}
-
-/// `[u8; 32]` from arbitrary bytes.
-trait FromBytes: Sized {
-	fn arbitrary_from(u: &mut Unstructured) -> ArbitraryResult<Self>;
-}
-
-impl FromBytes for [u8; 32] {
-	fn arbitrary_from(u: &mut Unstructured) -> ArbitraryResult<Self> {
-		let mut bytes = [0u8; 32];
-		u.fill_buffer(&mut bytes)?;
-		Ok(bytes)
-	}
 }
 
 fn amount(u: &mut Unstructured) -> ArbitraryResult<Balance> {
@@ -526,7 +509,7 @@ const PROGRAMS: [&[u8]; 2] = [b"\0asm\x01\0\0\0", b"\0asm\x01\0\0\0\0"];
 
 fn program_hash(u: &mut Unstructured) -> ArbitraryResult<Hash32> {
 	if u.ratio(1u8, 8u8)? {
-		return <[u8; 32]>::arbitrary_from(u);
+		return u.arbitrary::<[u8; 32]>();
 	}
 	Ok(sp_io::hashing::blake2_256(u.choose(&PROGRAMS)?))
 }
@@ -582,7 +565,7 @@ fn market_call(u: &mut Unstructured, who: usize) -> ArbitraryResult<RuntimeCall>
 			let commitment = if u.ratio(7u8, 8u8)? {
 				pallet_offload_market::Pallet::<Runtime>::commitment(&report, &salt, &provider)
 			} else {
-				<[u8; 32]>::arbitrary_from(u)?
+				u.arbitrary::<[u8; 32]>()?
 			};
 			Call::commit_result { job: job_id(u)?, commitment }.into()
 		},
