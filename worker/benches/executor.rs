@@ -1,8 +1,10 @@
 //! The executor's costs, measured:
-//! - `trivial/cached`: a whole run of a job that does nothing, its module already compiled:
-//!   what the sandbox adds to every job (goal: at most 1 ms);
+//! - `trivial/cached`: a whole run of a job that does nothing, its module already compiled,
+//!   in this process; `trivial/isolated`: the same as the daemon runs it, in a reused execute
+//!   process of the sandbox: what isolation adds to every job (goal: at most 1 ms);
 //! - `sha256-chain/wasm` against `sha256-chain/native`: a compute-bound guest (a 65,536-round
 //!   SHA-256 hash chain) against the very same Rust code run natively (goal: at most 1.5×);
+//!   `sha256-chain/isolated`: the guest in the sandbox;
 //! - `sha256-1MiB/wasm` against `sha256-1MiB/native`: `sha256sum` of a megabyte, where the
 //!   guest also reads its input through WASI into a growing buffer.
 //!
@@ -15,7 +17,10 @@
 mod guest;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use offload_worker::executor::wasm::{Limits, WasmExecutor};
+use offload_worker::executor::{
+	sandbox::{Bounds, Sandbox},
+	wasm::{Limits, WasmExecutor},
+};
 use std::{hint::black_box, time::Duration};
 
 /// A WASI command that reads nothing and writes nothing.
@@ -38,6 +43,19 @@ fn trivial(c: &mut Criterion) {
 	c.bench_function("trivial/cached", |b| {
 		b.iter(|| executor.run(hash, black_box(&code), "_start", Vec::new(), LIMITS))
 	});
+	let sandbox = sandbox();
+	let warm = sandbox.run(hash, &code, "_start", Vec::new(), LIMITS);
+	assert_eq!(warm.result, Ok(Vec::new()));
+	c.bench_function("trivial/isolated", |b| {
+		b.iter(|| sandbox.run(hash, black_box(&code), "_start", Vec::new(), LIMITS))
+	});
+}
+
+/// A sandbox as the daemon has one, its compiled modules in a fresh directory.
+fn sandbox() -> Sandbox {
+	let dir = std::env::temp_dir().join(format!("offload-bench-{}", std::process::id()));
+	let _ = std::fs::remove_dir_all(&dir);
+	Sandbox::new(env!("CARGO_BIN_EXE_offload").into(), &dir, Bounds::default()).expect("sandbox")
 }
 
 fn compute_bound(c: &mut Criterion) {
@@ -74,6 +92,10 @@ fn compute_bound(c: &mut Criterion) {
 	});
 	group.bench_function("wasm", |b| {
 		b.iter(|| executor.run(hash, &code, "_start", black_box(seed.clone()), LIMITS))
+	});
+	let sandbox = sandbox();
+	group.bench_function("isolated", |b| {
+		b.iter(|| sandbox.run(hash, &code, "_start", black_box(seed.clone()), LIMITS))
 	});
 	group.finish();
 }

@@ -96,6 +96,11 @@ pub struct Chain {
 pub type StorageKey = Vec<u8>;
 
 impl Chain {
+	/// The chain's genesis hash.
+	pub fn genesis(&self) -> [u8; 32] {
+		self.context.genesis.into()
+	}
+
 	/// Connects to `url` (`ws://host:port`) and reads the genesis hash and runtime version.
 	pub async fn connect(url: &str) -> Result<Self> {
 		let client = WsClientBuilder::default()

@@ -52,9 +52,10 @@ pub struct Config {
 	/// The bond to register with, in OFL.
 	#[serde(default = "default_bond")]
 	pub bond: String,
-	/// Compiled WASM modules kept in memory.
-	#[serde(default = "default_cache")]
-	pub module_cache: usize,
+	/// MiB of compiled WASM modules kept on disk (under `data_dir/modules`), the least
+	/// recently used removed first.
+	#[serde(default = "default_cache_mib")]
+	pub module_cache_mib: u64,
 	/// Largest output this provider keeps, in bytes. Every provider runs jobs to the
 	/// protocol's limit (1 MiB, `offload_primitives::MAX_OUTPUT_BYTES`), over which the output
 	/// is the job's failure; an output between this and that limit is given back (`decline`)
@@ -151,8 +152,8 @@ fn default_listen() -> SocketAddr {
 fn default_bond() -> String {
 	"100".into()
 }
-fn default_cache() -> usize {
-	32
+fn default_cache_mib() -> u64 {
+	1024
 }
 fn default_max_output() -> usize {
 	1024 * 1024

@@ -15,8 +15,8 @@ use crate::{
 	envelope,
 	executor::{
 		container::{self, ContainerExecutor},
-		wasm::{self, WasmExecutor},
-		Failure, RunOutcome,
+		sandbox::{self, Sandbox},
+		wasm, Failure, RunOutcome,
 	},
 	http,
 	inputs::Inputs,
@@ -60,7 +60,9 @@ pub struct Daemon {
 	pair: sr25519::Pair,
 	me: AccountId,
 	store: Arc<Store>,
-	executor: Arc<WasmExecutor>,
+	executor: Arc<Sandbox>,
+	/// Whose results the endpoint serves, on which chain.
+	realm: Arc<http::Realm>,
 	containers: Option<Arc<ContainerExecutor>>,
 	metrics: Arc<Metrics>,
 	running: HashSet<u64>,
@@ -146,7 +148,16 @@ impl Daemon {
 			config.max_input_bytes,
 			reach,
 		));
-		let executor = Arc::new(WasmExecutor::new(config.module_cache)?);
+		// Guests are compiled and run in child processes of this same binary.
+		let program = std::env::current_exe().context("cannot find the offload binary")?;
+		let bounds = sandbox::Bounds {
+			cache_bytes: config.module_cache_mib << 20,
+			..sandbox::Bounds::default()
+		};
+		let executor = Arc::new(
+			Sandbox::new(program, &config.data_dir.join("modules"), bounds)
+				.context("cannot start the sandbox")?,
+		);
 		let containers = if config.container.enabled {
 			ContainerExecutor::detect(&config.container.podman, &config.container.runtime)
 				.map(Arc::new)
@@ -156,6 +167,12 @@ impl Daemon {
 			info!("container runtime not offered: disabled in the config");
 			None
 		};
+		if let Some(containers) = &containers {
+			let removed = containers.remove_leftovers(&container_owner(&me));
+			if removed > 0 {
+				info!(removed, "removed containers a stopped worker left behind");
+			}
+		}
 		let (finished_tx, finished_rx) = mpsc::unbounded_channel();
 		// Runs whose output waits for settlement, from before a restart.
 		let mut unsettled = BTreeSet::new();
@@ -165,12 +182,14 @@ impl Daemon {
 				unsettled.insert(id);
 			}
 		}
+		let realm = Arc::new(http::Realm::new(*me.as_ref()));
 		Ok(Self {
 			config,
 			pair,
 			me,
 			store,
 			executor,
+			realm,
 			containers,
 			metrics: Arc::new(Metrics::new()?),
 			running: HashSet::new(),
@@ -204,7 +223,12 @@ impl Daemon {
 			"runtimes offered: wasm{}",
 			if self.containers.is_some() { ", container (podman)" } else { "" }
 		);
-		tokio::spawn(http::serve(listener, self.store.clone(), self.metrics.clone()));
+		tokio::spawn(http::serve(
+			listener,
+			self.store.clone(),
+			self.metrics.clone(),
+			self.realm.clone(),
+		));
 		if let Some(keep) = self.config.keep_results() {
 			tokio::spawn(prune_results(self.store.clone(), keep, self.metrics.clone()));
 		}
@@ -218,6 +242,13 @@ impl Daemon {
 			match connected {
 				Ok(chain) => {
 					info!(node = %self.config.node, "connected");
+					if self.realm.genesis.get_or_init(|| chain.genesis()) != &chain.genesis() {
+						bail!(
+							"{} serves another chain than this worker's results are from; \
+							 give the worker a data_dir of its own for each chain",
+							self.config.node
+						);
+					}
 					backoff = Duration::from_millis(500);
 					self.nonce = None;
 					match self.follow(&chain, &mut shutdown).await {
@@ -237,6 +268,7 @@ impl Daemon {
 
 	fn stop(&self) -> Result<()> {
 		info!(running = self.running.len(), "shutting down; runs in progress resume on restart");
+		self.executor.stop();
 		Ok(())
 	}
 
@@ -673,8 +705,7 @@ impl Daemon {
 		let max_output = offload_primitives::MAX_OUTPUT_BYTES;
 		let kept_output = self.config.max_output_bytes;
 		// Named per provider too, so workers sharing a host never replace each other's.
-		let me: &[u8] = self.me.as_ref();
-		let container_name = format!("offload-job-{id}-{}", hex::encode(&me[..8]));
+		let container_name = format!("offload-job-{id}-{}", container_owner(&self.me));
 		info!(job = id, "running");
 		tokio::spawn(async move {
 			let prepared = match prepared {
@@ -770,7 +801,10 @@ impl Daemon {
 				(run, input.clone())
 			},
 		};
-		Ok(Ok(Plan { run, input, encrypted: job.spec.encrypted_input }))
+		let sealed = job.spec.encrypted_input.then(|| {
+			envelope::binding_of(&chain.genesis(), job.requester.as_ref(), &job.spec.workload)
+		});
+		Ok(Ok(Plan { run, input, sealed }))
 	}
 
 	/// Keeps a finished run's output and report.
@@ -842,13 +876,14 @@ enum Readiness {
 struct Plan {
 	run: PreparedRun,
 	input: Input<Runtime>,
-	encrypted: bool,
+	/// The job's binding, if its input is sealed.
+	sealed: Option<[u8; 32]>,
 }
 
 impl Plan {
 	/// The run with its input, or why the input cannot be had here.
 	async fn ready(self, id: u64, inputs: &Inputs) -> Result<PreparedRun, Failure> {
-		let bytes = inputs.get(id, &self.input, self.encrypted).await?;
+		let bytes = inputs.get(id, &self.input, self.sealed).await?;
 		let mut run = self.run;
 		match &mut run {
 			PreparedRun::Wasm { input, .. } | PreparedRun::Container { input, .. } => {
@@ -863,6 +898,12 @@ impl Plan {
 enum Preparation {
 	Ready(Result<PreparedRun, Failure>),
 	Planned(Plan),
+}
+
+/// What names this provider's containers: the first 8 bytes of its account, in hex.
+fn container_owner(me: &AccountId) -> String {
+	let me: &[u8] = me.as_ref();
+	hex::encode(&me[..8])
 }
 
 /// A run's inputs, ready for its executor.

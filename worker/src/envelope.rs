@@ -8,10 +8,10 @@
 //! The chain sees only ciphertext; the result hash on chain is of the plaintext output, so
 //! replicas still agree and the requester checks what it decrypts.
 //!
-//! Input envelope, version 1:
+//! Input envelope, version 2:
 //!
 //! ```text
-//! "OFLX" 0x01 | reply key (32) | ephemeral key (32) | n (1) | n × (recipient (32) | wrapped key (48))
+//! "OFLX" 0x02 | reply key (32) | ephemeral key (32) | n (1) | n × (recipient (32) | wrapped key (48))
 //!             | ciphertext of the input (input length + 16)
 //! ```
 //!
@@ -20,7 +20,11 @@
 //! Each wrapping key is HKDF-SHA256 over the x25519 shared secret of a fresh ephemeral key and
 //! the recipient, salted with both public keys; ciphers are ChaCha20-Poly1305. Every key is
 //! used for one message only, so the nonce is zero. The input's ciphertext authenticates the
-//! envelope's header as associated data, so no recipient list can be swapped in.
+//! envelope's header as associated data, so no recipient list or reply key can be swapped in,
+//! and the job's *binding* ([`binding_of`]: the chain's genesis hash, the requester and the
+//! workload), so an envelope copied into another job, by another requester, for another
+//! program or on another chain, does not open: nobody can run their own program on someone
+//! else's sealed input and read it from the run's fuel or exit status.
 //!
 //! Keys: a provider's and a requester's x25519 secrets are derived from their sr25519 secrets
 //! ([`secret_of`]), so nothing more needs keeping.
@@ -29,12 +33,13 @@ use chacha20poly1305::{
 	aead::{rand_core::RngCore, Aead, KeyInit, OsRng, Payload},
 	ChaCha20Poly1305, Key, Nonce,
 };
+use codec::Encode;
 use hkdf::Hkdf;
 use sha2::Sha256;
 use sp_core::{sr25519, Pair};
 use x25519_dalek::{PublicKey, StaticSecret};
 
-const INPUT_MAGIC: &[u8; 5] = b"OFLX\x01";
+const INPUT_MAGIC: &[u8; 5] = b"OFLX\x02";
 const RESULT_MAGIC: &[u8; 5] = b"OFLR\x01";
 const TAG: usize = 16;
 const WRAPPED: usize = 32 + TAG;
@@ -45,7 +50,7 @@ pub const MAX_RECIPIENTS: usize = 255;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EnvelopeError {
 	/// The bytes are not an envelope of this version.
-	#[error("not an Offload envelope (version 1)")]
+	#[error("not an Offload envelope (version 2)")]
 	Malformed,
 	/// The envelope names no key of ours.
 	#[error("the input was not encrypted to this worker's key")]
@@ -59,6 +64,26 @@ pub enum EnvelopeError {
 	/// A key of low order: whatever is sealed with it, anyone can open.
 	#[error("a key of low order, with which anyone could open what it seals")]
 	WeakKey,
+}
+
+/// What a sealed input is bound to: the chain (`genesis`), the `requester` and what runs on it
+/// (the program, its entry point and limits, or the image, its command and time). A dispute's
+/// re-execution keeps all three, so its re-executors open the same envelope.
+pub fn binding_of(
+	genesis: &[u8; 32],
+	requester: &[u8; 32],
+	workload: &pallet_offload_market::Workload<offload_runtime::Runtime>,
+) -> [u8; 32] {
+	use pallet_offload_market::Workload;
+	let what = match workload {
+		Workload::Wasm { program, entry, fuel_limit, memory_limit_mib, .. } => {
+			(0u8, program, entry.to_vec(), fuel_limit, memory_limit_mib).encode()
+		},
+		Workload::Container { image_digest, command, max_seconds, .. } => {
+			(1u8, image_digest, command.to_vec(), max_seconds).encode()
+		},
+	};
+	sp_crypto_hashing::blake2_256(&(b"offload/input-binding/v2", genesis, requester, what).encode())
 }
 
 /// Whether `key` is an x25519 public key a shared secret can be agreed with: not one of the
@@ -113,11 +138,13 @@ fn message_key(
 
 const ZERO_NONCE: [u8; 12] = [0; 12];
 
-/// Seals `input` for `recipients` (their offers' keys), answering to `reply`.
+/// Seals `input` of the job of `binding` ([`binding_of`]) for `recipients` (their offers'
+/// keys), answering to `reply`.
 pub fn seal_input(
 	input: &[u8],
 	recipients: &[[u8; 32]],
 	reply: &[u8; 32],
+	binding: &[u8; 32],
 ) -> Result<Vec<u8>, EnvelopeError> {
 	if recipients.len() > MAX_RECIPIENTS {
 		return Err(EnvelopeError::TooManyRecipients);
@@ -142,7 +169,10 @@ pub fn seal_input(
 		envelope.extend(wrapped);
 	}
 	let sealed = ChaCha20Poly1305::new(Key::from_slice(&content_key))
-		.encrypt(Nonce::from_slice(&ZERO_NONCE), Payload { msg: input, aad: &envelope })
+		.encrypt(
+			Nonce::from_slice(&ZERO_NONCE),
+			Payload { msg: input, aad: &aad(&envelope, binding) },
+		)
 		.map_err(|_| EnvelopeError::Tampered)?;
 	envelope.extend(sealed);
 	Ok(envelope)
@@ -157,8 +187,19 @@ pub struct OpenedInput {
 	pub reply: [u8; 32],
 }
 
-/// Opens an input envelope with our `secret`.
-pub fn open_input(envelope: &[u8], secret: &StaticSecret) -> Result<OpenedInput, EnvelopeError> {
+/// The associated data of an input's ciphertext: the envelope's header and the job's binding.
+fn aad(header: &[u8], binding: &[u8; 32]) -> Vec<u8> {
+	let mut aad = header.to_vec();
+	aad.extend(binding);
+	aad
+}
+
+/// Opens, with our `secret`, an input envelope of the job of `binding` ([`binding_of`]).
+pub fn open_input(
+	envelope: &[u8],
+	secret: &StaticSecret,
+	binding: &[u8; 32],
+) -> Result<OpenedInput, EnvelopeError> {
 	let ours = PublicKey::from(secret).to_bytes();
 	let rest = envelope.strip_prefix(INPUT_MAGIC.as_slice()).ok_or(EnvelopeError::Malformed)?;
 	let (reply, rest) = split_key(rest)?;
@@ -185,7 +226,7 @@ pub fn open_input(envelope: &[u8], secret: &StaticSecret) -> Result<OpenedInput,
 		.map_err(|_| EnvelopeError::Tampered)?;
 	let input = ChaCha20Poly1305::new_from_slice(&content_key)
 		.map_err(|_| EnvelopeError::Tampered)?
-		.decrypt(Nonce::from_slice(&ZERO_NONCE), Payload { msg: rest, aad: header })
+		.decrypt(Nonce::from_slice(&ZERO_NONCE), Payload { msg: rest, aad: &aad(header, binding) })
 		.map_err(|_| EnvelopeError::Tampered)?;
 	Ok(OpenedInput { input, reply })
 }
@@ -231,41 +272,105 @@ mod tests {
 		sr25519::Pair::from_seed(&[seed; 32])
 	}
 
+	/// The binding of the tests' job.
+	const JOB: [u8; 32] = [9; 32];
+
 	#[test]
 	fn each_recipient_opens_the_input_and_nobody_else() {
 		let (bob, charlie, eve, alice) = (pair(2), pair(3), pair(5), pair(1));
 		let recipients = [public_of(&bob), public_of(&charlie)];
-		let envelope = seal_input(b"secret input", &recipients, &public_of(&alice)).unwrap();
+		let envelope = seal_input(b"secret input", &recipients, &public_of(&alice), &JOB).unwrap();
 		assert!(!envelope.windows(6).any(|window| window == b"secret"), "no plaintext");
 		for provider in [&bob, &charlie] {
-			let opened = open_input(&envelope, &secret_of(provider)).unwrap();
+			let opened = open_input(&envelope, &secret_of(provider), &JOB).unwrap();
 			assert_eq!(
 				opened,
 				OpenedInput { input: b"secret input".to_vec(), reply: public_of(&alice) }
 			);
 		}
-		assert_eq!(open_input(&envelope, &secret_of(&eve)), Err(EnvelopeError::NotARecipient));
+		assert_eq!(
+			open_input(&envelope, &secret_of(&eve), &JOB),
+			Err(EnvelopeError::NotARecipient)
+		);
 		// Two sealings of the same input differ: fresh keys each time.
-		assert_ne!(seal_input(b"secret input", &recipients, &public_of(&alice)).unwrap(), envelope);
+		assert_ne!(
+			seal_input(b"secret input", &recipients, &public_of(&alice), &JOB).unwrap(),
+			envelope
+		);
 	}
 
 	#[test]
 	fn an_altered_envelope_does_not_open() {
 		let (bob, alice) = (pair(2), pair(1));
-		let envelope = seal_input(b"secret input", &[public_of(&bob)], &public_of(&alice)).unwrap();
+		let envelope =
+			seal_input(b"secret input", &[public_of(&bob)], &public_of(&alice), &JOB).unwrap();
 		// Each byte of the header and the body is covered: the reply key (so a result cannot
 		// be redirected), the wrapped key, the ciphertext.
 		for at in [6, 40, 5 + 32 + 32 + 1 + 32 + 3, envelope.len() - 1] {
 			let mut altered = envelope.clone();
 			altered[at] ^= 1;
 			assert_eq!(
-				open_input(&altered, &secret_of(&bob)),
+				open_input(&altered, &secret_of(&bob), &JOB),
 				Err(EnvelopeError::Tampered),
 				"byte {at}"
 			);
 		}
-		assert_eq!(open_input(b"OFLX\x01short", &secret_of(&bob)), Err(EnvelopeError::Malformed));
-		assert_eq!(open_input(b"plain input", &secret_of(&bob)), Err(EnvelopeError::Malformed));
+		assert_eq!(
+			open_input(b"OFLX\x02short", &secret_of(&bob), &JOB),
+			Err(EnvelopeError::Malformed)
+		);
+		assert_eq!(
+			open_input(b"plain input", &secret_of(&bob), &JOB),
+			Err(EnvelopeError::Malformed)
+		);
+		// Version 1 envelopes were bound to nothing: they are no longer opened.
+		let mut version_1 = envelope.clone();
+		version_1[4] = 1;
+		assert_eq!(open_input(&version_1, &secret_of(&bob), &JOB), Err(EnvelopeError::Malformed));
+	}
+
+	/// Mallory copies Alice's sealed input into a job of her own, to run her own program on
+	/// it and read the plaintext from its fuel or exit status: the recipient does not open it,
+	/// nor a copy on another chain, nor one for another program of Alice's.
+	#[test]
+	fn a_sealed_input_copied_into_another_job_does_not_open() {
+		use pallet_offload_market::{Input, Workload};
+		let (alice, bob, mallory) = (pair(1), pair(2), pair(6));
+		let wasm = |program: u8| Workload::<offload_runtime::Runtime>::Wasm {
+			program: [program; 32],
+			entry: b"_start".to_vec().try_into().unwrap(),
+			input: Input::Inline(Default::default()),
+			fuel_limit: 1_000,
+			memory_limit_mib: 16,
+		};
+		let genesis = [7u8; 32];
+		let (alice_id, mallory_id) = (alice.public().0, mallory.public().0);
+		let binding = binding_of(&genesis, &alice_id, &wasm(1));
+		// The input itself is not part of the binding: it is where the envelope goes.
+		let other_input = match wasm(1) {
+			Workload::Wasm { program, entry, fuel_limit, memory_limit_mib, .. } => Workload::Wasm {
+				program,
+				entry,
+				input: Input::Inline(b"anything".to_vec().try_into().unwrap()),
+				fuel_limit,
+				memory_limit_mib,
+			},
+			other => other,
+		};
+		assert_eq!(binding_of(&genesis, &alice_id, &other_input), binding);
+		let envelope =
+			seal_input(b"secret input", &[public_of(&bob)], &public_of(&alice), &binding).unwrap();
+		assert!(open_input(&envelope, &secret_of(&bob), &binding).is_ok());
+		for elsewhere in [
+			binding_of(&genesis, &mallory_id, &wasm(1)),
+			binding_of(&genesis, &alice_id, &wasm(2)),
+			binding_of(&[8u8; 32], &alice_id, &wasm(1)),
+		] {
+			assert_eq!(
+				open_input(&envelope, &secret_of(&bob), &elsewhere),
+				Err(EnvelopeError::Tampered)
+			);
+		}
 	}
 
 	#[test]
@@ -320,25 +425,26 @@ mod tests {
 		for weak in low_order_points() {
 			assert!(!is_usable_key(&weak));
 			assert_eq!(
-				seal_input(b"secret", &[public_of(&bob), weak], &public_of(&alice)),
+				seal_input(b"secret", &[public_of(&bob), weak], &public_of(&alice), &JOB),
 				Err(EnvelopeError::WeakKey)
 			);
 			assert_eq!(
-				seal_input(b"secret", &[public_of(&bob)], &weak),
+				seal_input(b"secret", &[public_of(&bob)], &weak, &JOB),
 				Err(EnvelopeError::WeakKey)
 			);
 			assert_eq!(seal_result(b"the output", &weak), Err(EnvelopeError::WeakKey));
 		}
 		// An envelope built by hand with a low-order reply key: the worker does not open it,
 		// so it never seals a result to that key.
-		let honest = seal_input(b"secret", &[public_of(&bob)], &public_of(&alice)).expect("ok");
+		let honest =
+			seal_input(b"secret", &[public_of(&bob)], &public_of(&alice), &JOB).expect("ok");
 		let mut forged = honest.clone();
 		forged[INPUT_MAGIC.len()..INPUT_MAGIC.len() + 32].copy_from_slice(&[0u8; 32]);
-		assert_eq!(open_input(&forged, &secret_of(&bob)), Err(EnvelopeError::WeakKey));
+		assert_eq!(open_input(&forged, &secret_of(&bob), &JOB), Err(EnvelopeError::WeakKey));
 		// And one whose ephemeral key is of low order.
 		let mut forged = honest;
 		let at = INPUT_MAGIC.len() + 32;
 		forged[at..at + 32].copy_from_slice(&low_order_points()[2]);
-		assert_eq!(open_input(&forged, &secret_of(&bob)), Err(EnvelopeError::WeakKey));
+		assert_eq!(open_input(&forged, &secret_of(&bob), &JOB), Err(EnvelopeError::WeakKey));
 	}
 }

@@ -1,9 +1,12 @@
 //! HTTP: the worker's endpoint (results for their requesters, Prometheus metrics) and the
 //! small client that fetches job inputs from `http://` and `https://` URLs.
 //!
-//! `GET /results/<job>?signature=0x<sr25519 signature>` returns the output of job `<job>` to
-//! its requester: the signature is the requester's over [`result_request`]`(job)`. The
-//! response carries the result's hash in `x-offload-result` and whether the run succeeded in
+//! `GET /results/<job>` returns the output of job `<job>` to its requester, who signs the
+//! request: `x-offload-signature: 0x<sr25519 signature>` over [`result_request`] (the chain's
+//! genesis hash, this provider, the job, and `x-offload-expires`, a Unix time at most
+//! [`MAX_VALIDITY`] ahead). Sent in headers, not the query string, the signature stays out of
+//! access logs; it cannot be replayed at another replica, on another chain, or once expired.
+//! The response carries the result's hash in `x-offload-result` and whether the run succeeded in
 //! `x-offload-ok`; the caller checks the bytes against the hash on chain. The output of a job
 //! whose input was sealed is itself sealed to the requester's key (see [`crate::envelope`]),
 //! and `x-offload-sealed: true` says so.
@@ -24,9 +27,43 @@ use tracing::warn;
 /// How long fetching an input may take.
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// What a requester signs to fetch the result of `job`.
-pub fn result_request(job: u64) -> Vec<u8> {
-	(b"offload/result", job).encode()
+/// What a requester signs to fetch the result of `job` from `provider` on the chain of
+/// `genesis`, valid until `expires` (Unix seconds).
+pub fn result_request(genesis: &[u8; 32], provider: &[u8; 32], job: u64, expires: u64) -> Vec<u8> {
+	(b"offload/result/v2", genesis, provider, job, expires).encode()
+}
+
+/// The header carrying a result request's signature.
+pub const SIGNATURE_HEADER: &str = "x-offload-signature";
+
+/// The header carrying when a result request's signature expires, in Unix seconds.
+pub const EXPIRES_HEADER: &str = "x-offload-expires";
+
+/// Longest a result request's signature may be valid for: one overheard cannot be used later.
+pub const MAX_VALIDITY: Duration = Duration::from_secs(300);
+
+/// Who this endpoint serves results for: the provider, and the chain once it is known.
+#[derive(Debug)]
+pub struct Realm {
+	/// The provider's account.
+	pub provider: [u8; 32],
+	/// The chain's genesis hash, set when the daemon first connects.
+	pub genesis: std::sync::OnceLock<[u8; 32]>,
+}
+
+impl Realm {
+	/// The realm of `provider`, its chain not yet known.
+	pub fn new(provider: [u8; 32]) -> Self {
+		Self { provider, genesis: std::sync::OnceLock::new() }
+	}
+}
+
+/// Now, in Unix seconds.
+pub fn unix_now() -> u64 {
+	std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map(|since| since.as_secs())
+		.unwrap_or(0)
 }
 
 /// Most connections the endpoint holds open at once; more wait in the kernel's backlog.
@@ -46,7 +83,12 @@ pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(60);
 /// exchange within [`CONNECTION_TIMEOUT`]. A client that trickles its headers (slowloris) or
 /// never reads its answer is cut off, and the daemon's file descriptors stay bounded. Two
 /// GET routes need no framework: this is hyper's own server with those limits set.
-pub async fn serve(listener: tokio::net::TcpListener, store: Arc<Store>, metrics: Arc<Metrics>) {
+pub async fn serve(
+	listener: tokio::net::TcpListener,
+	store: Arc<Store>,
+	metrics: Arc<Metrics>,
+	realm: Arc<Realm>,
+) {
 	let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
 	loop {
 		let Ok(slot) = slots.clone().acquire_owned().await else { return };
@@ -58,11 +100,11 @@ pub async fn serve(listener: tokio::net::TcpListener, store: Arc<Store>, metrics
 				continue;
 			},
 		};
-		let (store, metrics) = (store.clone(), metrics.clone());
+		let (store, metrics, realm) = (store.clone(), metrics.clone(), realm.clone());
 		tokio::spawn(async move {
 			let service = hyper::service::service_fn(move |request| {
-				let (store, metrics) = (store.clone(), metrics.clone());
-				async move { Ok::<_, Infallible>(route(request, &store, &metrics)) }
+				let (store, metrics, realm) = (store.clone(), metrics.clone(), realm.clone());
+				async move { Ok::<_, Infallible>(route(request, &store, &metrics, &realm)) }
 			});
 			let connection = hyper::server::conn::http1::Builder::new()
 				.timer(hyper_util::rt::TokioTimer::new())
@@ -81,7 +123,12 @@ fn reply(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
 	response
 }
 
-fn route(request: Request<Incoming>, store: &Store, metrics: &Metrics) -> Response<Full<Bytes>> {
+fn route(
+	request: Request<Incoming>,
+	store: &Store,
+	metrics: &Metrics,
+	realm: &Realm,
+) -> Response<Full<Bytes>> {
 	if request.method() != hyper::Method::GET {
 		return reply(StatusCode::METHOD_NOT_ALLOWED, "only GET\n");
 	}
@@ -92,15 +139,16 @@ fn route(request: Request<Incoming>, store: &Store, metrics: &Metrics) -> Respon
 	let Some(job) = path.strip_prefix("/results/") else {
 		return reply(StatusCode::NOT_FOUND, "no such path\n");
 	};
-	let signature = request
-		.uri()
-		.query()
-		.unwrap_or_default()
-		.split('&')
-		.find_map(|pair| pair.strip_prefix("signature="))
-		.unwrap_or_default()
-		.to_string();
-	match result_for(job, &signature, store) {
+	let header = |name: &str| {
+		request
+			.headers()
+			.get(name)
+			.and_then(|value| value.to_str().ok())
+			.unwrap_or_default()
+			.to_string()
+	};
+	let signed = Signed { signature: header(SIGNATURE_HEADER), expires: header(EXPIRES_HEADER) };
+	match result_for(job, &signed, store, realm) {
 		Ok((bytes, hash, ok, sealed)) => {
 			let mut response = reply(StatusCode::OK, bytes);
 			let headers = response.headers_mut();
@@ -120,21 +168,40 @@ fn route(request: Request<Incoming>, store: &Store, metrics: &Metrics) -> Respon
 
 type Refusal = (StatusCode, &'static str);
 
+/// A result request's signature headers, as sent.
+struct Signed {
+	signature: String,
+	expires: String,
+}
+
 fn result_for(
 	job: &str,
-	signature: &str,
+	signed: &Signed,
 	store: &Store,
+	realm: &Realm,
 ) -> Result<(Vec<u8>, [u8; 32], bool, bool), Refusal> {
 	let job: u64 =
 		job.parse().map_err(|_| (StatusCode::BAD_REQUEST, "the job id is not a number"))?;
-	let signature = sp_core::bytes::from_hex(signature)
+	let signature = sp_core::bytes::from_hex(&signed.signature)
 		.ok()
 		.and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
 		.map(sr25519::Signature::from_raw)
 		.ok_or((
 			StatusCode::UNAUTHORIZED,
-			"a `signature` query parameter (0x + 64 bytes) is required",
+			"an x-offload-signature header (0x + 64 bytes) is required",
 		))?;
+	let expires: u64 = signed.expires.parse().map_err(|_| {
+		(StatusCode::UNAUTHORIZED, "an x-offload-expires header (Unix seconds) is required")
+	})?;
+	// Checked before anything about the job, so it says nothing about the job either.
+	let now = unix_now();
+	if expires < now || expires > now.saturating_add(MAX_VALIDITY.as_secs()) {
+		return Err((StatusCode::UNAUTHORIZED, "the signature has expired or is valid too long"));
+	}
+	let genesis = realm
+		.genesis
+		.get()
+		.ok_or((StatusCode::SERVICE_UNAVAILABLE, "not yet connected to the chain"))?;
 	let local = store.job(job).map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "store error"))?;
 	// One answer whether this worker has no result for the job or the signature is not its
 	// requester's: nobody but the requester learns which results exist here.
@@ -143,7 +210,8 @@ fn result_for(
 		return Err(REFUSED);
 	};
 	let public = sr25519::Public::from_raw(*requester.as_ref());
-	if !sr25519::Pair::verify(&signature, result_request(job), &public) {
+	let request = result_request(genesis, &realm.provider, job, expires);
+	if !sr25519::Pair::verify(&signature, request, &public) {
 		return Err(REFUSED);
 	}
 	// Served once the job has settled with this result, so paid for: a requester that could
@@ -223,7 +291,17 @@ pub fn is_public(ip: std::net::IpAddr) -> bool {
 /// `GET url` (`http://` or `https://`) from an address `reach` allows, at most `max_bytes`
 /// of body, within [`FETCH_TIMEOUT`]. Redirects are not followed.
 pub async fn get(url: &str, max_bytes: usize, reach: Reach) -> Result<Fetched> {
-	tokio::time::timeout(FETCH_TIMEOUT, get_inner(url, max_bytes, reach))
+	get_with(url, &[], max_bytes, reach).await
+}
+
+/// [`get`] with extra request `headers`.
+pub async fn get_with(
+	url: &str,
+	headers: &[(&str, String)],
+	max_bytes: usize,
+	reach: Reach,
+) -> Result<Fetched> {
+	tokio::time::timeout(FETCH_TIMEOUT, get_inner(url, headers, max_bytes, reach))
 		.await
 		.map_err(|_| anyhow!("no answer within {FETCH_TIMEOUT:?}"))?
 }
@@ -254,7 +332,12 @@ async fn connect(host: &str, port: u16, reach: Reach) -> Result<tokio::net::TcpS
 	Err(anyhow!("cannot connect to {host}:{port}: {last:?}"))
 }
 
-async fn get_inner(url: &str, max_bytes: usize, reach: Reach) -> Result<Fetched> {
+async fn get_inner(
+	url: &str,
+	headers: &[(&str, String)],
+	max_bytes: usize,
+	reach: Reach,
+) -> Result<Fetched> {
 	let uri: hyper::Uri = url.parse().with_context(|| format!("`{url}` is not a URL"))?;
 	let tls = match uri.scheme_str() {
 		Some("http") => false,
@@ -265,9 +348,11 @@ async fn get_inner(url: &str, max_bytes: usize, reach: Reach) -> Result<Fetched>
 	let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
 	let stream = connect(&host, port, reach).await?;
 	let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-	let request = Request::get(path)
-		.header(hyper::header::HOST, format!("{host}:{port}"))
-		.body(http_body_util::Empty::<Bytes>::new())?;
+	let mut request = Request::get(path).header(hyper::header::HOST, format!("{host}:{port}"));
+	for (name, value) in headers {
+		request = request.header(*name, value);
+	}
+	let request = request.body(http_body_util::Empty::<Bytes>::new())?;
 	if !tls {
 		return exchange(stream, request, max_bytes).await;
 	}
@@ -323,7 +408,17 @@ where
 
 /// The body of `GET url`, which must answer 200, from an address `reach` allows.
 pub async fn fetch(url: &str, max_bytes: usize, reach: Reach) -> Result<Vec<u8>> {
-	let fetched = get(url, max_bytes, reach).await?;
+	fetch_with(url, &[], max_bytes, reach).await
+}
+
+/// [`fetch`] with extra request `headers`.
+pub async fn fetch_with(
+	url: &str,
+	headers: &[(&str, String)],
+	max_bytes: usize,
+	reach: Reach,
+) -> Result<Vec<u8>> {
+	let fetched = get_with(url, headers, max_bytes, reach).await?;
 	if fetched.status != StatusCode::OK {
 		bail!("{url} answered {}", fetched.status);
 	}

@@ -38,19 +38,20 @@ impl Inputs {
 		Self { store, secret, max_bytes, reach, permits: Semaphore::new(FETCHES_AT_ONCE) }
 	}
 
-	/// Job `id`'s input, opened if `encrypted`; the requester's reply key is kept so the
-	/// result is served sealed to it.
+	/// Job `id`'s input, opened if it is sealed (`binding` is then the job's, see
+	/// [`envelope::binding_of`]); the requester's reply key is kept so the result is served
+	/// sealed to it.
 	pub async fn get(
 		&self,
 		id: u64,
 		input: &Input<Runtime>,
-		encrypted: bool,
+		sealed: Option<[u8; 32]>,
 	) -> Result<Vec<u8>, Failure> {
 		let bytes = self.bytes(input).await?;
-		if !encrypted {
+		let Some(binding) = sealed else {
 			return Ok(bytes);
-		}
-		match envelope::open_input(&bytes, &self.secret) {
+		};
+		match envelope::open_input(&bytes, &self.secret, &binding) {
 			Ok(opened) => {
 				self.store
 					.set_reply_key(id, &opened.reply)

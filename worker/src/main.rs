@@ -122,6 +122,13 @@ enum Command {
 		#[arg(long)]
 		watch: bool,
 	},
+	/// A sandbox process of the daemon (started by it, not by hand): `prepare` compiles a
+	/// module, `execute` runs jobs.
+	#[command(hide = true)]
+	Sandbox {
+		/// prepare or execute.
+		role: String,
+	},
 	/// Fetch a settled job's output from its provider and check it against the chain.
 	Result {
 		/// The job id.
@@ -326,7 +333,7 @@ async fn run(cli: Cli) -> Result<()> {
 	}
 	let chain = Chain::connect(cli.node.as_deref().unwrap_or(DEFAULT_NODE)).await?;
 	match &cli.command {
-		Command::Run { .. } => unreachable!("handled above"),
+		Command::Run { .. } | Command::Sandbox { .. } => unreachable!("handled above"),
 		Command::Upload { file } => {
 			let code = requester::read_program(file)?;
 			let hash = requester::upload(&chain, &cli.signer()?, code).await?;
@@ -418,6 +425,14 @@ async fn run(cli: Cli) -> Result<()> {
 
 fn main() {
 	let cli = Cli::parse();
+	// A sandbox process logs nothing and starts no async runtime: its stdout is the daemon's.
+	if let Command::Sandbox { role } = &cli.command {
+		if let Err(error) = offload_worker::executor::sandbox::serve(role) {
+			eprintln!("offload sandbox {role}: {error:#}");
+			std::process::exit(1);
+		}
+		return;
+	}
 	// The requester's commands, like any Unix tool, end quietly when the reader of their
 	// output goes away (Rust ignores SIGPIPE, which turns a closed pipe into a panic in
 	// `println!`). The daemon keeps ignoring it: a container that closes its stdin early must

@@ -248,7 +248,13 @@ pub async fn seal_input(
 		}
 		recipients.push(provider.offer.encryption_key);
 	}
-	let sealed = envelope::seal_input(plaintext, &recipients, &envelope::public_of(pair))?;
+	// Bound to this chain, this requester and this workload: copied into another job, it
+	// does not open.
+	let requester = chain::account_of(pair);
+	let binding =
+		envelope::binding_of(&chain.genesis(), requester.as_ref(), &args.spec()?.workload);
+	let sealed =
+		envelope::seal_input(plaintext, &recipients, &envelope::public_of(pair), &binding)?;
 	let size = sealed.len();
 	args.input = Input::Inline(BoundedVec::try_from(sealed).map_err(|_| {
 		anyhow!("the sealed input is {size} bytes, more than an inline input may be")
@@ -660,7 +666,7 @@ async fn fetch_result(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<(V
 	let Phase::Settled { result: Some(agreed), ok, .. } = job.phase else {
 		bail!("job {id} has no result yet: `offload status {id}` shows where it is");
 	};
-	let signature = pair.sign(&http::result_request(id));
+	let expires = http::unix_now() + 120;
 	let mut problems = Vec::new();
 	for assignment in &job.assignments {
 		if !matches!(assignment.state, ReplicaState::Revealed { report } if report.result == agreed)
@@ -675,18 +681,22 @@ async fn fetch_result(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<(V
 			continue;
 		};
 		let endpoint = String::from_utf8_lossy(&provider.offer.endpoint).into_owned();
-		let url = format!(
-			"{}/results/{id}?signature=0x{}",
-			endpoint.trim_end_matches('/'),
-			hex::encode(signature.0)
-		);
-		let fetched = http::fetch(&url, 64 << 20, http::Reach::Any).await.and_then(|bytes| {
-			if !job.spec.encrypted_input {
-				return Ok(bytes);
-			}
-			envelope::open_result(&bytes, &envelope::secret_of(pair))
-				.map_err(|error| anyhow!("its sealed result: {error}"))
-		});
+		let url = format!("{}/results/{id}", endpoint.trim_end_matches('/'));
+		// For this provider, on this chain, for two minutes: replayed elsewhere, it is useless.
+		let request =
+			http::result_request(&chain.genesis(), assignment.provider.as_ref(), id, expires);
+		let headers = [
+			(http::SIGNATURE_HEADER, format!("0x{}", hex::encode(pair.sign(&request).0))),
+			(http::EXPIRES_HEADER, expires.to_string()),
+		];
+		let fetched =
+			http::fetch_with(&url, &headers, 64 << 20, http::Reach::Any).await.and_then(|bytes| {
+				if !job.spec.encrypted_input {
+					return Ok(bytes);
+				}
+				envelope::open_result(&bytes, &envelope::secret_of(pair))
+					.map_err(|error| anyhow!("its sealed result: {error}"))
+			});
 		match fetched {
 			Ok(bytes) if sp_crypto_hashing::blake2_256(&bytes) == agreed => return Ok((bytes, ok)),
 			Ok(_) => {

@@ -87,6 +87,13 @@ fn a_container_that_writes_too_much_fails_and_is_stopped() {
 	let limits = Limits { max_output: 1024, ..LIMITS };
 	let outcome = run(&executor, "flood", &["yes"], b"", limits);
 	assert_eq!(outcome.result, Err(Failure::OutputTooLarge { limit: 1024 }));
+	// Stopped means gone, not left writing until podman's own timeout.
+	let name = format!("offload-test-flood-{}", std::process::id());
+	let exists = std::process::Command::new("podman")
+		.args(["container", "exists", &name])
+		.status()
+		.expect("podman");
+	assert!(!exists.success(), "the flooding container is still there");
 }
 
 #[test]
@@ -129,4 +136,40 @@ fn a_container_runs_as_nobody() {
 	let executor = busybox::executor();
 	let outcome = run(&executor, "user", &["id", "-u"], b"", LIMITS);
 	assert_eq!(outcome.result, Ok(b"65534\n".to_vec()));
+}
+
+#[test]
+fn containers_a_killed_worker_left_behind_are_removed_at_start_and_no_others() {
+	let executor = busybox::executor();
+	let image = offload_worker::executor::container::image_ref(&busybox::image(&executor));
+	// A per-test owner, so parallel tests and other workers on this host are not touched.
+	let owner = format!("{:016x}", u64::from(std::process::id()) << 20 | 0xdead);
+	let ours = format!("offload-job-7-{owner}");
+	let theirs = format!("offload-job-7-{owner}0");
+	let start = |name: &str| {
+		let status = std::process::Command::new("podman")
+			.args(["run", "--detach", "--runtime", "runc", "--ulimit", "nofile=1024:1024"])
+			.args(["--ulimit", "nproc=1024:1024"])
+			.args(["--name", name, &image, "sleep", "600"])
+			.stdout(std::process::Stdio::null())
+			.status()
+			.expect("podman run");
+		assert!(status.success(), "podman run {name}");
+	};
+	let exists = |name: &str| {
+		std::process::Command::new("podman")
+			.args(["container", "exists", name])
+			.status()
+			.expect("podman")
+			.success()
+	};
+	start(&ours);
+	start(&theirs);
+	assert_eq!(executor.remove_leftovers(&owner), 1);
+	assert!(!exists(&ours), "the left-over container is gone");
+	assert!(exists(&theirs), "another owner's container stays");
+	let _ = std::process::Command::new("podman")
+		.args(["rm", "--force", "--time", "0", &theirs])
+		.stdout(std::process::Stdio::null())
+		.status();
 }

@@ -2,6 +2,8 @@
 //! and the requester's command line (`offload submit`), as separate processes talking over
 //! JSON-RPC and HTTP.
 
+#[path = "support/bomb.rs"]
+mod bomb;
 #[path = "support/busybox.rs"]
 mod busybox;
 #[path = "../../node/tests/common/mod.rs"]
@@ -99,6 +101,18 @@ base_per_job = "{base_per_job}"
 			Self { child: None, config, log: data_dir.join("worker.log"), node: node.into() };
 		worker.spawn();
 		worker
+	}
+
+	/// The daemon's resident memory, in bytes.
+	fn resident(&self) -> u64 {
+		let pid = self.child.as_ref().expect("running").id();
+		let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("procfs");
+		status
+			.lines()
+			.find_map(|line| line.strip_prefix("VmRSS:"))
+			.and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+			.expect("VmRSS")
+			<< 10
 	}
 
 	fn spawn(&mut self) {
@@ -418,10 +432,16 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 		.await
 		.unwrap()
 		.expect("registered");
+	let binding = offload_worker::envelope::binding_of(
+		&chain.genesis(),
+		offload_worker::chain::account_of(&alice_pair).as_ref(),
+		&spec.workload,
+	);
 	let envelope = offload_worker::envelope::seal_input(
 		b"for one provider only",
 		&[provider.offer.encryption_key],
 		&offload_worker::envelope::public_of(&alice_pair),
+		&binding,
 	)
 	.expect("sealed");
 	spec.replicas = 1;
@@ -738,6 +758,33 @@ async fn a_job_that_cannot_run_here_is_given_back_and_a_hostile_one_stops_no_dae
 		.await
 		.iter()
 		.any(|event| matches!(event, RuntimeEvent::Escrow(EscrowEvent::BondSlashed { .. }))));
+
+	// A compile bomb: 400 KB of nested loops that needs more than a gigabyte to compile. Each
+	// worker compiles it in a sandbox process, cut off at the wall-clock bound the replica's
+	// deadline leaves, gives the replica back, and stays as small as before.
+	let bomb = dir.0.join("bomb.wat");
+	std::fs::write(&bomb, bomb::compile_bomb(400 << 10)).expect("guest file");
+	let Output { status, stdout, .. } = Command::new(env!("CARGO_BIN_EXE_offload"))
+		.args(["--node", &node.ws_url, "--suri", "//Alice"])
+		.args(["submit", "--program", bomb.to_str().expect("utf-8 path")])
+		.args(["--run-blocks", "10", "--queue-blocks", "0", "--budget", "2", "--watch"])
+		.output()
+		.expect("offload runs");
+	let out = String::from_utf8_lossy(&stdout);
+	assert!(!status.success(), "{out}");
+	assert!(out.contains("expired: refunded"), "{out}");
+	assert!(out.contains(&format!("{eve_id} cannot run it and gave it back")), "{out}");
+	assert!(out.contains(&format!("{bob_id} cannot run it and gave it back")), "{out}");
+	for worker in [&eve, &bob] {
+		let resident = worker.resident();
+		eprintln!("a daemon's resident memory after the hostile jobs: {} MiB", resident >> 20);
+		assert!(resident < 128 << 20, "a daemon holds {} MiB", resident >> 20);
+	}
+	assert!(!all_events(&chain)
+		.await
+		.iter()
+		.any(|event| matches!(event, RuntimeEvent::Escrow(EscrowEvent::BondSlashed { .. }))));
+
 	let out = offload(
 		&node.ws_url,
 		Alice,

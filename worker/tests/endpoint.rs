@@ -35,15 +35,26 @@ async fn endpoint_and_store(dir: &std::path::Path) -> (SocketAddr, Arc<Store>) {
 	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listen");
 	let address = listener.local_addr().expect("address");
 	let served = store.clone();
-	tokio::spawn(http::serve(listener, served, Arc::new(Metrics::new().expect("metrics"))));
+	let realm = http::Realm::new(PROVIDER);
+	realm.genesis.set(GENESIS).expect("unset");
+	tokio::spawn(http::serve(
+		listener,
+		served,
+		Arc::new(Metrics::new().expect("metrics")),
+		Arc::new(realm),
+	));
 	(address, store)
 }
 
-/// A plain HTTP/1.1 GET of `path`; the status line and the body.
-fn get(address: SocketAddr, path: &str) -> (String, String) {
+/// The chain and the provider of the endpoint.
+const GENESIS: [u8; 32] = [0x61; 32];
+const PROVIDER: [u8; 32] = [0x62; 32];
+
+/// A plain HTTP/1.1 GET of `path` with `headers`; the status line and the body.
+fn get_with(address: SocketAddr, path: &str, headers: &str) -> (String, String) {
 	let mut stream = TcpStream::connect(address).expect("connect");
 	stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
-	write!(stream, "GET {path} HTTP/1.1\r\nHost: worker\r\nConnection: close\r\n\r\n")
+	write!(stream, "GET {path} HTTP/1.1\r\nHost: worker\r\n{headers}Connection: close\r\n\r\n")
 		.expect("send");
 	let mut answer = String::new();
 	let _ = stream.read_to_string(&mut answer);
@@ -52,8 +63,34 @@ fn get(address: SocketAddr, path: &str) -> (String, String) {
 	(status, body)
 }
 
+fn get(address: SocketAddr, path: &str) -> (String, String) {
+	get_with(address, path, "")
+}
+
+/// The signature headers of `who`'s request for `job`'s result from `provider` on the chain of
+/// `genesis`, valid until `expires`.
+fn signed(
+	who: sp_keyring::Sr25519Keyring,
+	genesis: [u8; 32],
+	provider: [u8; 32],
+	job: u64,
+	expires: u64,
+) -> String {
+	let signature = who.pair().sign(&http::result_request(&genesis, &provider, job, expires));
+	format!(
+		"x-offload-signature: 0x{}\r\nx-offload-expires: {expires}\r\n",
+		hex::encode(signature.0)
+	)
+}
+
+/// `who`'s request for `job`'s result from this endpoint, valid for a minute.
 fn signed_by(who: sp_keyring::Sr25519Keyring, job: u64) -> String {
-	format!("0x{}", hex::encode(who.pair().sign(&http::result_request(job)).0))
+	signed(who, GENESIS, PROVIDER, job, http::unix_now() + 60)
+}
+
+/// `who`'s request for `job`'s result, sent to `address`.
+fn fetch(address: SocketAddr, who: sp_keyring::Sr25519Keyring, job: u64) -> (String, String) {
+	get_with(address, &format!("/results/{job}"), &signed_by(who, job))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -91,11 +128,11 @@ async fn nobody_but_the_requester_learns_which_results_exist() {
 	let address = endpoint(&dir).await;
 	let answers = tokio::task::spawn_blocking(move || {
 		[
-			get(address, &format!("/results/5?signature={}", signed_by(Alice, 5))),
+			fetch(address, Alice, 5),
 			// Job 5's result exists here, but Eve is not its requester...
-			get(address, &format!("/results/5?signature={}", signed_by(Eve, 5))),
+			fetch(address, Eve, 5),
 			// ...and job 6 has none: the two refusals are the same.
-			get(address, &format!("/results/6?signature={}", signed_by(Eve, 6))),
+			fetch(address, Eve, 6),
 		]
 	})
 	.await
@@ -114,26 +151,56 @@ async fn nobody_but_the_requester_learns_which_results_exist() {
 async fn an_output_is_served_only_once_its_job_has_settled() {
 	let dir = std::env::temp_dir().join(format!("offload-endpoint-settled-{}", std::process::id()));
 	let (address, store) = endpoint_and_store(&dir).await;
-	let path = format!("/results/7?signature={}", signed_by(Alice, 7));
-	let early = {
-		let path = path.clone();
-		tokio::task::spawn_blocking(move || get(address, &path)).await.expect("client")
-	};
+	let early =
+		tokio::task::spawn_blocking(move || fetch(address, Alice, 7)).await.expect("client");
 	assert!(early.0.contains("425"), "{early:?}");
 	assert!(!early.1.contains("the output"), "{early:?}");
 	// Eve learns nothing more than before: her refusal is the plain one.
-	let eve = tokio::task::spawn_blocking(move || {
-		get(address, &format!("/results/7?signature={}", signed_by(Eve, 7)))
-	})
-	.await
-	.expect("client");
+	let eve = tokio::task::spawn_blocking(move || fetch(address, Eve, 7)).await.expect("client");
 	assert!(eve.0.contains("404"), "{eve:?}");
 
 	let mut job = store.job(7).expect("job");
 	job.settled = true;
 	store.set_job(7, &job).expect("job kept");
-	let late = tokio::task::spawn_blocking(move || get(address, &path)).await.expect("client");
+	let late = tokio::task::spawn_blocking(move || fetch(address, Alice, 7)).await.expect("client");
 	assert!(late.0.contains("200"), "{late:?}");
 	assert_eq!(late.1, "the output");
+	let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Whoever overhears Alice's request (a proxy, another replica she fetched from, a log) cannot
+/// use it again: not at another provider, not on another chain, not once it has expired; and
+/// a signature valid for long, or sent in the query string as before, is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_result_request_cannot_be_replayed_elsewhere_or_later() {
+	let dir = std::env::temp_dir().join(format!("offload-endpoint-replay-{}", std::process::id()));
+	let address = endpoint(&dir).await;
+	let now = http::unix_now();
+	let answers = tokio::task::spawn_blocking(move || {
+		let path = "/results/5";
+		[
+			get_with(address, path, &signed(Alice, GENESIS, PROVIDER, 5, now + 60)),
+			// Signed for another replica of the job.
+			get_with(address, path, &signed(Alice, GENESIS, [0x63; 32], 5, now + 60)),
+			// Signed on another chain.
+			get_with(address, path, &signed(Alice, [0x64; 32], PROVIDER, 5, now + 60)),
+			// Expired.
+			get_with(address, path, &signed(Alice, GENESIS, PROVIDER, 5, now - 1)),
+			// Valid for a day.
+			get_with(address, path, &signed(Alice, GENESIS, PROVIDER, 5, now + 86_400)),
+			// The old form, in the query string.
+			get(address, &format!("{path}?signature=0x{}", "00".repeat(64))),
+		]
+	})
+	.await
+	.expect("client");
+	assert!(answers[0].0.contains("200"), "{:?}", answers[0]);
+	// Elsewhere: the plain refusal, as for anyone who is not the requester.
+	assert!(answers[1].0.contains("404"), "{:?}", answers[1]);
+	assert_eq!(answers[1], answers[2]);
+	for refused in &answers[3..] {
+		assert!(refused.0.contains("401"), "{refused:?}");
+		assert!(!refused.1.contains("the output"), "{refused:?}");
+	}
 	let _ = std::fs::remove_dir_all(&dir);
 }

@@ -21,6 +21,10 @@ use sp_runtime::{DispatchError, DispatchResult, Permill};
 /// keeps less gives the replica back instead of reporting it.
 pub const MAX_OUTPUT_BYTES: usize = 1 << 20;
 
+/// The largest program a requester may upload, in bytes (the runtime's `MaxCodeLen`). A worker
+/// compiles nothing larger.
+pub const MAX_PROGRAM_BYTES: u32 = 512 * 1024;
+
 /// How a job ended for one provider; reputation is computed from these.
 #[derive(
 	Clone,

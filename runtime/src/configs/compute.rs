@@ -168,7 +168,7 @@ impl pallet_offload_market::Config for Runtime {
 	type Escrow = Escrow;
 	type Registry = Registry;
 	type Reputation = Reputation;
-	type MaxCodeLen = ConstU32<{ 512 * 1024 }>;
+	type MaxCodeLen = ConstU32<{ offload_primitives::MAX_PROGRAM_BYTES }>;
 	type ProgramDepositBase = ProgramDepositBase;
 	type ProgramDepositPerByte = ProgramDepositPerByte;
 	type MaxInlineInput = ConstU32<1024>;

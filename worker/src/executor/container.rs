@@ -61,6 +61,44 @@ impl ContainerExecutor {
 		Ok(Self { podman: podman.into(), runtime: runtime.into() })
 	}
 
+	/// Removes the containers named `offload-job-<id>-<owner>` that a killed worker left
+	/// behind (its podman child dies with it, the container does not); returns how many.
+	pub fn remove_leftovers(&self, owner: &str) -> usize {
+		let listed = Command::new(&self.podman)
+			.args(["ps", "--all", "--format", "{{.Names}}"])
+			.arg(format!("--filter=name=^offload-job-[0-9]+-{owner}$"))
+			.stdin(Stdio::null())
+			.stderr(Stdio::null())
+			.output();
+		let Ok(listed) = listed else { return 0 };
+		let names: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+			.lines()
+			.map(str::trim)
+			.filter(|name| {
+				name.strip_prefix("offload-job-")
+					.and_then(|rest| rest.strip_suffix(owner))
+					.and_then(|id| id.strip_suffix('-'))
+					.is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+			})
+			.map(String::from)
+			.collect();
+		if names.is_empty() {
+			return 0;
+		}
+		let removed = Command::new(&self.podman)
+			.args(["rm", "--force", "--time", "0"])
+			.args(&names)
+			.stdin(Stdio::null())
+			.stdout(Stdio::null())
+			.stderr(Stdio::null())
+			.status();
+		if removed.is_ok_and(|status| status.success()) {
+			names.len()
+		} else {
+			0
+		}
+	}
+
 	/// Whether the image of ID `image` is on this host.
 	pub fn has_image(&self, image: &[u8; 32]) -> bool {
 		Command::new(&self.podman)
@@ -144,10 +182,18 @@ impl ContainerExecutor {
 		let deadline = Duration::from_secs(limits.max_seconds.into());
 		let ended = self.wait(name, &mut child, started, deadline, &overflow);
 		let output = reader.join().unwrap_or_default();
+		// podman may end before its container: when the output is cut off, podman fails on
+		// the closed pipe and exits, the container still writing. Whatever did not end with
+		// the container's own clean exit is removed here.
+		if output.len() > max_output || !matches!(ended, Ended::Exited(0)) {
+			self.stop(name, &mut child);
+		}
 		let _ = writer.join();
 		let seconds = seconds_of(started.elapsed()).min(limits.max_seconds);
 		let result = match ended {
-			_ if output.len() > max_output => Err(Failure::OutputTooLarge { limit: max_output }),
+			_ if output.len() > max_output => {
+				Err(Failure::OutputTooLarge { limit: max_output as u64 })
+			},
 			Ended::TimedOut => Err(Failure::Timeout { seconds: limits.max_seconds }),
 			Ended::Exited(0) => Ok(output),
 			// podman's own error: the container could not be made here.
@@ -219,15 +265,31 @@ impl ContainerExecutor {
 	}
 
 	/// Removes the container `name` at once, and reaps its podman process.
+	///
+	/// `podman rm` can fail while the container is still being set up or attached to, and
+	/// killing the podman process alone leaves the container running: so the podman process
+	/// goes first, then removal is tried until the container is gone.
 	fn stop(&self, name: &str, child: &mut Child) {
-		let _ = Command::new(&self.podman)
-			.args(["rm", "--force", "--time", "0", name])
+		let _ = child.kill();
+		let _ = child.wait();
+		for _ in 0..20 {
+			let _ = self.podman(&["rm", "--force", "--ignore", "--time", "0", name]);
+			if !self.podman(&["container", "exists", name]) {
+				return;
+			}
+			std::thread::sleep(Duration::from_millis(250));
+		}
+	}
+
+	/// Runs `podman args`; whether it succeeded.
+	fn podman(&self, args: &[&str]) -> bool {
+		Command::new(&self.podman)
+			.args(args)
 			.stdin(Stdio::null())
 			.stdout(Stdio::null())
 			.stderr(Stdio::null())
-			.status();
-		let _ = child.kill();
-		let _ = child.wait();
+			.status()
+			.is_ok_and(|status| status.success())
 	}
 }
 

@@ -3,8 +3,11 @@
 //! guest does makes the daemon fail.
 
 pub mod container;
+pub mod sandbox;
 pub mod wasi;
 pub mod wasm;
+
+use codec::{Decode, Encode};
 
 /// The version of the failure codes below. A code hashed into a result is
 /// `offload/failure/v1 <code>`: a fixed string per failure, never a library's message, so
@@ -18,7 +21,7 @@ pub const FAILURE_CODES_VERSION: u32 = 1;
 /// like outputs. The others depend on the provider's host (a fetch that failed, a local limit,
 /// a timeout): they are *abstentions* ([`Failure::code`] is `None`), never reported as a result,
 /// and the worker gives the replica back with `market.decline` so another provider runs it.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, thiserror::Error)]
 pub enum Failure {
 	/// The module is not valid WebAssembly, uses a feature the sandbox does not enable, or
 	/// imports what the sandbox does not provide as a function. Result `invalid-module`.
@@ -43,7 +46,7 @@ pub enum Failure {
 	#[error("output too large: more than {limit} bytes")]
 	OutputTooLarge {
 		/// The largest output, in bytes.
-		limit: usize,
+		limit: u64,
 	},
 	/// The guest exited with a non-zero status. Result `exit <status>`.
 	#[error("exited with status {0}")]
@@ -102,7 +105,7 @@ impl Failure {
 }
 
 /// How a run ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
 pub struct RunOutcome {
 	/// The output (the guest's stdout), or why the run failed.
 	pub result: Result<Vec<u8>, Failure>,

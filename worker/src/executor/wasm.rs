@@ -3,7 +3,10 @@
 //!
 //! One [`WasmExecutor`] holds the engine (shared by every run) and the cache. Each run gets a
 //! fresh [`Store`] holding its I/O ([`wasi::Io`]), its limits and its fuel, and calls the
-//! job's entry point (`_start` for a WASI command).
+//! job's entry point (`_start` for a WASI command). The daemon does not call it in its own
+//! process: [`super::sandbox`] runs it in child processes, compiling with
+//! [`WasmExecutor::precompile`] in one and running the artifact with
+//! [`WasmExecutor::run_artifact`] in another.
 //!
 //! What a guest can take is bounded before it is given: one instance, one linear memory (no
 //! multi-memory, no 64-bit memories) of at most the job's limit, at most [`MAX_TABLES`] tables
@@ -16,6 +19,7 @@
 use super::{wasi, Failure, RunOutcome};
 use std::{
 	collections::{HashMap, VecDeque},
+	path::Path,
 	sync::{Arc, Mutex},
 	time::Duration,
 };
@@ -50,6 +54,9 @@ struct RunState {
 	io: wasi::Io,
 	memory_limit: u64,
 	memory_exceeded: bool,
+	/// The host could not give memory the limiter allowed (the sandbox process's own bound):
+	/// whatever the guest did next depends on this machine.
+	host_refused: bool,
 	table_elements: usize,
 }
 
@@ -87,6 +94,16 @@ impl ResourceLimiter for RunState {
 		Ok(allowed)
 	}
 
+	fn memory_grow_failed(&mut self, _error: anyhow::Error) -> anyhow::Result<()> {
+		self.host_refused = true;
+		Ok(())
+	}
+
+	fn table_grow_failed(&mut self, _error: anyhow::Error) -> anyhow::Result<()> {
+		self.host_refused = true;
+		Ok(())
+	}
+
 	fn instances(&self) -> usize {
 		1
 	}
@@ -110,37 +127,70 @@ pub struct WasmExecutor {
 	cache: Mutex<Cache>,
 }
 
-/// Compiled modules by code hash, the oldest dropped first past `capacity`.
+/// Compiled modules by code hash, the least recently used dropped first once their compiled
+/// code passes `capacity` bytes.
 struct Cache {
-	modules: HashMap<[u8; 32], Prepared>,
+	modules: HashMap<[u8; 32], (Prepared, usize)>,
 	order: VecDeque<[u8; 32]>,
+	bytes: usize,
 	capacity: usize,
 }
 
+impl Cache {
+	fn get(&mut self, hash: &[u8; 32]) -> Option<Prepared> {
+		let prepared = self.modules.get(hash)?.0.clone();
+		self.order.retain(|kept| kept != hash);
+		self.order.push_back(*hash);
+		Some(prepared)
+	}
+
+	fn insert(&mut self, hash: [u8; 32], prepared: Prepared, bytes: usize) {
+		if let Some((_, old)) = self.modules.insert(hash, (prepared, bytes)) {
+			self.bytes = self.bytes.saturating_sub(old);
+			self.order.retain(|kept| *kept != hash);
+		}
+		self.order.push_back(hash);
+		self.bytes = self.bytes.saturating_add(bytes);
+		// The newest stays even alone over the capacity: it is about to run.
+		while self.bytes > self.capacity && self.order.len() > 1 {
+			let Some(oldest) = self.order.pop_front() else { break };
+			if let Some((_, freed)) = self.modules.remove(&oldest) {
+				self.bytes = self.bytes.saturating_sub(freed);
+			}
+		}
+	}
+}
+
+/// The engine's configuration: the same in every process that compiles or runs a module, so
+/// an artifact compiled in one loads in another.
+fn config() -> Config {
+	let mut config = Config::new();
+	config
+		.consume_fuel(true)
+		// Deterministic floating point: every NaN a float operation produces is the
+		// canonical one.
+		.cranelift_nan_canonicalization(true)
+		.cranelift_opt_level(OptLevel::Speed)
+		// No threads or shared memory; relaxed SIMD, whose results may differ between
+		// CPUs, is off.
+		.wasm_threads(false)
+		.wasm_relaxed_simd(false)
+		// One 32-bit memory per module: a module with many memories, or a 64-bit one,
+		// is refused as invalid rather than given more than the job's limit.
+		.wasm_multi_memory(false)
+		.wasm_memory64(false)
+		// Proposals whose objects the host allocates outside linear memory (GC and typed
+		// function references are not even compiled into this build).
+		.wasm_exceptions(false)
+		.wasm_stack_switching(false)
+		.epoch_interruption(true);
+	config
+}
+
 impl WasmExecutor {
-	/// An executor that keeps up to `cache_capacity` compiled modules.
-	pub fn new(cache_capacity: usize) -> anyhow::Result<Self> {
-		let mut config = Config::new();
-		config
-			.consume_fuel(true)
-			// Deterministic floating point: every NaN a float operation produces is the
-			// canonical one.
-			.cranelift_nan_canonicalization(true)
-			.cranelift_opt_level(OptLevel::Speed)
-			// No threads or shared memory; relaxed SIMD, whose results may differ between
-			// CPUs, is off.
-			.wasm_threads(false)
-			.wasm_relaxed_simd(false)
-			// One 32-bit memory per module: a module with many memories, or a 64-bit one,
-			// is refused as invalid rather than given more than the job's limit.
-			.wasm_multi_memory(false)
-			.wasm_memory64(false)
-			// Proposals whose objects the host allocates outside linear memory (GC and typed
-			// function references are not even compiled into this build).
-			.wasm_exceptions(false)
-			.wasm_stack_switching(false)
-			.epoch_interruption(true);
-		let engine = Engine::new(&config)?;
+	/// An executor that keeps compiled modules of up to `cache_bytes` of code in all.
+	pub fn new(cache_bytes: usize) -> anyhow::Result<Self> {
+		let engine = Engine::new(&config())?;
 		// Advances the epoch every tick while the engine lives; ends with it.
 		let weak = engine.weak();
 		std::thread::Builder::new().name("wasm-epoch".into()).spawn(move || {
@@ -158,9 +208,20 @@ impl WasmExecutor {
 			cache: Mutex::new(Cache {
 				modules: HashMap::new(),
 				order: VecDeque::new(),
-				capacity: cache_capacity.max(1),
+				bytes: 0,
+				capacity: cache_bytes,
 			}),
 		})
+	}
+
+	/// Identifies the engine's build and configuration: an artifact loads only in an engine
+	/// with the same.
+	pub fn compatibility() -> anyhow::Result<u64> {
+		use std::hash::{Hash, Hasher};
+		let engine = Engine::new(&config())?;
+		let mut hasher = std::hash::DefaultHasher::new();
+		engine.precompile_compatibility_hash().hash(&mut hasher);
+		Ok(hasher.finish())
 	}
 
 	/// Whether the module of `hash` is compiled and cached.
@@ -168,39 +229,56 @@ impl WasmExecutor {
 		self.cache.lock().map(|cache| cache.modules.contains_key(hash)).unwrap_or(false)
 	}
 
-	/// The compiled module of `code` (whose hash is `hash`), from the cache or compiled now.
-	fn prepare(&self, hash: [u8; 32], code: &[u8]) -> Result<Prepared, Failure> {
-		if let Some(prepared) =
-			self.cache.lock().ok().and_then(|cache| cache.modules.get(&hash).cloned())
-		{
-			return Ok(prepared);
-		}
-		let module = Module::new(&self.engine, code)
-			.map_err(|error| Failure::InvalidModule(format!("{error:#}")))?;
+	/// Bytes of compiled code the cache holds.
+	pub fn cached_bytes(&self) -> usize {
+		self.cache.lock().map(|cache| cache.bytes).unwrap_or(0)
+	}
+
+	/// Compiles `code` to an artifact [`WasmExecutor::run_artifact`] loads (in this process
+	/// or another one with the same build); an invalid module is the job's failure.
+	pub fn precompile(&self, code: &[u8]) -> Result<Vec<u8>, Failure> {
+		self.engine
+			.precompile_module(code)
+			.map_err(|error| Failure::InvalidModule(format!("{error:#}")))
+	}
+
+	/// Links `module` and caches it under `hash`.
+	fn link(&self, hash: [u8; 32], module: Module) -> Result<Prepared, Failure> {
 		let mut linker = self.linker.clone();
 		// Imports outside the ABI trap when called rather than refusing the module.
 		linker
 			.define_unknown_imports_as_traps(&module)
 			.map_err(|error| Failure::InvalidModule(format!("{error:#}")))?;
+		let image = module.image_range();
+		let bytes = (image.end as usize).saturating_sub(image.start as usize);
 		let prepared = Arc::new(
 			linker
 				.instantiate_pre(&module)
 				.map_err(|error| Failure::InvalidModule(format!("{error:#}")))?,
 		);
 		if let Ok(mut cache) = self.cache.lock() {
-			if cache.modules.len() >= cache.capacity {
-				if let Some(oldest) = cache.order.pop_front() {
-					cache.modules.remove(&oldest);
-				}
-			}
-			cache.order.push_back(hash);
-			cache.modules.insert(hash, prepared.clone());
+			cache.insert(hash, prepared.clone(), bytes);
 		}
 		Ok(prepared)
 	}
 
-	/// Runs `entry` of the module `code` (blake2-256 `hash`) on `input` within `limits`.
-	/// Whatever the guest does, the outcome says what happened; this never fails.
+	fn cached(&self, hash: &[u8; 32]) -> Option<Prepared> {
+		self.cache.lock().ok().and_then(|mut cache| cache.get(hash))
+	}
+
+	/// The compiled module of `code` (whose hash is `hash`), from the cache or compiled now.
+	fn prepare(&self, hash: [u8; 32], code: &[u8]) -> Result<Prepared, Failure> {
+		if let Some(prepared) = self.cached(&hash) {
+			return Ok(prepared);
+		}
+		let module = Module::new(&self.engine, code)
+			.map_err(|error| Failure::InvalidModule(format!("{error:#}")))?;
+		self.link(hash, module)
+	}
+
+	/// Runs `entry` of the module `code` (blake2-256 `hash`) on `input` within `limits`, in
+	/// this process. Whatever the guest does, the outcome says what happened; this never
+	/// fails.
 	pub fn run(
 		&self,
 		hash: [u8; 32],
@@ -209,14 +287,53 @@ impl WasmExecutor {
 		input: Vec<u8>,
 		limits: Limits,
 	) -> RunOutcome {
-		let prepared = match self.prepare(hash, code) {
-			Ok(prepared) => prepared,
-			Err(failure) => return RunOutcome::failed(failure),
+		match self.prepare(hash, code) {
+			Ok(prepared) => self.execute(&prepared, entry, input, limits),
+			Err(failure) => RunOutcome::failed(failure),
+		}
+	}
+
+	/// As [`WasmExecutor::run`], for the module of `hash` compiled by
+	/// [`WasmExecutor::precompile`] into the file `artifact`.
+	///
+	/// # Safety
+	///
+	/// `artifact` must hold what [`WasmExecutor::precompile`] returned, unchanged: wasmtime
+	/// checks that it was made by this engine's version and configuration, but runs its
+	/// machine code as it is.
+	pub unsafe fn run_artifact(
+		&self,
+		hash: [u8; 32],
+		artifact: &Path,
+		entry: &str,
+		input: Vec<u8>,
+		limits: Limits,
+	) -> RunOutcome {
+		let prepared = match self.cached(&hash) {
+			Some(prepared) => Ok(prepared),
+			// SAFETY: the caller vouches for the file (this function's contract).
+			None => unsafe { Module::deserialize_file(&self.engine, artifact) }
+				.map_err(|error| Failure::HostLimit(format!("the compiled module: {error:#}")))
+				.and_then(|module| self.link(hash, module)),
 		};
+		match prepared {
+			Ok(prepared) => self.execute(&prepared, entry, input, limits),
+			Err(failure) => RunOutcome::failed(failure),
+		}
+	}
+
+	fn execute(
+		&self,
+		prepared: &Prepared,
+		entry: &str,
+		input: Vec<u8>,
+		limits: Limits,
+	) -> RunOutcome {
 		let state = RunState {
 			io: wasi::Io::new(input, limits.max_output),
 			memory_limit: limits.memory_bytes,
 			memory_exceeded: false,
+			host_refused: false,
 			table_elements: 0,
 		};
 		let mut store = Store::new(&self.engine, state);
@@ -235,12 +352,16 @@ impl WasmExecutor {
 		});
 		let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
 		let state = store.into_data();
-		let result = match called {
-			Ok(()) => Ok(state.io.output),
-			Err(error) => match classify(&error, &state, entry, &limits) {
-				None => Ok(state.io.output),
-				Some(failure) => Err(failure),
-			},
+		let result = if state.host_refused {
+			Err(Failure::HostLimit("memory the job may have, this host would not give".into()))
+		} else {
+			match called {
+				Ok(()) => Ok(state.io.output),
+				Err(error) => match classify(&error, &state, entry, &limits) {
+					None => Ok(state.io.output),
+					Some(failure) => Err(failure),
+				},
+			}
 		};
 		RunOutcome { result, fuel_used, seconds: 0 }
 	}
@@ -262,7 +383,9 @@ fn classify(
 		return match stop {
 			wasi::Stop::Exit(0) => None,
 			wasi::Stop::Exit(status) => Some(Failure::Exit(*status)),
-			wasi::Stop::OutputLimit => Some(Failure::OutputTooLarge { limit: limits.max_output }),
+			wasi::Stop::OutputLimit => {
+				Some(Failure::OutputTooLarge { limit: limits.max_output as u64 })
+			},
 		};
 	}
 	if error.downcast_ref::<MissingEntry>().is_some() {
