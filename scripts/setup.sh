@@ -28,17 +28,26 @@ fi
 packages=(clang libclang-dev protobuf-compiler pkg-config make curl podman runc busybox-static openssl)
 # nodejs, npm: the polkadot.js test (unless a Node.js is installed some other way).
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+sudo=""
+[[ "$(id -u)" == 0 ]] || sudo="sudo"
 missing=()
 for package in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
 done
 if ((${#missing[@]})); then
-	sudo=""
-	[[ "$(id -u)" == 0 ]] || sudo="sudo"
 	echo "setup: apt-get install ${missing[*]}"
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# A worker running as root runs each container in a user namespace of its own (podman's
+# --userns=auto), whose IDs come from the range of the user `containers`.
+for file in /etc/subuid /etc/subgid; do
+	if ! grep -q '^containers:' "$file" 2>/dev/null; then
+		echo "setup: a containers ID range in $file"
+		echo "containers:2147483647:2147483648" | $sudo tee -a "$file" >/dev/null
+	fi
+done
 
 # The @polkadot/api packages of the polkadot.js test, from the committed lockfile.
 polkadotjs="$OFFLOAD_ROOT/node/tests/polkadotjs"

@@ -76,6 +76,9 @@ pub struct Daemon {
 	finished_tx: mpsc::UnboundedSender<Finished>,
 	finished_rx: mpsc::UnboundedReceiver<Finished>,
 	nonce: Option<Nonce>,
+	/// The steps this daemon sent since it started (others' records are from before a
+	/// restart).
+	sent_here: HashSet<(u64, Step)>,
 	/// When job records past keeping were last looked for.
 	jobs_pruned_at: Option<std::time::Instant>,
 	/// How long a block takes, as seen here: a run's wall-clock bound is the blocks left to
@@ -199,6 +202,7 @@ impl Daemon {
 			finished_tx,
 			finished_rx,
 			nonce: None,
+			sent_here: HashSet::new(),
 			jobs_pruned_at: None,
 			block_time: BlockClock::new(),
 			registered: false,
@@ -268,7 +272,12 @@ impl Daemon {
 
 	fn stop(&self) -> Result<()> {
 		info!(running = self.running.len(), "shutting down; runs in progress resume on restart");
+		// Runs end now, so their tasks do too: sandbox processes are killed, containers
+		// removed. The chain still assigns their jobs, which run again on restart.
 		self.executor.stop();
+		if let Some(containers) = &self.containers {
+			containers.remove_leftovers(&container_owner(&self.me));
+		}
 		Ok(())
 	}
 
@@ -389,6 +398,16 @@ impl Daemon {
 	/// After a refusal the next nonce is read afresh from the node.
 	async fn transmit(&mut self, chain: &Chain, call: RuntimeCall) -> Result<Nonce> {
 		let nonce = self.next_nonce(chain).await?;
+		self.transmit_with(chain, call, nonce).await
+	}
+
+	/// [`Daemon::transmit`] with `nonce`.
+	async fn transmit_with(
+		&mut self,
+		chain: &Chain,
+		call: RuntimeCall,
+		nonce: Nonce,
+	) -> Result<Nonce> {
 		match chain.submit(&chain.sign(&self.pair, call, nonce)).await {
 			Ok(_) => {
 				self.nonce = Some(nonce.saturating_add(1));
@@ -402,7 +421,9 @@ impl Daemon {
 	}
 
 	/// Sends `call` for `step` of job `id`, unless it was sent less than [`RESEND_AFTER`]
-	/// blocks ago. The step is recorded before the transaction leaves.
+	/// blocks ago. The step and its nonce are recorded (on disk) before the transaction
+	/// leaves; a record from before a restart whose nonce the account has not reached is of a
+	/// transaction that never left, and it is sent now rather than after [`RESEND_AFTER`].
 	async fn send(
 		&mut self,
 		chain: &Chain,
@@ -413,12 +434,28 @@ impl Daemon {
 		call: pallet_offload_market::Call<Runtime>,
 	) -> Result<()> {
 		if local.sent.get(&step).is_some_and(|at| head.number < at.saturating_add(RESEND_AFTER)) {
-			return Ok(());
+			let left = match local.nonces.get(&step) {
+				Some(nonce) if !self.sent_here.contains(&(id, step)) => {
+					chain.next_nonce(&self.me).await? > *nonce
+				},
+				_ => true,
+			};
+			if left {
+				return Ok(());
+			}
+			warn!(job = id, ?step, "recorded before a crash but never sent: sending it now");
 		}
+		let nonce = self.next_nonce(chain).await?;
 		local.sent.insert(step, head.number);
+		local.nonces.insert(step, nonce);
 		self.store.set_job(id, local)?;
-		match self.transmit(chain, RuntimeCall::Market(call)).await {
-			Ok(nonce) => info!(job = id, ?step, nonce, "sent"),
+		self.sent_here.insert((id, step));
+		failpoint(&format!("before-send:{step:?}"));
+		match self.transmit_with(chain, RuntimeCall::Market(call), nonce).await {
+			Ok(nonce) => {
+				failpoint(&format!("after-send:{step:?}"));
+				info!(job = id, ?step, nonce, "sent")
+			},
 			Err(error) => {
 				// Sent again at the next block.
 				local.sent.remove(&step);
@@ -830,6 +867,7 @@ impl Daemon {
 		local.failure = outcome.result.as_ref().err().map(ToString::to_string);
 		local.salt = self.salt(id);
 		self.store.set_job(id, &local)?;
+		failpoint("after-run");
 		self.unsettled.insert(id);
 		self.metrics.jobs_run.inc();
 		self.metrics.fuel.inc_by(outcome.fuel_used);
@@ -898,6 +936,17 @@ impl Plan {
 enum Preparation {
 	Ready(Result<PreparedRun, Failure>),
 	Planned(Plan),
+}
+
+/// Crash injection for tests: with `OFFLOAD_FAILPOINT=<point>` set, the daemon aborts at that
+/// point, as a kill or a power cut would: `after-run` (its report stored, nothing sent),
+/// `before-send:<Step>` (the step recorded, its transaction not sent), `after-send:<Step>`
+/// (sent, nothing else recorded). Unset, it does nothing.
+fn failpoint(point: &str) {
+	if std::env::var_os("OFFLOAD_FAILPOINT").is_some_and(|wanted| wanted == point) {
+		eprintln!("failpoint {point}: aborting");
+		std::process::abort();
+	}
 }
 
 /// What names this provider's containers: the first 8 bytes of its account, in hex.

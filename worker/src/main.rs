@@ -458,7 +458,10 @@ fn main() {
 			std::process::exit(1);
 		},
 	};
-	if let Err(error) = runtime.block_on(run(cli)) {
+	let result = runtime.block_on(run(cli));
+	// Tasks still running (a fetch, a run's last moments) get a bound, not a wait.
+	runtime.shutdown_timeout(Duration::from_secs(5));
+	if let Err(error) = result {
 		eprintln!("error: {error:#}");
 		std::process::exit(1);
 	}

@@ -8,7 +8,7 @@
 
 use anyhow::{Context, Result};
 use codec::{Decode, Encode};
-use offload_runtime::{AccountId, BlockNumber};
+use offload_runtime::{AccountId, BlockNumber, Nonce};
 use pallet_offload_market::{Hash32, Report};
 use std::{
 	collections::BTreeMap,
@@ -18,7 +18,7 @@ use std::{
 };
 
 /// A transaction the worker sends for a job.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Encode, Decode)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Encode, Decode)]
 pub enum Step {
 	/// `ack`.
 	Ack,
@@ -53,6 +53,9 @@ pub struct LocalJob {
 	/// The job settled on chain with this worker's result: only then is the output served to
 	/// the requester, who has paid for it by then.
 	pub settled: bool,
+	/// The nonce each step was last sent with, so that after a crash the worker can tell a
+	/// transaction that left (the account's next nonce is past it) from one that did not.
+	pub nonces: BTreeMap<Step, Nonce>,
 }
 
 impl Decode for LocalJob {
@@ -70,6 +73,10 @@ impl Decode for LocalJob {
 			},
 			settled: match input.remaining_len()? {
 				Some(0) => false,
+				_ => Decode::decode(input)?,
+			},
+			nonces: match input.remaining_len()? {
+				Some(0) => BTreeMap::new(),
 				_ => Decode::decode(input)?,
 			},
 		})
@@ -130,6 +137,8 @@ pub struct Store {
 	results_lock: Mutex<()>,
 	/// Held while the job log changes.
 	log_lock: Mutex<()>,
+	/// Held while a commit is written through.
+	commit_lock: Mutex<()>,
 }
 
 impl Store {
@@ -141,9 +150,17 @@ impl Store {
 		let mut options = parity_db::Options::with_columns(&dir.join("db"), COLUMNS);
 		options.sync_wal = true;
 		options.sync_data = true;
+		// No background threads: each commit is written through by `commit` itself.
+		options.with_background_thread = false;
 		let db = parity_db::Db::open_or_create(&options)
 			.map_err(|error| anyhow::anyhow!("cannot open the worker database: {error}"))?;
-		Ok(Self { db, results, results_lock: Mutex::new(()), log_lock: Mutex::new(()) })
+		Ok(Self {
+			db,
+			results,
+			results_lock: Mutex::new(()),
+			log_lock: Mutex::new(()),
+			commit_lock: Mutex::new(()),
+		})
 	}
 
 	fn get<T: Decode>(&self, column: u8, key: &[u8]) -> Result<Option<T>> {
@@ -160,8 +177,19 @@ impl Store {
 		self.commit(vec![(column, key.to_vec(), Some(value))])
 	}
 
+	/// Commits `changes` and returns once they are on disk: ParityDB's `commit` only queues
+	/// them, so the queue is written to the write-ahead log here and the log synced, then
+	/// applied to the tables (also synced) and cleared. A crash after this returns loses none
+	/// of it, which is what "recorded before sent" needs.
 	fn commit(&self, changes: Vec<Change>) -> Result<()> {
-		self.db.commit(changes).map_err(|error| anyhow::anyhow!("database write failed: {error}"))
+		let failed = |error: parity_db::Error| anyhow::anyhow!("database write failed: {error}");
+		let _one_at_a_time =
+			self.commit_lock.lock().map_err(|_| anyhow::anyhow!("a writer panicked"))?;
+		self.db.commit(changes).map_err(failed)?;
+		self.db.process_commits().map_err(failed)?;
+		self.db.flush_logs().map_err(failed)?;
+		self.db.enact_logs().map_err(failed)?;
+		self.db.clean_logs().map_err(failed)
 	}
 
 	/// What the worker knows of job `id`.
@@ -289,9 +317,11 @@ impl Store {
 		} else {
 			// Written whole, then renamed: a reader never sees half a file.
 			let partial = path.with_extension("partial");
+			// The directory is synced after the rename, or a crash could lose the name.
 			std::fs::write(&partial, bytes)
 				.and_then(|()| std::fs::File::open(&partial)?.sync_all())
 				.and_then(|()| std::fs::rename(&partial, &path))
+				.and_then(|()| std::fs::File::open(&self.results)?.sync_all())
 				.with_context(|| format!("cannot write {}", path.display()))?;
 		}
 		Ok(hash)

@@ -136,6 +136,18 @@ fn a_container_runs_as_nobody() {
 	let executor = busybox::executor();
 	let outcome = run(&executor, "user", &["id", "-u"], b"", LIMITS);
 	assert_eq!(outcome.result, Ok(b"65534\n".to_vec()));
+	// In a user namespace of its own: neither its root nor its `nobody` is a host user the
+	// worker's host knows (a worker running as root gives each container a fresh range).
+	let outcome = run(&executor, "userns", &["cat", "/proc/self/uid_map"], b"", LIMITS);
+	let map = String::from_utf8(outcome.result.expect("the map")).expect("text");
+	let first: Vec<u64> =
+		map.split_whitespace().take(3).map(|field| field.parse().expect("a number")).collect();
+	assert_eq!(first[0], 0, "{map}");
+	assert!(first[1] != 0, "the container's root is the host's: {map}");
+	// SAFETY: geteuid has no preconditions.
+	if unsafe { libc::geteuid() } == 0 {
+		assert!(first[1] >= 100_000, "not a range of its own: {map}");
+	}
 }
 
 #[test]

@@ -116,20 +116,42 @@ base_per_job = "{base_per_job}"
 	}
 
 	fn spawn(&mut self) {
+		self.spawn_failing(None);
+	}
+
+	/// Starts the worker again, set to crash at `failpoint` (see the daemon's `failpoint`).
+	fn spawn_failing(&mut self, failpoint: Option<&str>) {
 		let log = std::fs::OpenOptions::new()
 			.create(true)
 			.append(true)
 			.open(&self.log)
 			.expect("worker log");
-		let child = Command::new(env!("CARGO_BIN_EXE_offload"))
+		let mut command = Command::new(env!("CARGO_BIN_EXE_offload"));
+		command
 			.args(["--node", &self.node, "run", "--config"])
 			.arg(&self.config)
 			.env("RUST_LOG", "info")
 			.stdout(Stdio::from(log.try_clone().expect("log handle")))
-			.stderr(Stdio::from(log))
-			.spawn()
-			.expect("offload run starts");
-		self.child = Some(child);
+			.stderr(Stdio::from(log));
+		if let Some(point) = failpoint {
+			command.env("OFFLOAD_FAILPOINT", point);
+		}
+		self.child = Some(command.spawn().expect("offload run starts"));
+	}
+
+	/// Waits for the worker to end by itself; whether it did within `timeout`.
+	fn ended_within(&mut self, timeout: Duration) -> bool {
+		let deadline = Instant::now() + timeout;
+		while Instant::now() < deadline {
+			if let Some(child) = self.child.as_mut() {
+				if child.try_wait().expect("wait").is_some() {
+					self.child = None;
+					return true;
+				}
+			}
+			std::thread::sleep(Duration::from_millis(100));
+		}
+		false
 	}
 
 	fn log(&self) -> String {
@@ -523,6 +545,60 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	}
 	drop(eve);
 	drop(bob_worker);
+	assert!(node.stop(), "offload-node did not exit on SIGINT:\n{}", node.log());
+}
+
+/// A worker that crashes at each point between storing a run's report, sending a transaction
+/// and recording that it went (an abort: nothing is flushed or cleaned up) and is started
+/// again sends each step of the job once more at most, and the chain takes its result once:
+/// one report, one payment, the output served.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_crashing_between_store_send_and_record_submits_each_result_once() {
+	let mut node = DevNode::start(&["--dev-block-time", "500"]);
+	let (_client, chain) = start_chain(&mut node).await;
+	let dir = TempDir::new("offload-e2e-failpoints");
+	let mut worker = Worker::start(Bob, &node.ws_url, &dir.0);
+	worker.wait_for_offer();
+	for point in [
+		"before-send:Ack",
+		"after-send:Ack",
+		"after-run",
+		"before-send:Submit",
+		"after-send:Submit",
+	] {
+		worker.kill();
+		worker.spawn_failing(Some(point));
+		let out = offload(
+			&node.ws_url,
+			Alice,
+			&["submit", "--program", WORDCOUNT, "--input", point, "--budget", "1"],
+		);
+		let id = job_id(&out);
+		assert!(worker.ended_within(Duration::from_secs(60)), "{point} was not reached");
+		assert!(worker.log().contains(&format!("failpoint {point}: aborting")), "{point}");
+		worker.spawn();
+		let node_url = node.ws_url.clone();
+		let watched = tokio::task::spawn_blocking(move || {
+			offload(&node_url, Alice, &["watch", &id.to_string()])
+		});
+		let watched = watched.await.unwrap();
+		assert!(watched.contains("settled: paid"), "{point}: {watched}");
+		let events = all_events(&chain).await;
+		let reports = events
+			.iter()
+			.filter(|event| {
+				matches!(
+					event,
+					RuntimeEvent::Market(MarketEvent::ResultRevealed { job, .. }) if *job == id
+				)
+			})
+			.count();
+		assert_eq!(reports, 1, "{point}: the result was taken once");
+		assert_eq!(payments(&events, id).len(), 1, "{point}: and paid once");
+		let out = offload(&node.ws_url, Alice, &["result", &id.to_string()]);
+		assert!(out.trim_end().ends_with(&format!("0 1 {}", point.len())), "{point}: {out}");
+	}
+	drop(worker);
 	assert!(node.stop(), "offload-node did not exit on SIGINT:\n{}", node.log());
 }
 

@@ -35,7 +35,14 @@ pub struct Limits {
 pub struct ContainerExecutor {
 	podman: String,
 	runtime: String,
+	/// Whether each container gets a user namespace of its own (`--userns=auto`): when the
+	/// worker runs as root. Rootless podman runs every container in the user's namespace
+	/// already.
+	own_user_namespace: bool,
 }
+
+/// The user whose subordinate ID range podman's `--userns=auto` takes namespaces from.
+const NAMESPACE_USER: &str = "containers";
 
 impl ContainerExecutor {
 	/// An executor calling `podman` with the OCI runtime `runtime` (`runc` on hosts where
@@ -58,7 +65,22 @@ impl ContainerExecutor {
 		if !runtime_found {
 			return Err(format!("the OCI runtime `{runtime}` is not installed"));
 		}
-		Ok(Self { podman: podman.into(), runtime: runtime.into() })
+		// SAFETY: geteuid has no preconditions.
+		let root = unsafe { libc::geteuid() } == 0;
+		if root {
+			// Without a namespace of its own, the container's `nobody` would be the host's.
+			for file in ["/etc/subuid", "/etc/subgid"] {
+				let ranges = std::fs::read_to_string(file).unwrap_or_default();
+				if !ranges.lines().any(|line| line.starts_with(&format!("{NAMESPACE_USER}:"))) {
+					return Err(format!(
+						"running as root, each container needs a user namespace of its own: \
+						 add `{NAMESPACE_USER}:2147483647:2147483648` to /etc/subuid and \
+						 /etc/subgid (scripts/setup.sh does)"
+					));
+				}
+			}
+		}
+		Ok(Self { podman: podman.into(), runtime: runtime.into(), own_user_namespace: root })
 	}
 
 	/// Removes the containers named `offload-job-<id>-<owner>` that a killed worker left
@@ -217,7 +239,12 @@ impl ContainerExecutor {
 			.args(["--security-opt", "no-new-privileges", "--pids-limit", "256"])
 			.args(["--log-driver", "none", "--hostname", "offload"])
 			// Not root inside: the unprivileged `nobody`, with no capabilities.
-			.args(["--user", "65534:65534"])
+			.args(["--user", "65534:65534"]);
+		if self.own_user_namespace {
+			// Its IDs, root's included, are no one's on the host.
+			command.arg("--userns=auto:size=65536");
+		}
+		command
 			.arg(format!("--memory={}m", limits.memory_mib.max(6)))
 			// No swap beyond the memory limit: the limit is the job's, not the disk's.
 			.arg(format!("--memory-swap={}m", limits.memory_mib.max(6)))
