@@ -42,6 +42,10 @@ use std::{
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
+/// Blocks before its acknowledgement deadline at which a dispute's re-executor stops waiting
+/// for the requester's grant of a sealed input, and gives the replica back.
+pub const GRANT_MARGIN: BlockNumber = 3;
+
 /// Blocks after which a transaction the chain has not acted on is sent again.
 pub const RESEND_AFTER: BlockNumber = 10;
 
@@ -686,7 +690,7 @@ impl Daemon {
 			}
 		}
 		if !self.prepared.contains_key(&id) {
-			match self.plan(chain, head, job).await? {
+			match self.plan(chain, head, id, job).await? {
 				Err(failure) => {
 					self.prepared.insert(id, Err(failure));
 				},
@@ -696,6 +700,21 @@ impl Daemon {
 						.insert(id, tokio::spawn(async move { plan.ready(id, &inputs).await }));
 					return Ok(Readiness::Wait);
 				},
+			}
+		}
+		// A dispute's re-executor of a sealed input waits for the requester's grant while its
+		// acknowledgement deadline allows, reading the input again each block.
+		if job.checks.is_some()
+			&& matches!(self.prepared.get(&id), Some(Err(Failure::SealedToOthers)))
+		{
+			let ack_by = job.assignments.iter().find(|assignment| assignment.provider == self.me);
+			if let Some(ReplicaState::Assigned { ack_by }) =
+				ack_by.map(|assignment| assignment.state)
+			{
+				if head.number.saturating_add(GRANT_MARGIN) < ack_by {
+					self.prepared.remove(&id);
+					return Ok(Readiness::Wait);
+				}
 			}
 		}
 		Ok(match self.prepared.get(&id) {
@@ -722,7 +741,9 @@ impl Daemon {
 		// The program is read from the chain here; the input is fetched in the run's task.
 		let prepared = match self.prepared.remove(&id) {
 			Some(prepared) => Ok(Ok(Preparation::Ready(prepared))),
-			None => self.plan(chain, head, job).await.map(|plan| plan.map(Preparation::Planned)),
+			None => {
+				self.plan(chain, head, id, job).await.map(|plan| plan.map(Preparation::Planned))
+			},
 		};
 		let prepared = match prepared {
 			Ok(Ok(preparation)) => preparation,
@@ -801,6 +822,7 @@ impl Daemon {
 		&self,
 		chain: &Chain,
 		head: Block,
+		id: u64,
 		job: &JobOf<Runtime>,
 	) -> Result<Result<Plan, Failure>> {
 		let (run, input) = match &job.spec.workload {
@@ -838,9 +860,20 @@ impl Daemon {
 				(run, input.clone())
 			},
 		};
-		let sealed = job.spec.encrypted_input.then(|| {
-			envelope::binding_of(&chain.genesis(), job.requester.as_ref(), &job.spec.workload)
-		});
+		let sealed = if job.spec.encrypted_input {
+			let binding =
+				envelope::binding_of(&chain.genesis(), job.requester.as_ref(), &job.spec.workload);
+			// A dispute's re-executor opens the input with the requester's grant.
+			let grant = if job.checks.is_some() {
+				let key = pallet_offload_market::Grants::<Runtime>::hashed_key_for(id);
+				chain.storage::<Vec<u8>>(&key, Some(head.hash)).await?
+			} else {
+				None
+			};
+			Some((binding, grant))
+		} else {
+			None
+		};
 		Ok(Ok(Plan { run, input, sealed }))
 	}
 
@@ -914,8 +947,8 @@ enum Readiness {
 struct Plan {
 	run: PreparedRun,
 	input: Input<Runtime>,
-	/// The job's binding, if its input is sealed.
-	sealed: Option<[u8; 32]>,
+	/// The job's binding and the requester's grant, if its input is sealed.
+	sealed: Option<([u8; 32], Option<Vec<u8>>)>,
 }
 
 impl Plan {

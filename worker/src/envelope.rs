@@ -11,9 +11,15 @@
 //! Input envelope, version 2:
 //!
 //! ```text
-//! "OFLX" 0x02 | reply key (32) | ephemeral key (32) | n (1) | n × (recipient (32) | wrapped key (48))
-//!             | ciphertext of the input (input length + 16)
+//! "OFLX" 0x02 | reply key (32) | key commitment (32) | ephemeral key (32)
+//!             | n (1) | n × (recipient (32) | wrapped key (48)) | ciphertext (input length + 16)
 //! ```
+//!
+//! The recipients are the providers the requester chose and the requester itself (its reply
+//! key). A *grant* gives the content key to providers that were not recipients, a dispute's
+//! drawn re-executors: `"OFLG" 0x01 | key commitment (32) | ephemeral key (32) | n (1) | n ×
+//! (recipient | wrapped key)`, made by the requester, who unwraps the key with its own
+//! secret ([`grant_input`]).
 //!
 //! Result envelope, version 1: `"OFLR" 0x01 | ephemeral key (32) | ciphertext (length + 16)`.
 //!
@@ -24,7 +30,10 @@
 //! and the job's *binding* ([`binding_of`]: the chain's genesis hash, the requester and the
 //! workload), so an envelope copied into another job, by another requester, for another
 //! program or on another chain, does not open: nobody can run their own program on someone
-//! else's sealed input and read it from the run's fuel or exit status.
+//! else's sealed input and read it from the run's fuel or exit status. The header commits to
+//! the content key (blake2-256), and an opener checks the key it unwrapped against it: as
+//! ChaCha20-Poly1305 does not commit to its key, a requester could otherwise make one
+//! ciphertext open to two inputs, one for the provider and one for the re-executors it grants.
 //!
 //! Keys: a provider's and a requester's x25519 secrets are derived from their sr25519 secrets
 //! ([`secret_of`]), so nothing more needs keeping.
@@ -138,36 +147,99 @@ fn message_key(
 
 const ZERO_NONCE: [u8; 12] = [0; 12];
 
+/// The commitment to a content key that an envelope's header carries: ChaCha20-Poly1305 does
+/// not commit to its key, so without it a requester could craft a ciphertext that opens to one
+/// input under the key it gives the provider and to another under a key it grants a dispute's
+/// re-executors, and have an honest provider judged on an input it never saw.
+fn commitment_of(content_key: &[u8; 32]) -> [u8; 32] {
+	let mut material = b"offload/content-key/v2".to_vec();
+	material.extend(content_key);
+	sp_crypto_hashing::blake2_256(&material)
+}
+
+/// `content_key` wrapped for each of `recipients` under a fresh ephemeral key, in `context`:
+/// `ephemeral key (32) | n (1) | n × (recipient (32) | wrapped key (48))`.
+fn wrap_key(
+	content_key: &[u8; 32],
+	recipients: &[[u8; 32]],
+	context: &[u8],
+) -> Result<Vec<u8>, EnvelopeError> {
+	if recipients.len() > MAX_RECIPIENTS {
+		return Err(EnvelopeError::TooManyRecipients);
+	}
+	let ephemeral = fresh_secret();
+	let ephemeral_public = PublicKey::from(&ephemeral).to_bytes();
+	let mut wraps = ephemeral_public.to_vec();
+	wraps.push(recipients.len() as u8);
+	for recipient in recipients {
+		let shared = agree(&ephemeral, recipient)?;
+		let wrapped = message_key(&shared, &ephemeral_public, recipient, context)
+			.encrypt(Nonce::from_slice(&ZERO_NONCE), content_key.as_slice())
+			.map_err(|_| EnvelopeError::Tampered)?;
+		wraps.extend(recipient);
+		wraps.extend(wrapped);
+	}
+	Ok(wraps)
+}
+
+/// A content key found for us (or why not), and the bytes after the wrapped keys.
+type Unwrapped<'a> = (Result<[u8; 32], EnvelopeError>, &'a [u8]);
+
+/// The content key wrapped in `wraps` (as [`wrap_key`] writes them) for our `secret`, and what
+/// follows them; [`EnvelopeError::NotARecipient`] if none is for us.
+fn unwrap_key<'a>(
+	wraps: &'a [u8],
+	secret: &StaticSecret,
+	context: &[u8],
+) -> Result<Unwrapped<'a>, EnvelopeError> {
+	let ours = PublicKey::from(secret).to_bytes();
+	let (ephemeral, rest) = split_key(wraps)?;
+	let (&count, mut rest) = rest.split_first().ok_or(EnvelopeError::Malformed)?;
+	let mut wrapped_for_us = None;
+	for _ in 0..count {
+		let (recipient, after) = split_key(rest)?;
+		let wrapped = after.get(..WRAPPED).ok_or(EnvelopeError::Malformed)?;
+		if recipient == ours {
+			wrapped_for_us = Some(wrapped);
+		}
+		rest = &after[WRAPPED..];
+	}
+	let key = wrapped_for_us.ok_or(EnvelopeError::NotARecipient).and_then(|wrapped| {
+		let shared = agree(secret, &ephemeral)?;
+		let key = message_key(&shared, &ephemeral, &ours, context)
+			.decrypt(Nonce::from_slice(&ZERO_NONCE), wrapped)
+			.map_err(|_| EnvelopeError::Tampered)?;
+		<[u8; 32]>::try_from(key).map_err(|_| EnvelopeError::Tampered)
+	});
+	Ok((key, rest))
+}
+
+const INPUT_KEY: &[u8] = b"offload/input-key/v2";
+const GRANT_KEY: &[u8] = b"offload/grant-key/v1";
+const GRANT_MAGIC: &[u8; 5] = b"OFLG\x01";
+
 /// Seals `input` of the job of `binding` ([`binding_of`]) for `recipients` (their offers'
-/// keys), answering to `reply`.
+/// keys) and for the requester's `reply` key, which the output is sealed to and with which the
+/// requester can later grant the input to a dispute's re-executors ([`grant_input`]).
 pub fn seal_input(
 	input: &[u8],
 	recipients: &[[u8; 32]],
 	reply: &[u8; 32],
 	binding: &[u8; 32],
 ) -> Result<Vec<u8>, EnvelopeError> {
-	if recipients.len() > MAX_RECIPIENTS {
-		return Err(EnvelopeError::TooManyRecipients);
-	}
 	if !is_usable_key(reply) {
 		return Err(EnvelopeError::WeakKey);
 	}
-	let ephemeral = fresh_secret();
-	let ephemeral_public = PublicKey::from(&ephemeral).to_bytes();
+	let mut everyone = recipients.to_vec();
+	if !everyone.contains(reply) {
+		everyone.push(*reply);
+	}
 	let mut content_key = [0u8; 32];
 	OsRng.fill_bytes(&mut content_key);
 	let mut envelope = INPUT_MAGIC.to_vec();
 	envelope.extend(reply);
-	envelope.extend(ephemeral_public);
-	envelope.push(recipients.len() as u8);
-	for recipient in recipients {
-		let shared = agree(&ephemeral, recipient)?;
-		let wrapped = message_key(&shared, &ephemeral_public, recipient, b"offload/input-key/v1")
-			.encrypt(Nonce::from_slice(&ZERO_NONCE), content_key.as_slice())
-			.map_err(|_| EnvelopeError::Tampered)?;
-		envelope.extend(recipient);
-		envelope.extend(wrapped);
-	}
+	envelope.extend(commitment_of(&content_key));
+	envelope.extend(wrap_key(&content_key, &everyone, INPUT_KEY)?);
 	let sealed = ChaCha20Poly1305::new(Key::from_slice(&content_key))
 		.encrypt(
 			Nonce::from_slice(&ZERO_NONCE),
@@ -194,41 +266,79 @@ fn aad(header: &[u8], binding: &[u8; 32]) -> Vec<u8> {
 	aad
 }
 
-/// Opens, with our `secret`, an input envelope of the job of `binding` ([`binding_of`]).
+/// An input envelope's parts.
+struct Envelope<'a> {
+	reply: [u8; 32],
+	commitment: [u8; 32],
+	/// The wrapped keys and the ciphertext.
+	wraps: &'a [u8],
+}
+
+fn parse(envelope: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
+	let rest = envelope.strip_prefix(INPUT_MAGIC.as_slice()).ok_or(EnvelopeError::Malformed)?;
+	let (reply, rest) = split_key(rest)?;
+	let (commitment, wraps) = split_key(rest)?;
+	Ok(Envelope { reply, commitment, wraps })
+}
+
+/// Opens, with our `secret`, an input envelope of the job of `binding` ([`binding_of`]):
+/// with a key wrapped for us in the envelope itself or, for a dispute's re-executor, in the
+/// requester's `grant` ([`grant_input`]). Either way the key must be the one the envelope's
+/// header commits to, so every opener reads the same input.
 pub fn open_input(
 	envelope: &[u8],
 	secret: &StaticSecret,
 	binding: &[u8; 32],
+	grant: Option<&[u8]>,
 ) -> Result<OpenedInput, EnvelopeError> {
-	let ours = PublicKey::from(secret).to_bytes();
-	let rest = envelope.strip_prefix(INPUT_MAGIC.as_slice()).ok_or(EnvelopeError::Malformed)?;
-	let (reply, rest) = split_key(rest)?;
-	let (ephemeral, rest) = split_key(rest)?;
-	let (&count, mut rest) = rest.split_first().ok_or(EnvelopeError::Malformed)?;
-	let mut wrapped_for_us = None;
-	for _ in 0..count {
-		let (recipient, after) = split_key(rest)?;
-		let wrapped = after.get(..WRAPPED).ok_or(EnvelopeError::Malformed)?;
-		if recipient == ours {
-			wrapped_for_us = Some(wrapped);
-		}
-		rest = &after[WRAPPED..];
+	let Envelope { reply, commitment, wraps } = parse(envelope)?;
+	let (key, sealed) = unwrap_key(wraps, secret, INPUT_KEY)?;
+	let header = &envelope[..envelope.len() - sealed.len()];
+	let content_key = match (key, grant) {
+		(Err(EnvelopeError::NotARecipient), Some(grant)) => {
+			let rest =
+				grant.strip_prefix(GRANT_MAGIC.as_slice()).ok_or(EnvelopeError::Malformed)?;
+			let (granted_for, wraps) = split_key(rest)?;
+			if granted_for != commitment {
+				return Err(EnvelopeError::NotARecipient);
+			}
+			unwrap_key(wraps, secret, GRANT_KEY)?.0?
+		},
+		(key, _) => key?,
+	};
+	if commitment_of(&content_key) != commitment {
+		return Err(EnvelopeError::Tampered);
 	}
-	let header = &envelope[..envelope.len() - rest.len()];
-	let wrapped = wrapped_for_us.ok_or(EnvelopeError::NotARecipient)?;
 	// A result sealed to a low-order reply key could be opened by anyone.
 	if !is_usable_key(&reply) {
 		return Err(EnvelopeError::WeakKey);
 	}
-	let shared = agree(secret, &ephemeral)?;
-	let content_key = message_key(&shared, &ephemeral, &ours, b"offload/input-key/v1")
-		.decrypt(Nonce::from_slice(&ZERO_NONCE), wrapped)
-		.map_err(|_| EnvelopeError::Tampered)?;
-	let input = ChaCha20Poly1305::new_from_slice(&content_key)
-		.map_err(|_| EnvelopeError::Tampered)?
-		.decrypt(Nonce::from_slice(&ZERO_NONCE), Payload { msg: rest, aad: &aad(header, binding) })
+	let input = ChaCha20Poly1305::new(Key::from_slice(&content_key))
+		.decrypt(
+			Nonce::from_slice(&ZERO_NONCE),
+			Payload { msg: sealed, aad: &aad(header, binding) },
+		)
 		.map_err(|_| EnvelopeError::Tampered)?;
 	Ok(OpenedInput { input, reply })
+}
+
+/// The requester's grant of its sealed input `envelope` to a dispute's re-executors
+/// (`recipients`, their offers' keys): the envelope's content key, taken with the requester's
+/// `secret` and wrapped for them. It names the envelope's commitment, and opens nothing else.
+pub fn grant_input(
+	envelope: &[u8],
+	secret: &StaticSecret,
+	recipients: &[[u8; 32]],
+) -> Result<Vec<u8>, EnvelopeError> {
+	let Envelope { commitment, wraps, .. } = parse(envelope)?;
+	let content_key = unwrap_key(wraps, secret, INPUT_KEY)?.0?;
+	if commitment_of(&content_key) != commitment {
+		return Err(EnvelopeError::Tampered);
+	}
+	let mut grant = GRANT_MAGIC.to_vec();
+	grant.extend(commitment);
+	grant.extend(wrap_key(&content_key, recipients, GRANT_KEY)?);
+	Ok(grant)
 }
 
 /// Seals a job's output for the requester's `reply` key; refused for a key of low order.
@@ -282,14 +392,14 @@ mod tests {
 		let envelope = seal_input(b"secret input", &recipients, &public_of(&alice), &JOB).unwrap();
 		assert!(!envelope.windows(6).any(|window| window == b"secret"), "no plaintext");
 		for provider in [&bob, &charlie] {
-			let opened = open_input(&envelope, &secret_of(provider), &JOB).unwrap();
+			let opened = open_input(&envelope, &secret_of(provider), &JOB, None).unwrap();
 			assert_eq!(
 				opened,
 				OpenedInput { input: b"secret input".to_vec(), reply: public_of(&alice) }
 			);
 		}
 		assert_eq!(
-			open_input(&envelope, &secret_of(&eve), &JOB),
+			open_input(&envelope, &secret_of(&eve), &JOB, None),
 			Err(EnvelopeError::NotARecipient)
 		);
 		// Two sealings of the same input differ: fresh keys each time.
@@ -305,28 +415,32 @@ mod tests {
 		let envelope =
 			seal_input(b"secret input", &[public_of(&bob)], &public_of(&alice), &JOB).unwrap();
 		// Each byte of the header and the body is covered: the reply key (so a result cannot
-		// be redirected), the wrapped key, the ciphertext.
-		for at in [6, 40, 5 + 32 + 32 + 1 + 32 + 3, envelope.len() - 1] {
+		// be redirected), the key commitment, the ephemeral key, the wrapped key, the
+		// ciphertext.
+		for at in [6, 40, 75, 5 + 32 + 32 + 32 + 1 + 32 + 3, envelope.len() - 1] {
 			let mut altered = envelope.clone();
 			altered[at] ^= 1;
 			assert_eq!(
-				open_input(&altered, &secret_of(&bob), &JOB),
+				open_input(&altered, &secret_of(&bob), &JOB, None),
 				Err(EnvelopeError::Tampered),
 				"byte {at}"
 			);
 		}
 		assert_eq!(
-			open_input(b"OFLX\x02short", &secret_of(&bob), &JOB),
+			open_input(b"OFLX\x02short", &secret_of(&bob), &JOB, None),
 			Err(EnvelopeError::Malformed)
 		);
 		assert_eq!(
-			open_input(b"plain input", &secret_of(&bob), &JOB),
+			open_input(b"plain input", &secret_of(&bob), &JOB, None),
 			Err(EnvelopeError::Malformed)
 		);
 		// Version 1 envelopes were bound to nothing: they are no longer opened.
 		let mut version_1 = envelope.clone();
 		version_1[4] = 1;
-		assert_eq!(open_input(&version_1, &secret_of(&bob), &JOB), Err(EnvelopeError::Malformed));
+		assert_eq!(
+			open_input(&version_1, &secret_of(&bob), &JOB, None),
+			Err(EnvelopeError::Malformed)
+		);
 	}
 
 	/// Mallory copies Alice's sealed input into a job of her own, to run her own program on
@@ -360,17 +474,61 @@ mod tests {
 		assert_eq!(binding_of(&genesis, &alice_id, &other_input), binding);
 		let envelope =
 			seal_input(b"secret input", &[public_of(&bob)], &public_of(&alice), &binding).unwrap();
-		assert!(open_input(&envelope, &secret_of(&bob), &binding).is_ok());
+		assert!(open_input(&envelope, &secret_of(&bob), &binding, None).is_ok());
 		for elsewhere in [
 			binding_of(&genesis, &mallory_id, &wasm(1)),
 			binding_of(&genesis, &alice_id, &wasm(2)),
 			binding_of(&[8u8; 32], &alice_id, &wasm(1)),
 		] {
 			assert_eq!(
-				open_input(&envelope, &secret_of(&bob), &elsewhere),
+				open_input(&envelope, &secret_of(&bob), &elsewhere, None),
 				Err(EnvelopeError::Tampered)
 			);
 		}
+	}
+
+	/// A dispute's re-executors were not among the recipients: the requester grants them the
+	/// envelope's key. The grant opens that envelope for them and nobody else, and a requester
+	/// who grants another key (to have them judge the provider on another input) is caught by
+	/// the envelope's commitment.
+	#[test]
+	fn a_grant_opens_the_same_input_for_re_executors_and_no_other() {
+		let (alice, bob, carol, dave) = (pair(1), pair(2), pair(3), pair(4));
+		let envelope =
+			seal_input(b"secret input", &[public_of(&bob)], &public_of(&alice), &JOB).unwrap();
+		// Carol cannot open it alone; the requester can (its reply key is a recipient).
+		assert_eq!(
+			open_input(&envelope, &secret_of(&carol), &JOB, None),
+			Err(EnvelopeError::NotARecipient)
+		);
+		assert_eq!(
+			open_input(&envelope, &secret_of(&alice), &JOB, None).unwrap().input,
+			b"secret input"
+		);
+		// Only the requester can grant: a provider's secret does not find the key for it.
+		let grant = grant_input(&envelope, &secret_of(&alice), &[public_of(&carol)]).unwrap();
+		let opened = open_input(&envelope, &secret_of(&carol), &JOB, Some(&grant)).unwrap();
+		assert_eq!(opened.input, b"secret input");
+		assert_eq!(opened.reply, public_of(&alice));
+		assert_eq!(
+			open_input(&envelope, &secret_of(&dave), &JOB, Some(&grant)),
+			Err(EnvelopeError::NotARecipient)
+		);
+		// The grant names its envelope: it opens no other of the requester's envelopes.
+		let other =
+			seal_input(b"other input", &[public_of(&bob)], &public_of(&alice), &JOB).unwrap();
+		assert_eq!(
+			open_input(&other, &secret_of(&carol), &JOB, Some(&grant)),
+			Err(EnvelopeError::NotARecipient)
+		);
+		// A forged grant of another key, under the envelope's commitment: refused.
+		let mut forged = GRANT_MAGIC.to_vec();
+		forged.extend(parse(&envelope).unwrap().commitment);
+		forged.extend(wrap_key(&[42u8; 32], &[public_of(&carol)], GRANT_KEY).unwrap());
+		assert_eq!(
+			open_input(&envelope, &secret_of(&carol), &JOB, Some(&forged)),
+			Err(EnvelopeError::Tampered)
+		);
 	}
 
 	#[test]
@@ -440,11 +598,11 @@ mod tests {
 			seal_input(b"secret", &[public_of(&bob)], &public_of(&alice), &JOB).expect("ok");
 		let mut forged = honest.clone();
 		forged[INPUT_MAGIC.len()..INPUT_MAGIC.len() + 32].copy_from_slice(&[0u8; 32]);
-		assert_eq!(open_input(&forged, &secret_of(&bob), &JOB), Err(EnvelopeError::WeakKey));
+		assert_eq!(open_input(&forged, &secret_of(&bob), &JOB, None), Err(EnvelopeError::WeakKey));
 		// And one whose ephemeral key is of low order.
 		let mut forged = honest;
-		let at = INPUT_MAGIC.len() + 32;
+		let at = INPUT_MAGIC.len() + 64;
 		forged[at..at + 32].copy_from_slice(&low_order_points()[2]);
-		assert_eq!(open_input(&forged, &secret_of(&bob), &JOB), Err(EnvelopeError::WeakKey));
+		assert_eq!(open_input(&forged, &secret_of(&bob), &JOB, None), Err(EnvelopeError::WeakKey));
 	}
 }

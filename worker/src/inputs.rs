@@ -38,20 +38,20 @@ impl Inputs {
 		Self { store, secret, max_bytes, reach, permits: Semaphore::new(FETCHES_AT_ONCE) }
 	}
 
-	/// Job `id`'s input, opened if it is sealed (`binding` is then the job's, see
-	/// [`envelope::binding_of`]); the requester's reply key is kept so the result is served
-	/// sealed to it.
+	/// Job `id`'s input, opened if it is sealed (`sealed` is then the job's binding, see
+	/// [`envelope::binding_of`], and the requester's grant if it is a dispute's re-execution);
+	/// the requester's reply key is kept so the result is served sealed to it.
 	pub async fn get(
 		&self,
 		id: u64,
 		input: &Input<Runtime>,
-		sealed: Option<[u8; 32]>,
+		sealed: Option<([u8; 32], Option<Vec<u8>>)>,
 	) -> Result<Vec<u8>, Failure> {
 		let bytes = self.bytes(input).await?;
-		let Some(binding) = sealed else {
+		let Some((binding, grant)) = sealed else {
 			return Ok(bytes);
 		};
-		match envelope::open_input(&bytes, &self.secret, &binding) {
+		match envelope::open_input(&bytes, &self.secret, &binding, grant.as_deref()) {
 			Ok(opened) => {
 				self.store
 					.set_reply_key(id, &opened.reply)

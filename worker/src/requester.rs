@@ -454,7 +454,61 @@ pub async fn dispute(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<u64
 			_ => {},
 		}
 	}
+	let disputed =
+		job(chain, id, None).await?.ok_or_else(|| anyhow!("no job {id} (unknown or cleared)"))?;
+	if disputed.spec.encrypted_input {
+		grant(chain, pair, &disputed, check).await?;
+	}
 	Ok(check)
+}
+
+/// Grants the sealed input of `disputed` to the re-executors drawn for its dispute's `check`
+/// (a block or two after the dispute), who were not among the envelope's recipients.
+async fn grant(
+	chain: &Chain,
+	pair: &sr25519::Pair,
+	disputed: &JobOf<Runtime>,
+	check: u64,
+) -> Result<()> {
+	let envelope = match &disputed.spec.workload {
+		Workload::Wasm { input: Input::Inline(bytes), .. }
+		| Workload::Container { input: Input::Inline(bytes), .. } => bytes.to_vec(),
+		_ => bail!("the sealed input is not inline: grant it to the re-executors yourself"),
+	};
+	let deadline = std::time::Instant::now() + Duration::from_secs(120);
+	let drawn = loop {
+		let record = job(chain, check, None)
+			.await?
+			.ok_or_else(|| anyhow!("the re-execution {check} is gone"))?;
+		if record.assignments.len() >= usize::from(record.spec.replicas) {
+			break record.assignments;
+		}
+		if std::time::Instant::now() > deadline {
+			bail!("no re-executors were drawn for job {check} within two minutes");
+		}
+		tokio::time::sleep(Duration::from_secs(1)).await;
+	};
+	let mut recipients = Vec::new();
+	for assignment in &drawn {
+		let key =
+			pallet_offload_registry::Providers::<Runtime>::hashed_key_for(&assignment.provider);
+		let provider: Option<pallet_offload_registry::ProviderOf<Runtime>> =
+			chain.storage(&key, None).await?;
+		match provider.map(|provider| provider.offer.encryption_key) {
+			Some(key) if envelope::is_usable_key(&key) => recipients.push(key),
+			_ => println!(
+				"re-executor {} publishes no usable key: it cannot be granted the input",
+				assignment.provider.to_ss58check()
+			),
+		}
+	}
+	let grant = envelope::grant_input(&envelope, &envelope::secret_of(pair), &recipients)?;
+	let grant =
+		BoundedVec::try_from(grant).map_err(|_| anyhow!("too many re-executors to grant"))?;
+	let call = RuntimeCall::Market(pallet_offload_market::Call::grant_input { job: check, grant });
+	execute(chain, pair, call).await?;
+	println!("the sealed input granted to job {check}'s {} re-executor(s)", recipients.len());
+	Ok(())
 }
 
 /// Prints how the dispute of job `id` ended, or that it is still open.

@@ -502,22 +502,35 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 		vec![last.clone()]
 	);
 
-	// Alice disputes it. The three re-executors cannot open the input either: each declines
-	// (reporting that failure, they would agree on it and slash the provider that ran the
-	// job), the re-execution waits for providers in vain, Alice's watch expires it, and the
-	// dispute ends without a verdict.
+	// Alice disputes it. The three re-executors are drawn (here, the three other providers);
+	// none was a recipient of the envelope, so `offload dispute` grants them its key, checked
+	// against the envelope's commitment. They run the same input, agree with the provider,
+	// and the dispute is rejected with a verdict: nobody declines, nobody is slashed.
 	let out = offload(&node.ws_url, Alice, &["dispute", &id.to_string(), "--watch"]);
 	let check = id + 1;
 	assert!(out.contains(&format!("job {id} disputed: re-executed as job {check}")), "{out}");
-	assert_eq!(out.matches("cannot run it and gave it back").count(), 3, "{out}");
-	assert!(out.contains("a deadline passed; calling expire"), "{out}");
+	assert!(
+		out.contains(&format!("the sealed input granted to job {check}'s 3 re-executor(s)")),
+		"{out}"
+	);
+	assert!(!out.contains("cannot run it and gave it back"), "{out}");
 	assert!(out.contains("dispute rejected"), "{out}");
 	let events = all_events(&chain).await;
+	let revealed = events
+		.iter()
+		.filter(|event| {
+			matches!(
+				event,
+				RuntimeEvent::Market(MarketEvent::ResultRevealed { job, .. }) if *job == check
+			)
+		})
+		.count();
+	assert_eq!(revealed, 3, "each re-executor ran the granted input");
 	assert!(!events.iter().any(|event| matches!(
 		event,
 		RuntimeEvent::Market(
 			MarketEvent::ResultRejected { .. } | MarketEvent::DeadlineMissed { .. }
-		)
+		) | RuntimeEvent::Escrow(EscrowEvent::BondSlashed { .. })
 	)));
 	// The requester takes the deposit back.
 	let out = offload(&node.ws_url, Alice, &["clear", &id.to_string()]);

@@ -8,7 +8,7 @@
 //! costs no database weight. Reports carry a fee, so a payment writes the treasury's account.
 
 use super::*;
-use crate::pallet::{Jobs, Programs, Queue};
+use crate::pallet::{Grants, Jobs, Programs, Queue};
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::{
@@ -386,6 +386,25 @@ mod benches {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(requester), id);
 		assert!(Jobs::<T>::get(id).is_some_and(|job| matches!(job.dispute, Some(Dispute::Open(_)))));
+	}
+
+	#[benchmark]
+	fn grant_input() {
+		let (id, requester) = settled_single::<T>();
+		assert!(Pallet::<T>::do_dispute(requester.clone(), id).is_ok());
+		let check = id + 1;
+		// The check of a sealed job (the benchmark's jobs are not sealed; the cost is the same).
+		Jobs::<T>::mutate(check, |job| {
+			if let Some(job) = job {
+				job.spec.encrypted_input = true;
+			}
+		});
+		let grant: BoundedVec<u8, MaxGrantLen> =
+			BoundedVec::truncate_from(vec![7u8; <MaxGrantLen as Get<u32>>::get() as usize]);
+		whitelist_account!(requester);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(requester), check, grant);
+		assert!(Grants::<T>::contains_key(check));
 	}
 
 	/// The last reveal of a dispute's check, which upholds the dispute and slashes.

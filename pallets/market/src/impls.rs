@@ -239,14 +239,31 @@ impl<T: Config> Pallet<T> {
 	/// acknowledgement deadline moves past the wait.
 	fn hold_acks(job: &mut JobOf<T>) {
 		if let Phase::Queued { until } = job.phase {
-			Self::set_ack_deadline(job, until.saturating_add(T::AckTimeout::get()));
+			Self::set_ack_deadline(job, until.saturating_add(Self::ack_time(job)));
 		}
 	}
 
 	/// `job` has all its providers: the replicas not yet acknowledged have
-	/// [`Config::AckTimeout`] from now.
+	/// [`Self::ack_time`] from now.
 	fn start_acks(job: &mut JobOf<T>) {
-		Self::set_ack_deadline(job, Self::now().saturating_add(T::AckTimeout::get()));
+		Self::set_ack_deadline(job, Self::now().saturating_add(Self::ack_time(job)));
+	}
+
+	/// How long a replica of `job` may wait to be acknowledged: [`Config::AckTimeout`], twice
+	/// that for the re-executors of a sealed input, who wait for the requester's grant.
+	pub(crate) fn ack_time(job: &JobOf<T>) -> BlockNumberFor<T> {
+		let ack = T::AckTimeout::get();
+		if job.checks.is_some() && job.spec.encrypted_input {
+			ack.saturating_add(ack)
+		} else {
+			ack
+		}
+	}
+
+	/// Removes job `id`'s record, and what hangs on it.
+	fn forget(id: JobId) {
+		Jobs::<T>::remove(id);
+		Grants::<T>::remove(id);
 	}
 
 	/// Every replica of `job` not yet acknowledged must be by `ack_by`.
@@ -351,7 +368,7 @@ impl<T: Config> Pallet<T> {
 			Self::stop_waiting(id, &job);
 		}
 		let refunded = T::Escrow::refund(id)?;
-		Jobs::<T>::remove(id);
+		Self::forget(id);
 		Totals::<T>::mutate(|totals| totals.refunded = totals.refunded.saturating_add(1));
 		Self::deposit_event(Event::JobCancelled { job: id, refunded });
 		if let Some(disputed) = job.checks {
@@ -801,7 +818,7 @@ impl<T: Config> Pallet<T> {
 		}
 		T::Escrow::transfer_from_job(id, &caller, T::JobDeposit::get())?;
 		let refunded = T::Escrow::refund(id)?;
-		Jobs::<T>::remove(id);
+		Self::forget(id);
 		Totals::<T>::mutate(|totals| totals.refunded = totals.refunded.saturating_add(1));
 		Self::deposit_event(Event::JobExpired { job: id, refunded, caller });
 		if let Some(disputed) = job.checks {
@@ -824,12 +841,28 @@ impl<T: Config> Pallet<T> {
 			T::Escrow::transfer_from_job(id, &who, T::Escrow::held_for(id))?;
 		}
 		T::Escrow::refund(id)?;
-		Jobs::<T>::remove(id);
+		Self::forget(id);
 		Self::deposit_event(Event::JobCleared { job: id, by: who });
 		Ok(())
 	}
 
 	// ---- disputes ----
+
+	pub(crate) fn do_grant_input(
+		who: T::AccountId,
+		id: JobId,
+		grant: BoundedVec<u8, MaxGrantLen>,
+	) -> DispatchResult {
+		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.requester == who, Error::<T>::NotRequester);
+		ensure!(
+			job.checks.is_some() && job.spec.encrypted_input && !job.is_settled(),
+			Error::<T>::NotASealedCheck
+		);
+		Grants::<T>::insert(id, grant);
+		Self::deposit_event(Event::InputGranted { job: id });
+		Ok(())
+	}
 
 	pub(crate) fn do_dispute(who: T::AccountId, id: JobId) -> DispatchResult {
 		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
@@ -920,6 +953,14 @@ impl<T: Config> Pallet<T> {
 			draws.iter().collect::<alloc::collections::BTreeSet<_>>().len() == draws.len(),
 			"a check drawn twice"
 		);
+		// Every grant hangs on a live re-execution of a sealed input.
+		for (id, _) in Grants::<T>::iter() {
+			let job = Jobs::<T>::get(id).ok_or("a grant of a job that is gone")?;
+			ensure!(
+				job.checks.is_some() && job.spec.encrypted_input,
+				"a grant on a job that is not a sealed check"
+			);
+		}
 		let mut users: BTreeMap<Hash32, u32> = BTreeMap::new();
 		for (id, job) in Jobs::<T>::iter() {
 			let held = T::Escrow::held_for(id);

@@ -283,6 +283,12 @@ pub mod pallet {
 	pub type Draws<T: Config> =
 		StorageValue<_, BoundedVec<(JobId, BlockNumberFor<T>), T::MaxQueued>, ValueQuery>;
 
+	/// A requester's grant of a sealed input to its dispute's re-executors, by the check's id:
+	/// the input envelope's content key wrapped for the drawn providers (they were not among
+	/// the envelope's recipients). Covered by the check's job deposit; removed with its record.
+	#[pallet::storage]
+	pub type Grants<T: Config> = StorageMap<_, Twox64Concat, JobId, BoundedVec<u8, MaxGrantLen>>;
+
 	/// Each provider's open assignments, so a worker finds its work with one prefix query.
 	#[pallet::storage]
 	pub type Assignments<T: Config> =
@@ -432,6 +438,12 @@ pub mod pallet {
 			/// Who called `expire`, and was given the deposit.
 			caller: T::AccountId,
 		},
+		/// The requester granted the sealed input of `job`, a dispute's re-execution, to its
+		/// re-executors.
+		InputGranted {
+			/// The re-execution job.
+			job: JobId,
+		},
 		/// The requester disputed a single-replica job's result; `check` re-executes it.
 		DisputeOpened {
 			/// The disputed job.
@@ -518,6 +530,8 @@ pub mod pallet {
 		NotExpired,
 		/// The job has not settled.
 		NotSettled,
+		/// Only a dispute's re-execution of a sealed input, before it settles, takes a grant.
+		NotASealedCheck,
 		/// The job settled too recently to be cleared by others.
 		StillRetained,
 		/// The job settled without a result; there is nothing to dispute.
@@ -778,6 +792,29 @@ pub mod pallet {
 		pub fn dispute(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_dispute(who, job)
+		}
+
+		/// Grants the sealed input of `job`, a dispute's re-execution, to the providers drawn
+		/// to run it, which were not among the input envelope's recipients: `grant` is the
+		/// envelope's content key wrapped for them (the worker's `envelope::grant_input`;
+		/// `offload dispute` sends it once the re-executors are drawn). They check the key
+		/// against the commitment in the envelope, so the requester cannot have them run
+		/// another input than the provider did. A later grant replaces an earlier one (a
+		/// lapsed re-executor is redrawn). The re-executors of a sealed job have twice
+		/// `AckTimeout` to acknowledge, to give the requester time to grant.
+		///
+		/// Origin: the requester of `job`, before it settles.
+		///
+		/// ## Complexity
+		/// O(1); `grant` is at most `MaxGrantLen` bytes.
+		#[pallet::call_index(13)]
+		pub fn grant_input(
+			origin: OriginFor<T>,
+			job: JobId,
+			grant: BoundedVec<u8, MaxGrantLen>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_grant_input(who, job, grant)
 		}
 	}
 }

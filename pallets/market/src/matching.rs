@@ -112,15 +112,14 @@ impl<T: Config> Pallet<T> {
 		exclude.push(job.requester.clone());
 		exclude.extend(job.assignments.iter().map(|assignment| assignment.provider.clone()));
 		let now = frame_system::Pallet::<T>::block_number();
-		let ack_by = now.saturating_add(T::AckTimeout::get());
+		let ack_by = now.saturating_add(Self::ack_time(job));
 		let mut assigned = 0u32;
 		let mut ranked = Self::ranked_candidates(&job.spec, &exclude);
 		// A dispute's re-executors are drawn at random among the eligible, not the cheapest:
-		// the cheapest are whom a Sybil would register to judge its own cases. Except for a
-		// sealed input: it is sealed to the providers ranked first when the job was submitted
-		// (see the command line's `seal_input`), and drawn ones could not open it, so its
-		// re-executors are still the best ranked.
-		if job.checks.is_some() && !job.spec.encrypted_input {
+		// the cheapest are whom a Sybil would register to judge its own cases. Drawn ones
+		// cannot open a sealed input by themselves: the requester grants it to them
+		// (`grant_input`).
+		if job.checks.is_some() {
 			let (seed, _) = T::Randomness::random(&(crate::impls::DRAW_SUBJECT, id).encode());
 			ranked = draw(seed.as_ref(), ranked, missing);
 		}

@@ -445,3 +445,7 @@ pub struct Stats<Balance> {
 	/// Paid to providers, fees excluded, ever.
 	pub total_paid: Balance,
 }
+
+/// The most bytes of a grant of a sealed input to a dispute's re-executors: a header of 69
+/// bytes and 80 per re-executor, room for 16.
+pub type MaxGrantLen = ConstU32<{ 5 + 32 + 32 + 1 + 16 * 80 }>;

@@ -37,6 +37,8 @@ pub trait WeightInfo {
 	fn clear_job() -> Weight;
 	/// `dispute`.
 	fn dispute() -> Weight;
+	/// `grant_input`, of the largest grant.
+	fn grant_input() -> Weight;
 	/// The last reveal of a dispute's check: settling it and judging the dispute.
 	fn reveal_result_resolving_dispute() -> Weight;
 	/// Matching one queued job in `on_idle`.
@@ -88,6 +90,9 @@ impl WeightInfo for () {
 		Weight::zero()
 	}
 	fn dispute() -> Weight {
+		Weight::zero()
+	}
+	fn grant_input() -> Weight {
 		Weight::zero()
 	}
 	fn reveal_result_resolving_dispute() -> Weight {

@@ -541,8 +541,13 @@ fn salt(u: &mut Unstructured) -> ArbitraryResult<Hash32> {
 
 fn market_call(u: &mut Unstructured, who: usize) -> ArbitraryResult<RuntimeCall> {
 	use pallet_offload_market::Call;
-	Ok(match u.int_in_range(0u8..=16)? {
+	Ok(match u.int_in_range(0u8..=17)? {
 		15..=16 => Call::submit_job { spec: job_spec(u)? }.into(),
+		17 => {
+			let len = u.int_in_range(0..=96)?;
+			let grant = BoundedVec::truncate_from(u.bytes(len)?.to_vec());
+			Call::grant_input { job: job_id(u)?, grant }.into()
+		},
 		0 => {
 			let code = if u.ratio(3u8, 4u8)? {
 				u.choose(&PROGRAMS)?.to_vec()

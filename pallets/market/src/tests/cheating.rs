@@ -1,7 +1,8 @@
 //! Cheaters, each against the rule that stops it.
 
 use super::*;
-use crate::Pricing;
+use crate::{Error, MaxGrantLen, Pricing};
+use frame_support::{assert_noop, BoundedVec};
 
 const SALT: [u8; 32] = [3; 32];
 
@@ -318,13 +319,13 @@ fn a_disputes_re_executors_are_drawn_at_random_not_the_cheapest_sybils() {
 	assert!(draws.len() >= 5, "only {} different panels in 24 draws", draws.len());
 }
 
-/// A sealed input is sealed to the providers ranked first when the job was submitted: drawn
-/// re-executors could not open it, and a dispute of a sealed job would end without a verdict.
-/// Its re-executors are the best ranked, whatever the randomness (the Sybil attack above still
-/// applies to sealed jobs; `docs/trust.md` says so).
+/// A sealed job's re-executors are drawn like any dispute's, not taken best-ranked (which a
+/// Sybil could arrange to be its own); they get twice the acknowledgement time, to wait for the
+/// requester's grant of the input.
 #[test]
-fn a_sealed_jobs_re_executors_are_those_its_input_is_sealed_to() {
-	for seed in 0..4 {
+fn a_sealed_jobs_re_executors_are_drawn_too_and_wait_for_the_grant() {
+	let mut panels = std::collections::BTreeSet::new();
+	for seed in 0..12 {
 		run(|| {
 			set_randomness(seed);
 			provider(1, 100);
@@ -340,7 +341,75 @@ fn a_sealed_jobs_re_executors_are_those_its_input_is_sealed_to() {
 				provider(who, 300);
 			}
 			let check = open_dispute(id);
-			assert_eq!(assigned_set(check), vec![2, 3, 4]);
+			let panel = assigned_set(check);
+			assert_eq!(panel.len(), 3);
+			panels.insert(panel);
+			let now = System::block_number();
+			for assignment in job(check).assignments {
+				assert_eq!(
+					assignment.state,
+					ReplicaState::Assigned { ack_by: now + 2 * ACK_TIMEOUT }
+				);
+			}
 		});
 	}
+	assert!(panels.len() >= 3, "not drawn: {panels:?}");
+}
+
+/// Only the requester grants a sealed input, and only to a dispute's re-execution of a sealed
+/// job before it settles; the grant goes with the check's record.
+#[test]
+fn a_grant_is_taken_only_from_the_requester_for_a_sealed_check() {
+	run(|| {
+		provider(1, 100);
+		let mut sealed = wasm_job(1, 1);
+		sealed.encrypted_input = true;
+		let id = submit(sealed);
+		assert_ok!(Market::ack(RuntimeOrigin::signed(1), id));
+		assert_ok!(Market::submit_result(RuntimeOrigin::signed(1), id, report(7, 1)));
+		for who in 2..=4 {
+			provider(who, 200);
+		}
+		let grant: BoundedVec<u8, MaxGrantLen> = vec![1, 2, 3].try_into().expect("small");
+		// Not on the disputed job itself.
+		assert_noop!(
+			Market::grant_input(RuntimeOrigin::signed(REQUESTER), id, grant.clone()),
+			Error::<Test>::NotASealedCheck
+		);
+		let check = open_dispute(id);
+		assert_noop!(
+			Market::grant_input(RuntimeOrigin::signed(1), check, grant.clone()),
+			Error::<Test>::NotRequester
+		);
+		assert_noop!(
+			Market::grant_input(RuntimeOrigin::signed(REQUESTER), 99, grant.clone()),
+			Error::<Test>::UnknownJob
+		);
+		assert_ok!(Market::grant_input(RuntimeOrigin::signed(REQUESTER), check, grant.clone()));
+		System::assert_last_event(Event::InputGranted { job: check }.into());
+		assert_eq!(crate::Grants::<Test>::get(check), Some(grant.clone()));
+		// The requester calls the re-execution off; its grant goes with its record.
+		assert_ok!(Market::cancel(RuntimeOrigin::signed(REQUESTER), check));
+		assert!(crate::Jobs::<Test>::get(check).is_none());
+		assert_eq!(crate::Grants::<Test>::get(check), None);
+	});
+	// A check of a job that is not sealed takes none.
+	run(|| {
+		provider(1, 100);
+		let id = submit(wasm_job(1, 1));
+		assert_ok!(Market::ack(RuntimeOrigin::signed(1), id));
+		assert_ok!(Market::submit_result(RuntimeOrigin::signed(1), id, report(7, 1)));
+		for who in 2..=4 {
+			provider(who, 200);
+		}
+		let check = open_dispute(id);
+		assert_noop!(
+			Market::grant_input(
+				RuntimeOrigin::signed(REQUESTER),
+				check,
+				vec![1].try_into().expect("small")
+			),
+			Error::<Test>::NotASealedCheck
+		);
+	});
 }
