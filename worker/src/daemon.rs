@@ -67,6 +67,8 @@ pub struct Daemon {
 	executor: Arc<Sandbox>,
 	/// Whose results the endpoint serves, on which chain.
 	realm: Arc<http::Realm>,
+	/// Stops the endpoint.
+	http_stop: tokio_util::sync::CancellationToken,
 	containers: Option<Arc<ContainerExecutor>>,
 	metrics: Arc<Metrics>,
 	running: HashSet<u64>,
@@ -197,6 +199,7 @@ impl Daemon {
 			store,
 			executor,
 			realm,
+			http_stop: tokio_util::sync::CancellationToken::new(),
 			containers,
 			metrics: Arc::new(Metrics::new()?),
 			running: HashSet::new(),
@@ -236,6 +239,7 @@ impl Daemon {
 			self.store.clone(),
 			self.metrics.clone(),
 			self.realm.clone(),
+			self.http_stop.clone(),
 		));
 		if let Some(keep) = self.config.keep_results() {
 			tokio::spawn(prune_results(self.store.clone(), keep, self.metrics.clone()));
@@ -277,7 +281,9 @@ impl Daemon {
 	fn stop(&self) -> Result<()> {
 		info!(running = self.running.len(), "shutting down; runs in progress resume on restart");
 		// Runs end now, so their tasks do too: sandbox processes are killed, containers
-		// removed. The chain still assigns their jobs, which run again on restart.
+		// removed. The chain still assigns their jobs, which run again on restart. The
+		// endpoint stops taking connections and lets those in flight finish.
+		self.http_stop.cancel();
 		self.executor.stop();
 		if let Some(containers) = &self.containers {
 			containers.remove_leftovers(&container_owner(&self.me));

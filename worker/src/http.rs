@@ -13,15 +13,19 @@
 
 use crate::{envelope, metrics::Metrics, store::Store};
 use anyhow::{anyhow, bail, Context, Result};
-use codec::Encode;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::{
-	body::{Bytes, Incoming},
-	Request, Response, StatusCode,
+use axum::{
+	extract::{Path, State},
+	http::{HeaderMap, HeaderValue},
+	response::{IntoResponse, Response},
+	routing, Router,
 };
+use codec::Encode;
+use http_body_util::{BodyExt, Limited};
+use hyper::{body::Bytes, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use sp_core::{sr25519, Pair};
-use std::{convert::Infallible, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
+use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
 /// How long fetching an input may take.
@@ -75,37 +79,75 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one connection may last, request and response together.
 pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Serves the endpoint on `listener` until the process ends.
+/// How long a request may take to be answered, once its headers are in.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Largest request body the endpoint reads: its routes are GETs, which carry none.
+pub const MAX_REQUEST_BODY: usize = 1024;
+
+/// How long in-flight exchanges get to finish once the endpoint is told to stop.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the endpoint's handlers read.
+#[derive(Clone)]
+struct Endpoint {
+	store: Arc<Store>,
+	metrics: Arc<Metrics>,
+	realm: Arc<Realm>,
+}
+
+/// The endpoint's routes (axum), each request bounded in time and body (tower-http).
+fn router(endpoint: Endpoint) -> Router {
+	Router::new()
+		.route("/metrics", routing::get(metrics_page))
+		.route("/results/:job", routing::get(result_page))
+		.with_state(endpoint)
+		.layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+		.layer(tower_http::timeout::TimeoutLayer::new(REQUEST_TIMEOUT))
+}
+
+/// Serves the endpoint on `listener` until `stop` is cancelled, then lets the exchanges in
+/// flight finish for at most [`DRAIN_TIMEOUT`].
 ///
-/// The endpoint faces anyone, so what a client can hold is bounded: at most
-/// [`MAX_CONNECTIONS`] connections at once, headers within [`HEADER_TIMEOUT`] (hyper applies
-/// it only with a timer, which is given here), one request per connection, and the whole
-/// exchange within [`CONNECTION_TIMEOUT`]. A client that trickles its headers (slowloris) or
-/// never reads its answer is cut off, and the daemon's file descriptors stay bounded. Two
-/// GET routes need no framework: this is hyper's own server with those limits set.
+/// The endpoint faces anyone, so what a client can hold is bounded. axum routes and
+/// tower-http bounds each request; what holds a connection is bounded below it, where hyper's
+/// connection builder is (axum's own `serve` sets none of it): at most [`MAX_CONNECTIONS`]
+/// connections at once, headers within [`HEADER_TIMEOUT`] (hyper applies it only with a
+/// timer, which is given here), one request per connection, and the whole exchange within
+/// [`CONNECTION_TIMEOUT`]. A client that trickles its headers (slowloris) or never reads its
+/// answer is cut off, and the daemon's file descriptors stay bounded.
 pub async fn serve(
 	listener: tokio::net::TcpListener,
 	store: Arc<Store>,
 	metrics: Arc<Metrics>,
 	realm: Arc<Realm>,
+	stop: CancellationToken,
 ) {
+	let app = router(Endpoint { store, metrics, realm });
 	let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+	let mut connections = tokio::task::JoinSet::new();
 	loop {
-		let Ok(slot) = slots.clone().acquire_owned().await else { return };
-		let (stream, _) = match listener.accept().await {
-			Ok(accepted) => accepted,
+		let slot = tokio::select! {
+			_ = stop.cancelled() => break,
+			slot = slots.clone().acquire_owned() => match slot {
+				Ok(slot) => slot,
+				Err(_) => break,
+			},
+		};
+		let accepted = tokio::select! {
+			_ = stop.cancelled() => break,
+			accepted = listener.accept() => accepted,
+		};
+		let stream = match accepted {
+			Ok((stream, _)) => stream,
 			Err(error) => {
 				warn!("accepting an HTTP connection: {error}");
 				tokio::time::sleep(Duration::from_millis(100)).await;
 				continue;
 			},
 		};
-		let (store, metrics, realm) = (store.clone(), metrics.clone(), realm.clone());
-		tokio::spawn(async move {
-			let service = hyper::service::service_fn(move |request| {
-				let (store, metrics, realm) = (store.clone(), metrics.clone(), realm.clone());
-				async move { Ok::<_, Infallible>(route(request, &store, &metrics, &realm)) }
-			});
+		let service = hyper_util::service::TowerToHyperService::new(app.clone());
+		connections.spawn(async move {
 			let connection = hyper::server::conn::http1::Builder::new()
 				.timer(hyper_util::rt::TokioTimer::new())
 				.header_read_timeout(HEADER_TIMEOUT)
@@ -114,55 +156,46 @@ pub async fn serve(
 			let _ = tokio::time::timeout(CONNECTION_TIMEOUT, connection).await;
 			drop(slot);
 		});
+		// Finished connections are reaped as new ones come.
+		while connections.try_join_next().is_some() {}
+	}
+	let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
+		while connections.join_next().await.is_some() {}
+	});
+	if drained.await.is_err() {
+		connections.abort_all();
 	}
 }
 
-fn reply(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
-	let mut response = Response::new(Full::new(body.into()));
-	*response.status_mut() = status;
-	response
+async fn metrics_page(State(endpoint): State<Endpoint>) -> String {
+	endpoint.metrics.render()
 }
 
-fn route(
-	request: Request<Incoming>,
-	store: &Store,
-	metrics: &Metrics,
-	realm: &Realm,
-) -> Response<Full<Bytes>> {
-	if request.method() != hyper::Method::GET {
-		return reply(StatusCode::METHOD_NOT_ALLOWED, "only GET\n");
-	}
-	let path = request.uri().path();
-	if path == "/metrics" {
-		return reply(StatusCode::OK, metrics.render());
-	}
-	let Some(job) = path.strip_prefix("/results/") else {
-		return reply(StatusCode::NOT_FOUND, "no such path\n");
-	};
+async fn result_page(
+	State(endpoint): State<Endpoint>,
+	Path(job): Path<String>,
+	headers: HeaderMap,
+) -> Response {
 	let header = |name: &str| {
-		request
-			.headers()
-			.get(name)
-			.and_then(|value| value.to_str().ok())
-			.unwrap_or_default()
-			.to_string()
+		headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or_default().to_string()
 	};
 	let signed = Signed { signature: header(SIGNATURE_HEADER), expires: header(EXPIRES_HEADER) };
-	match result_for(job, &signed, store, realm) {
+	match result_for(&job, &signed, &endpoint.store, &endpoint.realm) {
 		Ok((bytes, hash, ok, sealed)) => {
-			let mut response = reply(StatusCode::OK, bytes);
-			let headers = response.headers_mut();
+			let mut headers = HeaderMap::new();
 			if sealed {
-				headers.insert("x-offload-sealed", hyper::header::HeaderValue::from_static("true"));
+				headers.insert("x-offload-sealed", HeaderValue::from_static("true"));
 			}
 			if let Ok(value) = format!("0x{}", hex::encode(hash)).parse() {
 				headers.insert("x-offload-result", value);
 			}
-			let ok = hyper::header::HeaderValue::from_static(if ok { "true" } else { "false" });
-			headers.insert("x-offload-ok", ok);
-			response
+			headers.insert(
+				"x-offload-ok",
+				HeaderValue::from_static(if ok { "true" } else { "false" }),
+			);
+			(StatusCode::OK, headers, bytes).into_response()
 		},
-		Err((status, message)) => reply(status, format!("{message}\n")),
+		Err((status, message)) => (status, format!("{message}\n")).into_response(),
 	}
 }
 

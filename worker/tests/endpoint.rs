@@ -23,6 +23,14 @@ async fn endpoint(dir: &std::path::Path) -> SocketAddr {
 }
 
 async fn endpoint_and_store(dir: &std::path::Path) -> (SocketAddr, Arc<Store>) {
+	let (address, store, _) = stoppable_endpoint(dir).await;
+	(address, store)
+}
+
+/// [`endpoint_and_store`], with the token that stops it.
+async fn stoppable_endpoint(
+	dir: &std::path::Path,
+) -> (SocketAddr, Arc<Store>, tokio_util::sync::CancellationToken) {
 	let store = Arc::new(Store::open(dir).expect("store"));
 	let result = store.put_result(b"the output").expect("result kept");
 	let job = LocalJob {
@@ -37,13 +45,15 @@ async fn endpoint_and_store(dir: &std::path::Path) -> (SocketAddr, Arc<Store>) {
 	let served = store.clone();
 	let realm = http::Realm::new(PROVIDER);
 	realm.genesis.set(GENESIS).expect("unset");
+	let stop = tokio_util::sync::CancellationToken::new();
 	tokio::spawn(http::serve(
 		listener,
 		served,
 		Arc::new(Metrics::new().expect("metrics")),
 		Arc::new(realm),
+		stop.clone(),
 	));
-	(address, store)
+	(address, store, stop)
 }
 
 /// The chain and the provider of the endpoint.
@@ -202,5 +212,39 @@ async fn a_result_request_cannot_be_replayed_elsewhere_or_later() {
 		assert!(refused.0.contains("401"), "{refused:?}");
 		assert!(!refused.1.contains("the output"), "{refused:?}");
 	}
+	let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A request announcing a large body is refused before it is read, another method than GET is
+/// refused, and once the daemon stops, the endpoint takes no more connections.
+#[tokio::test(flavor = "multi_thread")]
+async fn large_bodies_and_other_methods_are_refused_and_the_endpoint_stops_on_shutdown() {
+	let dir = std::env::temp_dir().join(format!("offload-endpoint-stop-{}", std::process::id()));
+	let (address, _store, stop) = stoppable_endpoint(&dir).await;
+	let answers = tokio::task::spawn_blocking(move || {
+		let large = get_with(address, "/metrics", "Content-Length: 100000000\r\n");
+		let mut stream = TcpStream::connect(address).expect("connect");
+		stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+		write!(stream, "DELETE /results/5 HTTP/1.1\r\nHost: worker\r\nConnection: close\r\n\r\n")
+			.expect("send");
+		let mut answer = String::new();
+		let _ = stream.read_to_string(&mut answer);
+		(large, answer.lines().next().unwrap_or_default().to_string())
+	})
+	.await
+	.expect("client");
+	assert!(answers.0 .0.contains("413"), "{:?}", answers.0);
+	assert!(answers.1.contains("405"), "{:?}", answers.1);
+	stop.cancel();
+	tokio::time::sleep(Duration::from_millis(300)).await;
+	let refused = TcpStream::connect(address).map(|mut stream| {
+		// Accepted by the kernel at most, never answered: the listener is gone.
+		stream.set_read_timeout(Some(Duration::from_secs(2))).expect("timeout");
+		let _ = stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: worker\r\n\r\n");
+		let mut answer = String::new();
+		let _ = stream.read_to_string(&mut answer);
+		answer
+	});
+	assert!(refused.is_err() || refused.as_ref().is_ok_and(String::is_empty), "{refused:?}");
 	let _ = std::fs::remove_dir_all(&dir);
 }
