@@ -21,6 +21,22 @@ pub fn image(executor: &ContainerExecutor) -> [u8; 32] {
 		let scratch = std::env::temp_dir().join(format!("offload-busybox-{}", std::process::id()));
 		let image = import(executor, &scratch);
 		let _ = std::fs::remove_dir_all(&scratch);
+		// One run before the tests' parallel ones: the first container of a new image sets up
+		// its storage (with a user namespace of its own, an ID-mapped layer), and parallel
+		// first runs can trip over each other there, which is podman's error (125), not theirs.
+		let warm = executor.run(
+			&format!("offload-test-warm-{}", std::process::id()),
+			&image,
+			&["echo".to_string()],
+			Vec::new(),
+			offload_worker::executor::container::Limits {
+				max_seconds: 60,
+				memory_mib: 64,
+				cpu_millicores: 1000,
+				max_output: 1024,
+			},
+		);
+		assert_eq!(warm.result, Ok(b"\n".to_vec()), "a first container of the test image");
 		image
 	})
 }
