@@ -611,14 +611,33 @@ pub async fn watch(
 	let mut check_after = 0;
 	loop {
 		let finalized = chain.finalized().await?;
+		let mut redrawn = false;
 		while next <= finalized.number {
 			let hash = chain.block_hash(next).await?;
 			for (_, event) in chain.events(hash).await? {
+				redrawn |= matches!(
+					&event,
+					RuntimeEvent::Market(MarketEvent::JobAssigned { job, .. }) if *job == id
+				);
 				if let Some(ending) = report_event(id, next, &event) {
 					return Ok(ending);
 				}
 			}
 			next += 1;
+		}
+		// A re-executor of a sealed dispute drawn anew (the last one let its acknowledgement
+		// lapse) needs the input granted too.
+		if let Some(pair) = keeper.filter(|_| redrawn) {
+			let check = job(chain, id, Some(finalized.hash)).await?;
+			if let Some(disputed) =
+				check.filter(|check| check.spec.encrypted_input).and_then(|check| check.checks)
+			{
+				if let Some(disputed) = job(chain, disputed, Some(finalized.hash)).await? {
+					if let Err(error) = grant(chain, pair, &disputed, id).await {
+						println!("granting the input again: {error:#}");
+					}
+				}
+			}
 		}
 		if let Some(pair) = keeper.filter(|_| finalized.number > check_after) {
 			check_after = finalized.number;

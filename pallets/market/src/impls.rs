@@ -260,12 +260,6 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Removes job `id`'s record, and what hangs on it.
-	fn forget(id: JobId) {
-		Jobs::<T>::remove(id);
-		Grants::<T>::remove(id);
-	}
-
 	/// Every replica of `job` not yet acknowledged must be by `ack_by`.
 	fn set_ack_deadline(job: &mut JobOf<T>, ack_by: BlockNumberFor<T>) {
 		for assignment in job.assignments.iter_mut() {
@@ -368,7 +362,7 @@ impl<T: Config> Pallet<T> {
 			Self::stop_waiting(id, &job);
 		}
 		let refunded = T::Escrow::refund(id)?;
-		Self::forget(id);
+		Jobs::<T>::remove(id);
 		Totals::<T>::mutate(|totals| totals.refunded = totals.refunded.saturating_add(1));
 		Self::deposit_event(Event::JobCancelled { job: id, refunded });
 		if let Some(disputed) = job.checks {
@@ -818,7 +812,7 @@ impl<T: Config> Pallet<T> {
 		}
 		T::Escrow::transfer_from_job(id, &caller, T::JobDeposit::get())?;
 		let refunded = T::Escrow::refund(id)?;
-		Self::forget(id);
+		Jobs::<T>::remove(id);
 		Totals::<T>::mutate(|totals| totals.refunded = totals.refunded.saturating_add(1));
 		Self::deposit_event(Event::JobExpired { job: id, refunded, caller });
 		if let Some(disputed) = job.checks {
@@ -841,7 +835,7 @@ impl<T: Config> Pallet<T> {
 			T::Escrow::transfer_from_job(id, &who, T::Escrow::held_for(id))?;
 		}
 		T::Escrow::refund(id)?;
-		Self::forget(id);
+		Jobs::<T>::remove(id);
 		Self::deposit_event(Event::JobCleared { job: id, by: who });
 		Ok(())
 	}
@@ -908,6 +902,8 @@ impl<T: Config> Pallet<T> {
 		verdict: Option<(Hash32, bool)>,
 		cost: BalanceOf<T>,
 	) -> DispatchResult {
+		// The re-execution is over: its grant of a sealed input is of no more use.
+		Grants::<T>::remove(check);
 		let Some(mut job) = Jobs::<T>::get(disputed) else { return Ok(()) };
 		let Phase::Settled { result: Some(result), ok, paid, .. } = job.phase else {
 			return Ok(());

@@ -285,7 +285,8 @@ pub mod pallet {
 
 	/// A requester's grant of a sealed input to its dispute's re-executors, by the check's id:
 	/// the input envelope's content key wrapped for the drawn providers (they were not among
-	/// the envelope's recipients). Covered by the check's job deposit; removed with its record.
+	/// the envelope's recipients). Covered by the check's job deposit; removed when the
+	/// re-execution ends (settled, cancelled or expired).
 	#[pallet::storage]
 	pub type Grants<T: Config> = StorageMap<_, Twox64Concat, JobId, BoundedVec<u8, MaxGrantLen>>;
 

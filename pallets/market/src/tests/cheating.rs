@@ -388,7 +388,7 @@ fn a_grant_is_taken_only_from_the_requester_for_a_sealed_check() {
 		assert_ok!(Market::grant_input(RuntimeOrigin::signed(REQUESTER), check, grant.clone()));
 		System::assert_last_event(Event::InputGranted { job: check }.into());
 		assert_eq!(crate::Grants::<Test>::get(check), Some(grant.clone()));
-		// The requester calls the re-execution off; its grant goes with its record.
+		// The requester calls the re-execution off; its grant goes with it.
 		assert_ok!(Market::cancel(RuntimeOrigin::signed(REQUESTER), check));
 		assert!(crate::Jobs::<Test>::get(check).is_none());
 		assert_eq!(crate::Grants::<Test>::get(check), None);
