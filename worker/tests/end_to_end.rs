@@ -199,6 +199,16 @@ impl Drop for Worker {
 	}
 }
 
+/// How many results were revealed (or submitted) for job `id` in `events`.
+fn reveals(events: &[RuntimeEvent], id: u64) -> usize {
+	events
+		.iter()
+		.filter(|event| {
+			matches!(event, RuntimeEvent::Market(MarketEvent::ResultRevealed { job, .. }) if *job == id)
+		})
+		.count()
+}
+
 /// Runs the `offload` command line as `who`; returns its output (it must succeed).
 fn offload(node: &str, who: Sr25519Keyring, args: &[&str]) -> String {
 	let Output { status, stdout, stderr } = Command::new(env!("CARGO_BIN_EXE_offload"))
@@ -516,15 +526,7 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	assert!(!out.contains("cannot run it and gave it back"), "{out}");
 	assert!(out.contains("dispute rejected"), "{out}");
 	let events = all_events(&chain).await;
-	let revealed = events
-		.iter()
-		.filter(|event| {
-			matches!(
-				event,
-				RuntimeEvent::Market(MarketEvent::ResultRevealed { job, .. }) if *job == check
-			)
-		})
-		.count();
+	let revealed = reveals(&events, check);
 	assert_eq!(revealed, 3, "each re-executor ran the granted input");
 	assert!(!events.iter().any(|event| matches!(
 		event,
@@ -597,15 +599,7 @@ async fn a_worker_crashing_between_store_send_and_record_submits_each_result_onc
 		let watched = watched.await.unwrap();
 		assert!(watched.contains("settled: paid"), "{point}: {watched}");
 		let events = all_events(&chain).await;
-		let reports = events
-			.iter()
-			.filter(|event| {
-				matches!(
-					event,
-					RuntimeEvent::Market(MarketEvent::ResultRevealed { job, .. }) if *job == id
-				)
-			})
-			.count();
+		let reports = reveals(&events, id);
 		assert_eq!(reports, 1, "{point}: the result was taken once");
 		assert_eq!(payments(&events, id).len(), 1, "{point}: and paid once");
 		let out = offload(&node.ws_url, Alice, &["result", &id.to_string()]);
@@ -642,15 +636,7 @@ async fn a_worker_killed_mid_job_finishes_it_once_and_survives_a_node_restart() 
 		tokio::task::spawn_blocking(move || offload(&node_url, Alice, &["watch", &id.to_string()]));
 	watched.await.unwrap();
 	let events = all_events(&chain).await;
-	let reports = events
-		.iter()
-		.filter(|event| {
-			matches!(
-				event,
-				RuntimeEvent::Market(MarketEvent::ResultRevealed { job, .. }) if *job == id
-			)
-		})
-		.count();
+	let reports = reveals(&events, id);
 	assert_eq!(reports, 1, "the result was submitted once");
 	assert_eq!(payments(&events, id).len(), 1, "and paid once");
 	let out = offload(&node.ws_url, Alice, &["result", &id.to_string()]);

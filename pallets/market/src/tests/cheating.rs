@@ -319,6 +319,17 @@ fn a_disputes_re_executors_are_drawn_at_random_not_the_cheapest_sybils() {
 	assert!(draws.len() >= 5, "only {} different panels in 24 draws", draws.len());
 }
 
+/// Provider 1 ran a sealed single-replica job, which settled; its id.
+fn settled_sealed_job() -> JobId {
+	provider(1, 100);
+	let mut sealed = wasm_job(1, 1);
+	sealed.encrypted_input = true;
+	let id = submit(sealed);
+	assert_ok!(Market::ack(RuntimeOrigin::signed(1), id));
+	assert_ok!(Market::submit_result(RuntimeOrigin::signed(1), id, report(7, 1)));
+	id
+}
+
 /// A sealed job's re-executors are drawn like any dispute's, not taken best-ranked (which a
 /// Sybil could arrange to be its own); they get twice the acknowledgement time, to wait for the
 /// requester's grant of the input.
@@ -328,12 +339,7 @@ fn a_sealed_jobs_re_executors_are_drawn_too_and_wait_for_the_grant() {
 	for seed in 0..12 {
 		run(|| {
 			set_randomness(seed);
-			provider(1, 100);
-			let mut sealed = wasm_job(1, 1);
-			sealed.encrypted_input = true;
-			let id = submit(sealed);
-			assert_ok!(Market::ack(RuntimeOrigin::signed(1), id));
-			assert_ok!(Market::submit_result(RuntimeOrigin::signed(1), id, report(7, 1)));
+			let id = settled_sealed_job();
 			for who in 2..=4 {
 				provider(who, 200);
 			}
@@ -361,12 +367,7 @@ fn a_sealed_jobs_re_executors_are_drawn_too_and_wait_for_the_grant() {
 #[test]
 fn a_grant_is_taken_only_from_the_requester_for_a_sealed_check() {
 	run(|| {
-		provider(1, 100);
-		let mut sealed = wasm_job(1, 1);
-		sealed.encrypted_input = true;
-		let id = submit(sealed);
-		assert_ok!(Market::ack(RuntimeOrigin::signed(1), id));
-		assert_ok!(Market::submit_result(RuntimeOrigin::signed(1), id, report(7, 1)));
+		let id = settled_sealed_job();
 		for who in 2..=4 {
 			provider(who, 200);
 		}
