@@ -130,6 +130,7 @@ type Migrations = (
 	pallet_offload_registry::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_offload_registry::migrations::v3::MigrateV2ToV3<Runtime>,
 	pallet_offload_registry::migrations::v4::MigrateV3ToV4<Runtime>,
+	pallet_offload_registry::migrations::v5::MigrateV4ToV5<Runtime>,
 	pallet_offload_escrow::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_offload_market::migrations::v2::MigrateV1ToV2<Runtime>,
 );

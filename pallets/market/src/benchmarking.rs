@@ -413,6 +413,13 @@ mod benches {
 		let (id, requester) = settled_single::<T>();
 		assert!(Pallet::<T>::do_dispute(requester, id).is_ok());
 		let check = id + 1;
+		// Any provider can re-execute, so the draw fills the check at once (how the
+		// re-executors were found does not change what the last reveal costs).
+		Jobs::<T>::mutate(check, |job| {
+			if let Some(job) = job {
+				job.spec.verified_only = false;
+			}
+		});
 		// The re-executors are drawn in a later block.
 		advance::<T>(One::one());
 		Pallet::<T>::on_idle(frame_system::Pallet::<T>::block_number(), Weight::MAX);
@@ -448,6 +455,26 @@ mod benches {
 			Pallet::<T>::on_idle(now, Weight::MAX);
 		}
 		assert_eq!(replicas_of::<T>(id).len(), max_replicas::<T>() as usize);
+	}
+
+	/// Drawing a dispute's re-executors among `REGISTRY` providers, none of them eligible: the
+	/// draw reads the band counts, then looks at `MaxScan` entries, each on a page of its own,
+	/// reading the identity of each (they are unverified; the job asks for verified ones). What
+	/// assigning the drawn costs is [`match_queued_job`]'s, which the market adds.
+	#[benchmark]
+	fn match_drawn_check() {
+		let (id, requester) = settled_single::<T>();
+		assert!(Pallet::<T>::do_dispute(requester, id).is_ok());
+		let check = id + 1;
+		// The re-executors are drawn in a later block.
+		advance::<T>(One::one());
+		let now = frame_system::Pallet::<T>::block_number();
+		#[block]
+		{
+			Pallet::<T>::on_idle(now, Weight::MAX);
+		}
+		assert!(replicas_of::<T>(check).is_empty());
+		assert!(Draws::<T>::get().iter().any(|(drawn, _)| *drawn == check));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -275,6 +275,9 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn match_waiting(remaining: Weight) -> Weight {
 		let base = T::DbWeight::get().reads_writes(2, 2);
 		let per_job = T::WeightInfo::match_queued_job();
+		// A draw's looks at the index, then assigning what it found (at most what matching a
+		// queued job assigns).
+		let per_draw = T::WeightInfo::match_drawn_check().saturating_add(per_job);
 		if remaining.any_lt(base.saturating_add(per_job)) {
 			return Weight::zero();
 		}
@@ -289,9 +292,9 @@ impl<T: Config> Pallet<T> {
 			let (_, known) = T::Randomness::random(DRAW_SUBJECT);
 			let mut kept = BoundedVec::new();
 			for (id, after) in draws.drain(..) {
-				let ready = known > after && !remaining.any_lt(used.saturating_add(per_job));
+				let ready = known > after && !remaining.any_lt(used.saturating_add(per_draw));
 				if ready {
-					used.saturating_accrue(per_job);
+					used.saturating_accrue(per_draw);
 					if !matches!(Self::retry(id, now), Retry::Waiting) {
 						continue;
 					}

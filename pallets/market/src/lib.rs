@@ -151,8 +151,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxQueuedPerAccount: Get<u32>;
 
-		/// Index entries matching looks at per job. Too low and good providers are missed;
-		/// the cost of `submit_job` grows with it, not with the number of providers.
+		/// Index entries matching takes per job, and entries a dispute's draw looks at (each
+		/// may be on its own index page). Too low and good providers are missed; the cost of
+		/// `submit_job` and of a draw grows with it, not with the number of providers.
 		#[pallet::constant]
 		type MaxScan: Get<u32>;
 

@@ -41,62 +41,79 @@ pub fn order<A, B>(a: &Ranked<A, B>, b: &Ranked<A, B>) -> Ordering {
 		.then(b.candidate.free.cpu_millicores.cmp(&a.candidate.free.cpu_millicores))
 }
 
-/// `count` of `pool` drawn at random from `seed`, each as likely as any other, in the order
-/// drawn.
-pub fn draw<C>(seed: &[u8], mut pool: Vec<C>, count: usize) -> Vec<C> {
-	let mut chosen = Vec::new();
-	let mut round = 0u32;
-	while chosen.len() < count && !pool.is_empty() {
-		let hash = sp_io::hashing::blake2_256(&(seed, round).encode());
-		let mut wide = [0u8; 16];
-		wide.copy_from_slice(&hash[..16]);
-		// A 128-bit number modulo a small pool: the bias is below 2^-100.
-		let pick = (u128::from_le_bytes(wide) % pool.len() as u128) as usize;
-		chosen.push(pool.swap_remove(pick));
-		round = round.saturating_add(1);
-	}
-	chosen
-}
-
 impl<T: Config> Pallet<T> {
+	/// Whether `candidate` may take a replica of a job of `spec`, if not in `exclude`: decided
+	/// during the registry's scan, so that providers that cannot take the job do not use up
+	/// its budget (see [`ProviderRegistry::candidates`]).
+	fn eligible(
+		spec: &JobSpec<T>,
+		exclude: &[T::AccountId],
+		candidate: &Candidate<T::AccountId, BalanceOf<T>>,
+	) -> bool {
+		let cap = spec.pricing.cap();
+		let cap_wide: u128 = sp_runtime::traits::UniqueSaturatedInto::unique_saturated_into(cap);
+		!exclude.contains(&candidate.who) &&
+			spec.resources.fits_in(&candidate.free) &&
+			(candidate.sealed_inputs || !spec.encrypted_input) &&
+			pricing::cost(&candidate.prices, &spec.workload.max_usage()) <= cap_wide &&
+			// Its bond must back this job on top of its open ones.
+			cap <= candidate.headroom &&
+			candidate.score >= spec.min_reputation &&
+			// Identity judgements are read only for jobs that ask for verification.
+			(!spec.verified_only || candidate.verified || T::Registry::is_verified(&candidate.who))
+	}
+
+	/// The runtime kind of `spec` and the highest unit price a provider may ask for it.
+	fn price_bound(spec: &JobSpec<T>) -> (offload_primitives::RuntimeKind, BalanceOf<T>) {
+		let kind = spec.workload.kind();
+		(kind, pricing::max_unit_price(kind, &spec.workload.max_usage(), spec.pricing.cap()))
+	}
+
+	/// A found candidate with its quote (for a job that asks, every candidate accepted was
+	/// found verified).
+	fn ranked(
+		spec: &JobSpec<T>,
+		mut candidate: Candidate<T::AccountId, BalanceOf<T>>,
+	) -> Ranked<T::AccountId, BalanceOf<T>> {
+		candidate.verified |= spec.verified_only;
+		Ranked { quote: pricing::cost(&candidate.prices, &spec.workload.max_usage()), candidate }
+	}
+
 	/// Eligible providers for `spec`, not in `exclude`, best first.
 	pub fn ranked_candidates(
 		spec: &JobSpec<T>,
 		exclude: &[T::AccountId],
 	) -> Vec<Ranked<T::AccountId, BalanceOf<T>>> {
-		let kind = spec.workload.kind();
-		let max_usage = spec.workload.max_usage();
-		let cap = spec.pricing.cap();
-		let cap_wide: u128 = sp_runtime::traits::UniqueSaturatedInto::unique_saturated_into(cap);
-		let max_unit = pricing::max_unit_price(kind, &max_usage, cap);
-		let quote_of = |candidate: &Candidate<T::AccountId, BalanceOf<T>>| {
-			pricing::cost(&candidate.prices, &max_usage)
-		};
-		// Decided during the scan, so that providers that cannot take the job do not use up
-		// its budget (see [`ProviderRegistry::candidates`]).
-		let eligible = |candidate: &Candidate<T::AccountId, BalanceOf<T>>| {
-			!exclude.contains(&candidate.who) &&
-				spec.resources.fits_in(&candidate.free) &&
-				(candidate.sealed_inputs || !spec.encrypted_input) &&
-				quote_of(candidate) <= cap_wide &&
-				// Its bond must back this job on top of its open ones.
-				cap <= candidate.headroom &&
-				candidate.score >= spec.min_reputation &&
-				// Identity judgements are read only for jobs that ask for verification.
-				(!spec.verified_only ||
-					candidate.verified || T::Registry::is_verified(&candidate.who))
-		};
+		let (kind, max_unit) = Self::price_bound(spec);
 		let mut ranked: Vec<_> =
-			T::Registry::candidates(kind, max_unit, T::MaxScan::get(), eligible)
-				.into_iter()
-				.map(|mut candidate| {
-					// For a job that asks, every accepted candidate was found verified.
-					candidate.verified |= spec.verified_only;
-					Ranked { quote: quote_of(&candidate), candidate }
-				})
-				.collect();
+			T::Registry::candidates(kind, max_unit, T::MaxScan::get(), |candidate| {
+				Self::eligible(spec, exclude, candidate)
+			})
+			.into_iter()
+			.map(|candidate| Self::ranked(spec, candidate))
+			.collect();
 		ranked.sort_by(order);
 		ranked
+	}
+
+	/// Up to `count` eligible providers for `spec`, not in `exclude`, drawn from `seed` among
+	/// all indexed providers within its price bound, each as likely as any other: how a
+	/// dispute's re-executors are chosen. The cheapest are whom a Sybil would register to
+	/// judge its own cases, so they are not preferred; a Sybil's chance is its share of the
+	/// eligible providers, each with a bond.
+	pub fn drawn_candidates(
+		spec: &JobSpec<T>,
+		exclude: &[T::AccountId],
+		seed: &[u8],
+		count: u32,
+	) -> Vec<Ranked<T::AccountId, BalanceOf<T>>> {
+		let (kind, max_unit) = Self::price_bound(spec);
+		T::Registry::sample(kind, max_unit, seed, count, T::MaxScan::get(), |candidate| {
+			Self::eligible(spec, exclude, candidate)
+		})
+		.into_iter()
+		.map(|candidate| Self::ranked(spec, candidate))
+		.collect()
 	}
 
 	/// Assigns the best eligible providers to `job`'s missing replicas. Returns how many were
@@ -114,15 +131,15 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let ack_by = now.saturating_add(Self::ack_time(job));
 		let mut assigned = 0u32;
-		let mut ranked = Self::ranked_candidates(&job.spec, &exclude);
-		// A dispute's re-executors are drawn at random among the eligible, not the cheapest:
-		// the cheapest are whom a Sybil would register to judge its own cases. Drawn ones
-		// cannot open a sealed input by themselves: the requester grants it to them
-		// (`grant_input`).
-		if job.checks.is_some() {
+		// A dispute's re-executors are drawn at random among all eligible providers, not
+		// ranked. Drawn ones cannot open a sealed input by themselves: the requester grants
+		// it to them (`grant_input`).
+		let ranked = if job.checks.is_some() {
 			let (seed, _) = T::Randomness::random(&(crate::impls::DRAW_SUBJECT, id).encode());
-			ranked = draw(seed.as_ref(), ranked, missing);
-		}
+			Self::drawn_candidates(&job.spec, &exclude, seed.as_ref(), missing as u32)
+		} else {
+			Self::ranked_candidates(&job.spec, &exclude)
+		};
 		for ranked in ranked.into_iter().take(missing) {
 			let provider = ranked.candidate.who;
 			T::Registry::reserve(&provider, &job.spec.resources, job.spec.pricing.cap())?;
@@ -159,22 +176,6 @@ mod tests {
 			},
 			quote,
 		}
-	}
-
-	#[test]
-	fn a_draw_takes_distinct_members_and_each_seat_falls_to_anyone() {
-		let pool: Vec<u32> = (0..10).collect();
-		let mut firsts = [0u32; 10];
-		for seed in 0u32..2_000 {
-			let chosen = draw(&seed.encode(), pool.clone(), 3);
-			assert_eq!(chosen.len(), 3);
-			assert!(chosen[0] != chosen[1] && chosen[1] != chosen[2] && chosen[0] != chosen[2]);
-			firsts[chosen[0] as usize] += 1;
-		}
-		// 200 expected for each; a draw that favoured the cheapest (the pool's head) fails.
-		assert!(firsts.iter().all(|count| (120..=280).contains(count)), "{firsts:?}");
-		assert_eq!(draw(b"seed", pool.clone(), 20).len(), 10);
-		assert!(draw(b"seed", Vec::<u32>::new(), 3).is_empty());
 	}
 
 	#[test]

@@ -43,6 +43,8 @@ pub trait WeightInfo {
 	fn reveal_result_resolving_dispute() -> Weight;
 	/// Matching one queued job in `on_idle`.
 	fn match_queued_job() -> Weight;
+	/// Drawing the re-executors of one dispute check in `on_idle`.
+	fn match_drawn_check() -> Weight;
 }
 
 /// Zero weights, for unit tests' mock runtime only.
@@ -99,6 +101,9 @@ impl WeightInfo for () {
 		Weight::zero()
 	}
 	fn match_queued_job() -> Weight {
+		Weight::zero()
+	}
+	fn match_drawn_check() -> Weight {
 		Weight::zero()
 	}
 }

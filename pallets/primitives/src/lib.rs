@@ -332,6 +332,21 @@ pub trait ProviderRegistry<AccountId, Balance> {
 		eligible: impl FnMut(&Candidate<AccountId, Balance>) -> bool,
 	) -> Vec<Candidate<AccountId, Balance>>;
 
+	/// Up to `count` providers that take `kind` jobs now and that `eligible` accepts, drawn at
+	/// random from `seed` among every indexed provider of bands up to `max_unit_price` (not
+	/// only the cheapest, as [`ProviderRegistry::candidates`] gives): each is as likely to be
+	/// drawn as any other, whatever its price, so accounts registered to be cheapest gain
+	/// nothing. Looks at `looks` index entries at most, each a page read at most, so when the
+	/// eligible are few it may find fewer than `count`.
+	fn sample(
+		kind: RuntimeKind,
+		max_unit_price: Balance,
+		seed: &[u8],
+		count: u32,
+		looks: u32,
+		eligible: impl FnMut(&Candidate<AccountId, Balance>) -> bool,
+	) -> Vec<Candidate<AccountId, Balance>>;
+
 	/// Whether `who` is verified, by any source.
 	fn is_verified(who: &AccountId) -> bool;
 
@@ -391,4 +406,15 @@ pub fn is_low_order_x25519(key: &[u8; 32]) -> bool {
 	let mut point = *key;
 	point[31] &= 0x7f;
 	LOW_ORDER_X25519.contains(&point)
+}
+
+/// Draw number `round` from `seed`: a number below `span` (0 when `span` is 0), each as likely
+/// as any other. A 256-bit hash's low 128 bits modulo `span`: for spans up to 2^32 the bias is
+/// below 2^-96.
+pub fn pick(seed: &[u8], round: u32, span: u128) -> u128 {
+	use sp_runtime::traits::{BlakeTwo256, Hash};
+	let hash = BlakeTwo256::hash(&(seed, round).encode());
+	let mut wide = [0u8; 16];
+	wide.copy_from_slice(&hash.as_bytes()[..16]);
+	u128::from_le_bytes(wide).checked_rem(span).unwrap_or(0)
 }

@@ -157,29 +157,39 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Number of pages of `band`.
+	pub fn pages_of(band: Band) -> u32 {
+		Bands::<T>::get(band.0).of(band.1).div_ceil(T::IndexPageSize::get().max(1))
+	}
+
+	/// Sets the count of `band` to what `change` makes of it.
+	fn resize(band: Band, change: impl FnOnce(u32) -> Option<u32>) -> DispatchResult {
+		Bands::<T>::try_mutate(band.0, |sizes| {
+			let size = sizes.0.get_mut(band.1 as usize).ok_or(Error::<T>::Overflow)?;
+			*size = change(*size).ok_or(Error::<T>::Overflow)?;
+			Ok(())
+		})
+	}
+
 	/// Appends `card` to the last page of `band` (a new page when that one is full); returns
 	/// the page.
 	fn index_insert(card: Card<T>, band: Band) -> Result<u32, DispatchError> {
-		let pages = BandPages::<T>::get(band);
-		if let Some(last) = pages.checked_sub(1) {
-			let mut members = Index::<T>::get(band, last);
-			if members.try_push(card.clone()).is_ok() {
-				Index::<T>::insert(band, last, members);
-				return Ok(last);
-			}
-		}
-		let members = BoundedVec::try_from(alloc::vec![card]).map_err(|_| Error::<T>::Overflow)?;
-		Index::<T>::insert(band, pages, members);
-		BandPages::<T>::insert(band, pages.checked_add(1).ok_or(Error::<T>::Overflow)?);
-		BandMask::<T>::mutate(band.0, |mask| *mask |= 1u128 << (band.1 & 127));
-		Ok(pages)
+		let page = Bands::<T>::get(band.0).of(band.1) / T::IndexPageSize::get().max(1);
+		let mut members = Index::<T>::get(band, page);
+		members.try_push(card).map_err(|_| Error::<T>::Overflow)?;
+		Self::resize(band, |size| size.checked_add(1))?;
+		Index::<T>::insert(band, page, members);
+		Ok(page)
 	}
 
 	/// Removes `who` from `page` of `band`, filling its place with the band's last entry so
 	/// every page but the last stays full. Touches two pages, whatever the band's size.
 	fn index_remove(who: &T::AccountId, band: Band, page: u32) {
-		let pages = BandPages::<T>::get(band);
-		let Some(last) = pages.checked_sub(1) else { return };
+		let size = Bands::<T>::get(band.0).of(band.1);
+		let Some(last) = size.checked_sub(1).map(|last| last / T::IndexPageSize::get().max(1))
+		else {
+			return;
+		};
 		let mut members = Index::<T>::get(band, page);
 		let Some(position) = members.iter().position(|member| member.who == *who) else {
 			return;
@@ -208,15 +218,11 @@ impl<T: Config> Pallet<T> {
 		}
 		if tail.is_empty() {
 			Index::<T>::remove(band, last);
-			if last == 0 {
-				BandPages::<T>::remove(band);
-				BandMask::<T>::mutate(band.0, |mask| *mask &= !(1u128 << (band.1 & 127)));
-			} else {
-				BandPages::<T>::insert(band, last);
-			}
 		} else {
 			Index::<T>::insert(band, last, tail);
 		}
+		// The band has `size` ≥ 1 entries, so this cannot fail.
+		let _ = Self::resize(band, |size| size.checked_sub(1));
 	}
 
 	/// Takes providers whose heartbeat expired out of the index, page after page from
@@ -280,15 +286,15 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn next_page(at: Option<(Band, u32)>) -> Option<(Band, u32)> {
 		if let Some((band, page)) = at {
 			let next = page.saturating_add(1);
-			if next < BandPages::<T>::get(band) {
+			if next < Self::pages_of(band) {
 				return Some((band, next));
 			}
 		}
 		let bands: alloc::vec::Vec<Band> = RuntimeKind::ALL
 			.into_iter()
 			.flat_map(|kind| {
-				let mask = BandMask::<T>::get(kind);
-				(0..128u8).filter(move |band| mask & (1u128 << band) != 0).map(move |b| (kind, b))
+				let sizes = Bands::<T>::get(kind);
+				sizes.occupied().map(move |(band, _)| (kind, band)).collect::<alloc::vec::Vec<_>>()
 			})
 			.collect();
 		let after = at
@@ -513,14 +519,19 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(count == ProviderCount::<T>::get(), "ProviderCount is off");
 		for (band, page, members) in Index::<T>::iter() {
-			let pages = BandPages::<T>::get(band);
+			let pages = Self::pages_of(band);
 			ensure!(page < pages, "a page beyond the band's count");
 			ensure!(!members.is_empty(), "an empty page is stored");
 			ensure!(
 				page + 1 == pages || members.len() as u32 == T::IndexPageSize::get(),
 				"a page other than the last is not full"
 			);
-			ensure!(BandMask::<T>::get(band.0) & (1 << band.1) != 0, "a band missing its mask bit");
+			ensure!(
+				page + 1 != pages
+					|| (pages - 1).saturating_mul(T::IndexPageSize::get()) + members.len() as u32
+						== Bands::<T>::get(band.0).of(band.1),
+				"a band's size is not what its pages hold"
+			);
 			for card in members {
 				ensure!(
 					IndexedIn::<T>::get(&card.who).contains(&(band, page)),
@@ -529,11 +540,11 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		for kind in RuntimeKind::ALL {
-			let mask = BandMask::<T>::get(kind);
-			for band in 0..128u8 {
-				if mask & (1 << band) != 0 {
-					ensure!(BandPages::<T>::get((kind, band)) > 0, "a mask bit for an empty band");
-				}
+			for (band, _) in Bands::<T>::get(kind).occupied() {
+				ensure!(
+					Index::<T>::contains_key((kind, band), 0),
+					"a band counts providers it has no page for"
+				);
 			}
 		}
 		Ok(())
@@ -578,16 +589,17 @@ impl<T: Config> ProviderRegistry<T::AccountId, T::Balance> for Pallet<T> {
 		mut eligible: impl FnMut(&Candidate<T::AccountId, T::Balance>) -> bool,
 	) -> alloc::vec::Vec<Candidate<T::AccountId, T::Balance>> {
 		let now = frame_system::Pallet::<T>::block_number();
-		let mask = BandMask::<T>::get(kind);
+		let page_size = T::IndexPageSize::get().max(1);
 		let top = band_of(max_unit_price);
 		let mut found = alloc::vec::Vec::new();
 		let mut entries = limit;
 		let mut pages = T::MaxScanPages::get();
-		'bands: for band in (0..=top.min(127)).filter(|band| mask & (1 << band) != 0) {
+		let sizes = Bands::<T>::get(kind);
+		'bands: for (band, size) in sizes.occupied().take_while(|(band, _)| *band <= top) {
 			if pages == 0 {
 				break;
 			}
-			for page in 0..BandPages::<T>::get((kind, band)) {
+			for page in 0..size.div_ceil(page_size) {
 				let Some(left) = pages.checked_sub(1) else { break 'bands };
 				pages = left;
 				for card in Index::<T>::get((kind, band), page) {
@@ -604,6 +616,58 @@ impl<T: Config> ProviderRegistry<T::AccountId, T::Balance> for Pallet<T> {
 						found.push(candidate);
 					}
 				}
+			}
+		}
+		found
+	}
+
+	fn sample(
+		kind: RuntimeKind,
+		max_unit_price: T::Balance,
+		seed: &[u8],
+		count: u32,
+		looks: u32,
+		mut eligible: impl FnMut(&Candidate<T::AccountId, T::Balance>) -> bool,
+	) -> alloc::vec::Vec<Candidate<T::AccountId, T::Balance>> {
+		let now = frame_system::Pallet::<T>::block_number();
+		let page_size = T::IndexPageSize::get().max(1);
+		let top = band_of(max_unit_price);
+		// Each band up to the price bound with its first position among all of them.
+		let mut bands = alloc::vec::Vec::new();
+		let mut total = 0u32;
+		let sizes = Bands::<T>::get(kind);
+		for (band, size) in sizes.occupied().take_while(|(band, _)| *band <= top) {
+			bands.push((band, total));
+			total = total.saturating_add(size);
+		}
+		// Positions drawn without replacement by a Fisher–Yates shuffle of `0..total` whose
+		// moved entries alone are kept (`swaps`), so a draw costs its own steps however many
+		// providers there are.
+		let mut swaps = alloc::collections::BTreeMap::<u32, u32>::new();
+		let mut pages = alloc::collections::BTreeMap::new();
+		let mut found = alloc::vec::Vec::new();
+		for step in 0..looks.min(total) {
+			if found.len() as u32 >= count {
+				break;
+			}
+			let span = u128::from(total - step);
+			let at = step.saturating_add(offload_primitives::pick(seed, step, span) as u32);
+			let position = swaps.get(&at).copied().unwrap_or(at);
+			swaps.insert(at, swaps.get(&step).copied().unwrap_or(step));
+			let Some((band, first)) = bands.iter().rev().find(|(_, first)| *first <= position)
+			else {
+				continue;
+			};
+			let offset = position - first;
+			let key = ((kind, *band), offset / page_size);
+			let page = pages.entry(key).or_insert_with(|| Index::<T>::get(key.0, key.1));
+			let Some(card) = page.get((offset % page_size) as usize) else { continue };
+			if !Self::heard_lately(card.last_heartbeat, now) {
+				continue;
+			}
+			let candidate = Self::as_candidate(card.clone(), now);
+			if eligible(&candidate) {
+				found.push(candidate);
 			}
 		}
 		found

@@ -150,6 +150,33 @@ pub mod pallet {
 	/// An index bucket: a runtime kind and a price band (⌊log2(price + 1)⌋).
 	pub type Band = (RuntimeKind, u8);
 
+	/// Price bands a runtime kind's index can have: ⌊log2(price + 1)⌋ of a 128-bit price.
+	pub const BANDS: usize = 128;
+
+	/// How many providers each price band of one runtime kind has.
+	#[derive(
+		Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	)]
+	pub struct BandSizes(pub [u32; BANDS]);
+
+	impl Default for BandSizes {
+		fn default() -> Self {
+			Self([0; BANDS])
+		}
+	}
+
+	impl BandSizes {
+		/// Providers in `band`.
+		pub fn of(&self, band: u8) -> u32 {
+			self.0.get(band as usize).copied().unwrap_or(0)
+		}
+
+		/// The bands that have providers, cheapest first, each with its count.
+		pub fn occupied(&self) -> impl Iterator<Item = (u8, u32)> + '_ {
+			(0..BANDS as u8).map(|band| (band, self.of(band))).filter(|(_, size)| *size > 0)
+		}
+	}
+
 	/// An index entry: what matching needs of a provider that can take jobs, equal to what its
 	/// record says (the registry rewrites the card whenever the record changes).
 	#[derive(
@@ -182,7 +209,7 @@ pub mod pallet {
 		pub headroom: T::Balance,
 	}
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(5);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -285,14 +312,12 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// Number of pages of each band.
+	/// Per runtime kind, how many providers each price band has (a band's pages: its count over
+	/// `IndexPageSize`, rounded up). One read tells matching which bands are worth looking at,
+	/// and tells a dispute's draw where every indexed provider is, so each is as likely to be
+	/// drawn as any other.
 	#[pallet::storage]
-	pub type BandPages<T: Config> = StorageMap<_, Twox64Concat, Band, u32, ValueQuery>;
-
-	/// Per runtime kind, bit `b` is set when band `b` has providers, so matching reads one value
-	/// to find the bands worth looking at.
-	#[pallet::storage]
-	pub type BandMask<T: Config> = StorageMap<_, Twox64Concat, RuntimeKind, u128, ValueQuery>;
+	pub type Bands<T: Config> = StorageMap<_, Twox64Concat, RuntimeKind, BandSizes, ValueQuery>;
 
 	/// The band and page each indexed provider is in (at most one per runtime kind).
 	#[pallet::storage]

@@ -216,3 +216,72 @@ pub mod v4 {
 		<T as frame_system::Config>::DbWeight,
 	>;
 }
+
+pub mod v5 {
+	//! Version 5: one count of providers per price band of each runtime kind ([`Bands`])
+	//! replaces the page count of each band and the mask of occupied bands, so a dispute's
+	//! re-executors can be drawn among all indexed providers, each as likely as any other. Each
+	//! band's count is its full pages times `IndexPageSize` plus what its last page holds.
+
+	use crate::pallet::*;
+	use frame_support::{
+		migrations::VersionedMigration, pallet_prelude::*, storage_alias,
+		traits::UncheckedOnRuntimeUpgrade,
+	};
+	use offload_primitives::RuntimeKind;
+
+	pub use old::{BandMask, BandPages};
+
+	#[allow(missing_docs)]
+	mod old {
+		use super::*;
+
+		/// Version 4's page count of each band.
+		#[storage_alias]
+		pub type BandPages<T: Config> = StorageMap<Pallet<T>, Twox64Concat, Band, u32, ValueQuery>;
+
+		/// Version 4's bit per occupied band of each runtime kind.
+		#[storage_alias]
+		pub type BandMask<T: Config> =
+			StorageMap<Pallet<T>, Twox64Concat, RuntimeKind, u128, ValueQuery>;
+	}
+
+	/// Counts each band's providers and removes the page counts and masks; use
+	/// [`MigrateV4ToV5`], which runs this only on a version 4 registry and then sets version 5.
+	pub struct UncheckedMigrateV4ToV5<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for UncheckedMigrateV4ToV5<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut bands = 0u64;
+			for (band, pages) in BandPages::<T>::drain() {
+				bands = bands.saturating_add(1);
+				let Some(last) = pages.checked_sub(1) else { continue };
+				let size = last
+					.saturating_mul(T::IndexPageSize::get())
+					.saturating_add(Index::<T>::decode_len(band, last).unwrap_or(0) as u32);
+				Bands::<T>::mutate(band.0, |sizes| {
+					if let Some(slot) = sizes.0.get_mut(band.1 as usize) {
+						*slot = size;
+					}
+				});
+			}
+			for kind in RuntimeKind::ALL {
+				BandMask::<T>::remove(kind);
+			}
+			// Per band: its page count read and removed, its last page and its kind's counts
+			// read, the counts written; per kind: the mask removed.
+			let kinds = RuntimeKind::ALL.len() as u64;
+			T::DbWeight::get()
+				.reads_writes(bands.saturating_mul(3), bands.saturating_mul(2) + kinds)
+		}
+	}
+
+	/// The registry from storage version 4 to 5.
+	pub type MigrateV4ToV5<T> = VersionedMigration<
+		4,
+		5,
+		UncheckedMigrateV4ToV5<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}

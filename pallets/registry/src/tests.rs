@@ -1,8 +1,8 @@
 //! The registry: a provider's whole life, its capacity, and the index matching reads.
 
 use crate::{
-	impls::band_of, mock::*, BandMask, BandPages, Error, Event, Index, IndexedIn, JobEscrow,
-	ProviderCount, ProviderRegistry, Providers, Resources, RuntimeKind, Status,
+	impls::band_of, mock::*, Bands, Error, Event, Index, IndexedIn, JobEscrow, ProviderCount,
+	ProviderRegistry, Providers, Resources, RuntimeKind, Status,
 };
 use frame_support::{assert_noop, assert_ok};
 use sp_runtime::DispatchError;
@@ -13,7 +13,7 @@ fn register(who: u64, fuel_price: u64) {
 
 fn in_band(who: u64, kind: RuntimeKind, price: u64) -> bool {
 	let band = (kind, band_of(price));
-	(0..BandPages::<Test>::get(band))
+	(0..Registry::pages_of(band))
 		.any(|page| Index::<Test>::get(band, page).iter().any(|card| card.who == who))
 }
 
@@ -282,18 +282,18 @@ fn a_band_grows_in_pages_and_stays_dense() {
 			register(who, 100);
 		}
 		let band = (RuntimeKind::Wasm, band_of(100u64));
-		assert_eq!(BandPages::<Test>::get(band), 3);
+		assert_eq!(Registry::pages_of(band), 3);
 		assert_eq!(page_of(band, 0), vec![10, 11]);
 		// Leaving from the first page pulls the last entry into its place.
 		assert_ok!(Registry::pause(RuntimeOrigin::signed(10)));
 		assert_eq!(page_of(band, 0), vec![14, 11]);
-		assert_eq!(BandPages::<Test>::get(band), 2);
+		assert_eq!(Registry::pages_of(band), 2);
 		assert!(IndexedIn::<Test>::get(14).contains(&(band, 0)));
 		for who in 11..15u64 {
 			assert_ok!(Registry::pause(RuntimeOrigin::signed(who)));
 		}
-		assert_eq!(BandPages::<Test>::get(band), 0);
-		assert_eq!(BandMask::<Test>::get(RuntimeKind::Wasm), 0);
+		assert_eq!(Registry::pages_of(band), 0);
+		assert_eq!(Bands::<Test>::get(RuntimeKind::Wasm).occupied().count(), 0);
 	});
 }
 
@@ -364,7 +364,7 @@ fn on_idle_reaps_a_few_pages_a_block_and_goes_round_the_index() {
 		register(ALICE, 100);
 		let wasm = (RuntimeKind::Wasm, band_of(100u64));
 		let indexed = |band: crate::Band| {
-			(0..BandPages::<Test>::get(band)).map(|page| page_of(band, page).len()).sum::<usize>()
+			(0..Registry::pages_of(band)).map(|page| page_of(band, page).len()).sum::<usize>()
 		};
 		assert_eq!(indexed(wasm), 13);
 
@@ -380,7 +380,7 @@ fn on_idle_reaps_a_few_pages_a_block_and_goes_round_the_index() {
 		}
 		for (band, _) in IndexedIn::<Test>::get(ALICE) {
 			let members: Vec<u64> =
-				(0..BandPages::<Test>::get(band)).flat_map(|page| page_of(band, page)).collect();
+				(0..Registry::pages_of(band)).flat_map(|page| page_of(band, page)).collect();
 			assert_eq!(members, vec![ALICE]);
 		}
 		assert_eq!(IndexedIn::<Test>::iter_keys().collect::<Vec<_>>(), vec![ALICE]);
@@ -405,6 +405,93 @@ fn matching_reads_at_most_max_scan_pages_pages() {
 			found.iter().map(|candidate| candidate.who).collect::<Vec<_>>(),
 			vec![10, 11, 12]
 		);
+	});
+}
+
+/// Entries a sample looks at in these tests.
+const LOOKS: u32 = 4;
+
+/// The accounts `sample` gives for `seed`, asking for `count` among providers up to `max`,
+/// looking at [`LOOKS`] entries at most.
+fn sampled(seed: u32, max: u64, count: u32, eligible: impl Fn(u64) -> bool) -> Vec<u64> {
+	use codec::Encode;
+	<Registry as ProviderRegistry<u64, u64>>::sample(
+		RuntimeKind::Wasm,
+		max,
+		&seed.encode(),
+		count,
+		LOOKS,
+		|candidate| eligible(candidate.who),
+	)
+	.into_iter()
+	.map(|candidate| candidate.who)
+	.collect()
+}
+
+#[test]
+fn a_sample_draws_every_indexed_provider_alike_whatever_its_price() {
+	run(|| {
+		// Three cheap providers (two pages) and three dear ones (two pages of a dearer band).
+		let (cheap, dear) = ([10u64, 11, 12], [20u64, 21, 22]);
+		for who in cheap {
+			let _ = Balances::force_set_balance(RuntimeOrigin::root(), who, START);
+			register(who, 1);
+		}
+		for who in dear {
+			let _ = Balances::force_set_balance(RuntimeOrigin::root(), who, START);
+			register(who, 1_000);
+		}
+		let mut drawn = std::collections::BTreeMap::<u64, u32>::new();
+		for seed in 0..3_000u32 {
+			let first = sampled(seed, 10_000, 1, |_| true);
+			assert_eq!(first.len(), 1);
+			*drawn.entry(first[0]).or_default() += 1;
+		}
+		// 500 expected for each: a draw among the cheapest (as matching ranks) gives the dear
+		// ones none.
+		assert!(drawn.values().all(|count| (380..=620).contains(count)), "{drawn:?}");
+		assert_eq!(drawn.len(), 6);
+
+		// Distinct, within the price bound and the count, only the eligible.
+		for seed in 0..200u32 {
+			let three = sampled(seed, 10_000, 3, |who| who != 11);
+			assert!((2..=3).contains(&three.len()), "seed {seed}");
+			assert!(!three.contains(&11));
+			let distinct = three.iter().collect::<std::collections::BTreeSet<_>>();
+			assert_eq!(distinct.len(), three.len());
+			let mut within = sampled(seed, 10, 5, |_| true);
+			within.sort();
+			assert_eq!(within, cheap.to_vec());
+		}
+		// Silent providers are never drawn.
+		System::set_block_number(2 + HEARTBEAT_TIMEOUT);
+		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(21)));
+		let mut found = 0;
+		for seed in 0..50u32 {
+			let drawn = sampled(seed, 10_000, 3, |_| true);
+			assert!(drawn.is_empty() || drawn == vec![21], "{drawn:?}");
+			found += drawn.len();
+		}
+		assert!(found > 25, "the live provider drawn {found} times in 50");
+	});
+}
+
+#[test]
+fn a_sample_looks_at_no_more_entries_than_it_is_given() {
+	run(|| {
+		// Eight providers, half of them eligible: four looks find two on average, never more
+		// than four.
+		for who in 10..18u64 {
+			let _ = Balances::force_set_balance(RuntimeOrigin::root(), who, START);
+			register(who, 100);
+		}
+		let mut found = 0;
+		for seed in 0..200u32 {
+			let drawn = sampled(seed, 10_000, 8, |who| who % 2 == 0);
+			assert!(drawn.len() <= LOOKS as usize, "seed {seed}: {drawn:?}");
+			found += drawn.len();
+		}
+		assert!((300..=500).contains(&found), "{found} found in 200 samples of four looks");
 	});
 }
 
@@ -584,5 +671,37 @@ fn migration_to_v4_gives_each_provider_an_exposure_and_each_card_its_headroom() 
 			assert!(cards.iter().all(|card| card.headroom == MIN_BOND));
 		}
 		assert_eq!(Registry::on_chain_storage_version(), StorageVersion::new(4));
+	});
+}
+
+#[test]
+fn migration_to_v5_counts_each_bands_providers_from_its_pages() {
+	use crate::migrations::v5::{BandMask, BandPages, MigrateV4ToV5};
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	run(|| {
+		// Five providers in one band (pages of 2, 2 and 1), one in a dearer band.
+		for who in 10..15u64 {
+			let _ = Balances::force_set_balance(RuntimeOrigin::root(), who, START);
+			register(who, 100);
+		}
+		let _ = Balances::force_set_balance(RuntimeOrigin::root(), 15, START);
+		register(15, 10_000);
+		let sizes = Bands::<Test>::get(RuntimeKind::Wasm);
+		let (cheap, dear) = (band_of(100u64), band_of(10_000u64));
+		assert_eq!((sizes.of(cheap), sizes.of(dear)), (5, 1));
+		// Version 4's layout: page counts and a mask, no sizes.
+		Bands::<Test>::remove(RuntimeKind::Wasm);
+		BandPages::<Test>::insert((RuntimeKind::Wasm, cheap), 3);
+		BandPages::<Test>::insert((RuntimeKind::Wasm, dear), 1);
+		BandMask::<Test>::insert(RuntimeKind::Wasm, (1u128 << cheap) | (1u128 << dear));
+		StorageVersion::new(4).put::<Registry>();
+
+		MigrateV4ToV5::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Bands::<Test>::get(RuntimeKind::Wasm), sizes);
+		assert_eq!(BandPages::<Test>::iter().count(), 0);
+		assert!(!BandMask::<Test>::contains_key(RuntimeKind::Wasm));
+		assert_eq!(Registry::on_chain_storage_version(), StorageVersion::new(5));
+		assert_ok!(Registry::do_try_state());
 	});
 }

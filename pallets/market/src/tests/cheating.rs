@@ -273,10 +273,7 @@ fn a_disputes_re_executors_are_drawn_at_random_not_the_cheapest_sybils() {
 	for seed in 0..24 {
 		run(|| {
 			set_randomness(seed);
-			provider(1, 100);
-			let id = submit(wasm_job(1, 1));
-			assert_ok!(Market::ack(RuntimeOrigin::signed(1), id));
-			assert_ok!(Market::submit_result(RuntimeOrigin::signed(1), id, report(7, 1)));
+			let id = settled_job(false);
 			// The Sybils, then three honest providers that cost more.
 			provider(2, 0);
 			provider(3, 0);
@@ -319,15 +316,49 @@ fn a_disputes_re_executors_are_drawn_at_random_not_the_cheapest_sybils() {
 	assert!(draws.len() >= 5, "only {} different panels in 24 draws", draws.len());
 }
 
-/// Provider 1 ran a sealed single-replica job, which settled; its id.
-fn settled_sealed_job() -> JobId {
+/// A Sybil registers more zero-price accounts than one matching scan reads (six pages of four
+/// in this mock), so that a draw among the eligible a scan finds, cheapest first, would be a
+/// draw among its own accounts only. Re-executors are drawn among every indexed provider within
+/// the job's price bound: the Sybil's chance per seat is its share of the providers, here a
+/// half.
+#[test]
+fn a_sybil_that_fills_the_cheapest_pages_still_faces_a_draw_among_all_providers() {
+	let (sybils, honest) = (100..124u64, 200..224u64);
+	let mut honest_seats = 0;
+	for seed in 0..16 {
+		run(|| {
+			set_randomness(seed);
+			let id = settled_job(false);
+			for who in sybils.clone().chain(honest.clone()) {
+				assert_ok!(Balances::force_set_balance(RuntimeOrigin::root(), who, START));
+				provider(who, if sybils.contains(&who) { 0 } else { 200 });
+			}
+			let check = crate::NextJobId::<Test>::get();
+			assert_ok!(Market::dispute(RuntimeOrigin::signed(REQUESTER), id));
+			run_to_block(System::block_number() + 1);
+			let drawn = assigned_set(check);
+			assert_eq!(drawn.len(), 3);
+			honest_seats += drawn.iter().filter(|who| honest.contains(who)).count();
+		});
+	}
+	// 24 of 48 seats expected; a draw among what a scan finds gave them none.
+	assert!(honest_seats >= 12, "honest providers held {honest_seats} of 48 seats");
+}
+
+/// Provider 1 ran a single-replica job (`sealed`, or not), which settled; its id.
+fn settled_job(sealed: bool) -> JobId {
 	provider(1, 100);
-	let mut sealed = wasm_job(1, 1);
-	sealed.encrypted_input = true;
-	let id = submit(sealed);
+	let mut spec = wasm_job(1, 1);
+	spec.encrypted_input = sealed;
+	let id = submit(spec);
 	assert_ok!(Market::ack(RuntimeOrigin::signed(1), id));
 	assert_ok!(Market::submit_result(RuntimeOrigin::signed(1), id, report(7, 1)));
 	id
+}
+
+/// Provider 1 ran a sealed single-replica job, which settled; its id.
+fn settled_sealed_job() -> JobId {
+	settled_job(true)
 }
 
 /// A sealed job's re-executors are drawn like any dispute's, not taken best-ranked (which a
