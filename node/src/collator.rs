@@ -211,14 +211,14 @@ async fn start(
 	para_id: ParaId,
 ) -> sc_service::error::Result<TaskManager> {
 	let parachain_config = prepare_node_config(parachain_config);
-	let partial = service::new_partial(&parachain_config)?;
+	let partial = service::new_parts(&parachain_config)?;
 	let client = partial.client.clone();
 	let backend = partial.backend.clone();
 	let mut task_manager = partial.task_manager;
 	let mut telemetry = partial.other;
 	let block_import = BlockImport::new(client.clone(), backend.clone());
 
-	// The manual-seal import queue of `new_partial` does not check Aura seals; a collator's does.
+	// A collator's import queue checks Aura seals (the dev chain's manual-seal one does not).
 	let import_queue =
 		cumulus_client_consensus_aura::equivocation_import_queue::fully_verifying_import_queue::<
 			sp_consensus_aura::sr25519::AuthorityPair,

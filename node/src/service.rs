@@ -1,5 +1,6 @@
-//! The node's services. [`new_partial`] builds what every mode shares (client, database,
-//! transaction pool); [`start_dev`] runs the standalone dev chain.
+//! The node's services. [`new_parts`] builds what every mode shares (client, database,
+//! transaction pool), [`new_partial`] adds the dev chain's import queue; [`start_dev`] runs the
+//! standalone dev chain.
 //!
 //! ## The standalone dev chain
 //!
@@ -56,8 +57,40 @@ pub type Partial = PartialComponents<
 	Option<Telemetry>,
 >;
 
+/// What every mode of the node shares, before an import queue: a collator verifies Aura seals
+/// with its own queue.
+pub type Parts = PartialComponents<
+	FullClient,
+	FullBackend,
+	sc_consensus::LongestChain<FullBackend, Block>,
+	(),
+	TransactionPool,
+	Option<Telemetry>,
+>;
+
 /// Builds the client, database, transaction pool and (manual seal) import queue.
 pub fn new_partial(config: &Configuration) -> Result<Partial, ServiceError> {
+	let parts = new_parts(config)?;
+	let import_queue = sc_consensus_manual_seal::import_queue(
+		Box::new(parts.client.clone()),
+		&parts.task_manager.spawn_essential_handle(),
+		config.prometheus_registry(),
+	);
+	Ok(PartialComponents {
+		client: parts.client,
+		backend: parts.backend,
+		task_manager: parts.task_manager,
+		import_queue,
+		keystore_container: parts.keystore_container,
+		select_chain: parts.select_chain,
+		transaction_pool: parts.transaction_pool,
+		other: parts.other,
+	})
+}
+
+/// Builds the client, database and transaction pool, and no import queue: an import queue's
+/// worker is an essential task, so one built and not used would stop the node.
+pub fn new_parts(config: &Configuration) -> Result<Parts, ServiceError> {
 	let telemetry = config
 		.telemetry_endpoints
 		.clone()
@@ -97,17 +130,11 @@ pub fn new_partial(config: &Configuration) -> Result<Partial, ServiceError> {
 		.build(),
 	);
 
-	let import_queue = sc_consensus_manual_seal::import_queue(
-		Box::new(client.clone()),
-		&task_manager.spawn_essential_handle(),
-		config.prometheus_registry(),
-	);
-
 	Ok(PartialComponents {
 		client,
 		backend,
 		task_manager,
-		import_queue,
+		import_queue: (),
 		keystore_container,
 		select_chain,
 		transaction_pool,

@@ -1,8 +1,9 @@
 //! The chain client: the node's WebSocket JSON-RPC, typed with the runtime's own types.
 //!
 //! Calls, events and storage values are encoded and decoded with `offload-runtime`'s code, so
-//! this client cannot drift from the runtime it was built with; at connect it checks that the
-//! node runs a runtime whose transaction version it knows, and refuses to sign otherwise.
+//! this client cannot drift from the runtime it was built with; before each signature it reads
+//! the node's runtime version (so a runtime upgrade's new spec version is followed), and it
+//! refuses to sign for a runtime whose transaction version it does not know.
 //! Everything here is a plain request: callers decide what to retry.
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -89,7 +90,8 @@ pub fn signed(
 /// A connection to one node.
 pub struct Chain {
 	client: WsClient,
-	context: SigningContext,
+	genesis: Hash,
+	url: String,
 }
 
 /// The storage key of a plain value or a map entry, built by the runtime's own storage types.
@@ -98,10 +100,11 @@ pub type StorageKey = Vec<u8>;
 impl Chain {
 	/// The chain's genesis hash.
 	pub fn genesis(&self) -> [u8; 32] {
-		self.context.genesis.into()
+		self.genesis.into()
 	}
 
-	/// Connects to `url` (`ws://host:port`) and reads the genesis hash and runtime version.
+	/// Connects to `url` (`ws://host:port`), reads the genesis hash and checks that the node's
+	/// runtime is one this build can sign for.
 	pub async fn connect(url: &str) -> Result<Self> {
 		let client = WsClientBuilder::default()
 			.request_timeout(Duration::from_secs(60))
@@ -110,8 +113,16 @@ impl Chain {
 			.await
 			.with_context(|| format!("cannot connect to the node at {url}"))?;
 		let genesis: String = client.request("chain_getBlockHash", rpc_params![0]).await?;
-		let genesis = parse_hash(&genesis)?;
-		let version: Value = client.request("state_getRuntimeVersion", rpc_params![]).await?;
+		let chain = Self { client, genesis: parse_hash(&genesis)?, url: url.into() };
+		chain.signing_context().await?;
+		Ok(chain)
+	}
+
+	/// What a transaction is signed for now: the runtime version of the best block, read
+	/// afresh each time, so that signing follows a runtime upgrade. A runtime whose
+	/// transactions this build cannot encode (another transaction version) is refused.
+	pub async fn signing_context(&self) -> Result<SigningContext> {
+		let version: Value = self.client.request("state_getRuntimeVersion", rpc_params![]).await?;
 		let number = |field: &str| -> Result<u32> {
 			version[field]
 				.as_u64()
@@ -123,14 +134,15 @@ impl Chain {
 			|| tx_version != VERSION.transaction_version
 		{
 			bail!(
-				"the node at {url} runs {} transaction version {tx_version}; this build speaks {} \
+				"the node at {} runs {} transaction version {tx_version}; this build speaks {} \
 				 transaction version {}: update the worker",
+				self.url,
 				version["specName"],
 				VERSION.spec_name,
 				VERSION.transaction_version
 			);
 		}
-		Ok(Self { client, context: SigningContext { genesis, spec_version, tx_version } })
+		Ok(SigningContext { genesis: self.genesis, spec_version, tx_version })
 	}
 
 	/// Whether the connection is still up.
@@ -234,14 +246,14 @@ impl Chain {
 		Ok(self.client.request("system_accountNextIndex", rpc_params![who.to_ss58check()]).await?)
 	}
 
-	/// Signs `call` as `signer` with `nonce` for this node's runtime.
-	pub fn sign(
+	/// Signs `call` as `signer` with `nonce` for the runtime the node runs now.
+	pub async fn sign(
 		&self,
 		signer: &sr25519::Pair,
 		call: RuntimeCall,
 		nonce: Nonce,
-	) -> UncheckedExtrinsic {
-		signed(signer, call, nonce, self.context)
+	) -> Result<UncheckedExtrinsic> {
+		Ok(signed(signer, call, nonce, self.signing_context().await?))
 	}
 
 	/// Hands `extrinsic` to the node's pool; returns its hash. It may still be dropped.

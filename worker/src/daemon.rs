@@ -392,7 +392,7 @@ impl Daemon {
 			Some(_) => return Ok(()),
 		};
 		let nonce = self.next_nonce(chain).await?;
-		let extrinsic = chain.sign(&self.pair, RuntimeCall::Registry(call), nonce);
+		let extrinsic = chain.sign(&self.pair, RuntimeCall::Registry(call), nonce).await?;
 		self.nonce = Some(nonce.saturating_add(1));
 		chain.submit_and_watch(&extrinsic).await.context("registering the provider")?;
 		info!("the offer is on chain");
@@ -418,7 +418,11 @@ impl Daemon {
 		call: RuntimeCall,
 		nonce: Nonce,
 	) -> Result<Nonce> {
-		match chain.submit(&chain.sign(&self.pair, call, nonce)).await {
+		let sent = match chain.sign(&self.pair, call, nonce).await {
+			Ok(extrinsic) => chain.submit(&extrinsic).await,
+			Err(error) => Err(error),
+		};
+		match sent {
 			Ok(_) => {
 				self.nonce = Some(nonce.saturating_add(1));
 				Ok(nonce)

@@ -24,7 +24,7 @@ use std::{path::Path, time::Duration};
 pub async fn execute(chain: &Chain, pair: &sr25519::Pair, call: RuntimeCall) -> Result<Included> {
 	let who = chain::account_of(pair);
 	let nonce = chain.next_nonce(&who).await?;
-	chain.submit_and_watch(&chain.sign(pair, call, nonce)).await
+	chain.submit_and_watch(&chain.sign(pair, call, nonce).await?).await
 }
 
 /// WASM bytes from a `.wasm` or `.wat` file.
