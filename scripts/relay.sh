@@ -43,7 +43,10 @@ build() {
 	echo "==> building offload-node --features collator"
 	cargo build --locked -p offload-node --features collator
 	mkdir -p "$COLLATOR_DIR"
-	cp -f "$CARGO_TARGET_DIR/debug/offload-node" "$COLLATOR_DIR/offload-node"
+	# A hard link where it can (the binary is 2 GB; Cargo's own copy under deps/ is the same
+	# file), a copy otherwise.
+	ln -f "$CARGO_TARGET_DIR/debug/offload-node" "$COLLATOR_DIR/offload-node" 2>/dev/null ||
+		cp -f "$CARGO_TARGET_DIR/debug/offload-node" "$COLLATOR_DIR/offload-node"
 	echo "==> installing zombienet (npm, from zombienet/package-lock.json)"
 	if ! cmp -s zombienet/package-lock.json zombienet/node_modules/.package-lock.json 2>/dev/null; then
 		(cd zombienet && npm ci --no-audit --no-fund --loglevel=error)
