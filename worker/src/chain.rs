@@ -22,8 +22,10 @@ use sp_core::{crypto::Ss58Codec, sr25519, Pair};
 use sp_runtime::{DispatchError, MultiAddress};
 use std::time::{Duration, Instant};
 
-/// How long a submitted extrinsic may take to be finalized before we stop waiting.
-pub const FINALITY_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a submitted extrinsic may take to be finalized before we stop waiting. On a relay
+/// chain a parachain block is final once the relay block that included it is: measured on the
+/// local relay network, 3–6 para blocks of 12 s behind the best block.
+pub const FINALITY_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// A finalized block: its hash and number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -146,7 +146,7 @@ async fn a_job_settles_on_relay_chain_finality_through_a_collator() {
 	// A provider worker on the collator's RPC runs a job Dave submits with the CLI.
 	let dir = TempDir::new("offload-relay");
 	let charlie = Worker::start(Charlie, &collator_url, &dir.0);
-	charlie.wait_for_log(&["the offer is on chain"], Duration::from_secs(180));
+	charlie.wait_for_log(&["the offer is on chain"], Duration::from_secs(300));
 	let chain = Chain::connect(&collator_url).await.expect("the worker's client connects");
 	let submitted_from = chain.finalized().await.expect("head").number;
 	let out = offload(

@@ -290,7 +290,8 @@ pub async fn submit_and_wait_finalized(client: &WsClient, extrinsic: UncheckedEx
 		.subscribe("author_submitAndWatchExtrinsic", rpc_params![hex], "author_unwatchExtrinsic")
 		.await
 		.expect("the extrinsic is accepted by the pool");
-	let deadline = Instant::now() + Duration::from_secs(60);
+	// A parachain's blocks are final a minute or more after they are built on a relay chain.
+	let deadline = Instant::now() + Duration::from_secs(300);
 	loop {
 		let remaining = deadline.saturating_duration_since(Instant::now());
 		let update = tokio::time::timeout(remaining, updates.next())
