@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The relay-chain network test: Offload as a parachain of a local relay chain, run by zombienet
 # (zombienet/network.toml): two rococo-local validators, two Offload collators; then a transfer
-# and a WASM job through a collator, settled on relay-chain finality
-# (worker/tests/relay_network.rs).
+# and a WASM job through a collator, settled on relay-chain finality, a runtime upgrade through
+# the relay chain, and a job after it served by the same worker (worker/tests/relay_network.rs).
 #
 #   scripts/relay.sh          # build what is missing, start the network, run the test, stop it
 #   scripts/relay.sh build    # only build what is missing
@@ -13,7 +13,11 @@
 #   `polkadot`, `polkadot-prepare-worker`, `polkadot-execute-worker` in $OFFLOAD_RELAY_DIR
 #   (default ~/.cache/offload/relay): about an hour on 2 cores;
 # - `offload-node --features collator`, copied to $CARGO_TARGET_DIR/collator/ (the plain
-#   `offload-node` beside it stays the dev chain's).
+#   `offload-node` beside it stays the dev chain's);
+# - the next runtime version the test upgrades the chain to (`offload-runtime --features
+#   upgrade-test`, its WASM only), in a target dir of its own ($OFFLOAD_UPGRADE_TARGET, default
+#   ~/.cache/offload/upgrade-target): built in the shared one, its WASM would take the place of
+#   the dev chain's.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$OFFLOAD_ROOT"
@@ -21,6 +25,8 @@ cd "$OFFLOAD_ROOT"
 RELAY_DIR="${OFFLOAD_RELAY_DIR:-$HOME/.cache/offload/relay}"
 POLKADOT_VERSION=41.0.0
 COLLATOR_DIR="$CARGO_TARGET_DIR/collator"
+UPGRADE_TARGET="${OFFLOAD_UPGRADE_TARGET:-$HOME/.cache/offload/upgrade-target}"
+export OFFLOAD_UPGRADE_WASM="$UPGRADE_TARGET/debug/wbuild/offload-runtime/offload_runtime.wasm"
 mode="${1:-test}"
 
 relay_ready() {
@@ -47,6 +53,9 @@ build() {
 	# file), a copy otherwise.
 	ln -f "$CARGO_TARGET_DIR/debug/offload-node" "$COLLATOR_DIR/offload-node" 2>/dev/null ||
 		cp -f "$CARGO_TARGET_DIR/debug/offload-node" "$COLLATOR_DIR/offload-node"
+	echo "==> building the runtime the test upgrades to (offload-runtime --features upgrade-test)"
+	# `check` runs the build script, which builds the WASM; the native crate is not needed.
+	CARGO_TARGET_DIR="$UPGRADE_TARGET" cargo check --locked -p offload-runtime --features upgrade-test
 	echo "==> installing zombienet (npm, from zombienet/package-lock.json)"
 	if ! cmp -s zombienet/package-lock.json zombienet/node_modules/.package-lock.json 2>/dev/null; then
 		(cd zombienet && npm ci --no-audit --no-fund --loglevel=error)

@@ -234,6 +234,11 @@ impl_runtime_apis! {
 			Market::assignments_of(&provider)
 		}
 
+		fn expirable(id: JobId) -> bool {
+			let now = frame_system::Pallet::<Runtime>::block_number();
+			pallet_offload_market::Jobs::<Runtime>::get(id).is_some_and(|job| job.expirable_at(now))
+		}
+
 		fn stats() -> MarketStats<Balance> {
 			Market::stats(pallet_offload_registry::ProviderCount::<Runtime>::get())
 		}

@@ -133,7 +133,14 @@ type Migrations = (
 	pallet_offload_registry::migrations::v5::MigrateV4ToV5<Runtime>,
 	pallet_offload_escrow::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_offload_market::migrations::v2::MigrateV1ToV2<Runtime>,
+	UpgradeTestMigrations,
 );
+
+/// The migration of the runtime the relay-chain network test upgrades to.
+#[cfg(feature = "upgrade-test")]
+type UpgradeTestMigrations = pallet_offload_registry::migrations::v6::MigrateV5ToV6<Runtime>;
+#[cfg(not(feature = "upgrade-test"))]
+type UpgradeTestMigrations = ();
 
 /// Dispatches extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<
@@ -184,18 +191,30 @@ impl_opaque_keys! {
 	}
 }
 
-/// The runtime's version. `spec_version` goes up with every runtime upgrade.
-#[sp_version::runtime_version]
-pub const VERSION: RuntimeVersion = RuntimeVersion {
-	spec_name: alloc::borrow::Cow::Borrowed("offload"),
-	impl_name: alloc::borrow::Cow::Borrowed("offload"),
-	authoring_version: 1,
-	spec_version: 1,
-	impl_version: 0,
-	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
-	system_version: 1,
-};
+/// The runtime's version with spec version `$spec` (a literal: the version attribute reads
+/// it at compile time).
+macro_rules! runtime_version {
+	($spec:tt) => {
+		/// The runtime's version. `spec_version` goes up with every runtime upgrade.
+		#[sp_version::runtime_version]
+		pub const VERSION: RuntimeVersion = RuntimeVersion {
+			spec_name: alloc::borrow::Cow::Borrowed("offload"),
+			impl_name: alloc::borrow::Cow::Borrowed("offload"),
+			authoring_version: 1,
+			spec_version: $spec,
+			impl_version: 0,
+			apis: apis::RUNTIME_API_VERSIONS,
+			transaction_version: 1,
+			system_version: 1,
+		};
+	};
+}
+#[cfg(not(feature = "upgrade-test"))]
+runtime_version!(1);
+// The next version, which the relay-chain network test upgrades to (see `upgrade-test` in
+// Cargo.toml).
+#[cfg(feature = "upgrade-test")]
+runtime_version!(2);
 
 /// Target block time. Blocks are produced at most once a slot; `pallet_timestamp` and
 /// `pallet_aura` derive the slot from it. It cannot change once the chain runs.
@@ -212,13 +231,10 @@ pub const DAYS: BlockNumber = HOURS * 24;
 
 /// The token's symbol, shown by wallets.
 pub const TOKEN_SYMBOL: &str = "OFL";
-/// Decimals of the token: one OFL is 10^12 plancks.
-pub const TOKEN_DECIMALS: u8 = 12;
+pub use offload_primitives::{TOKEN_DECIMALS, UNIT};
 /// SS58 address prefix (42: the generic Substrate prefix, until Offload registers its own).
 pub const SS58_PREFIX: u16 = 42;
 
-/// One OFL.
-pub const UNIT: Balance = 1_000_000_000_000;
 /// A thousandth of an OFL.
 pub const MILLI_UNIT: Balance = 1_000_000_000;
 /// A millionth of an OFL.

@@ -1,26 +1,54 @@
-//! The chain client: the node's WebSocket JSON-RPC, typed with the runtime's own types.
+//! The chain client: the node's WebSocket JSON-RPC, with subxt encoding and decoding.
 //!
-//! Calls, events and storage values are encoded and decoded with `offload-runtime`'s code, so
-//! this client cannot drift from the runtime it was built with; before each signature it reads
-//! the node's runtime version (so a runtime upgrade's new spec version is followed), and it
-//! refuses to sign for a runtime whose transaction version it does not know.
-//! Everything here is a plain request: callers decide what to retry.
+//! This client does not link the runtime. Calls, storage values, runtime API answers and
+//! events are encoded and decoded by subxt against the metadata of the runtime the node runs
+//! at the block in question (read from the node and cached per spec version), through the
+//! interface generated from the committed metadata ([`crate::api`]). So a runtime upgrade is
+//! followed: signing uses the spec and transaction versions of the best block, a field added
+//! to a stored type or an unknown event variant is skipped, and a call or storage entry whose
+//! shape changed is refused with an error before anything is sent. Constants are read from the
+//! chain. Everything here is a plain request: callers decide what to retry.
 
+use crate::api::{self, Event, SystemEvent};
 use anyhow::{anyhow, bail, Context, Result};
-use codec::{Decode, Encode};
 use jsonrpsee::{
 	core::client::{ClientT, Subscription, SubscriptionClientT},
 	rpc_params,
 	ws_client::{WsClient, WsClientBuilder},
 };
-use offload_runtime::{
-	AccountId, Balance, BlockNumber, Hash, Nonce, Runtime, RuntimeCall, RuntimeError, RuntimeEvent,
-	SignedPayload, UncheckedExtrinsic, VERSION,
-};
 use serde_json::Value;
-use sp_core::{crypto::Ss58Codec, sr25519, Pair};
-use sp_runtime::{DispatchError, MultiAddress};
-use std::time::{Duration, Instant};
+use sp_core::{sr25519, Pair};
+use std::{
+	sync::Arc,
+	time::{Duration, Instant},
+};
+use subxt::{
+	backend::LegacyBackend,
+	client::{ClientAtBlock, OnlineClientAtBlockImpl},
+	config::DefaultExtrinsicParamsBuilder,
+	events::Phase,
+	ext::scale_decode::DecodeAsType,
+	runtime_apis::{Payload as RuntimeApiPayload, StaticPayload},
+	storage::{Address, StaticAddress},
+	utils::MultiSignature,
+	OnlineClient, SubstrateConfig,
+};
+
+pub use subxt::utils::{AccountId32 as AccountId, H256 as Hash};
+
+/// Balances, in the chain's smallest unit.
+pub type Balance = u128;
+/// Block numbers.
+pub type BlockNumber = u32;
+/// Account nonces.
+pub type Nonce = u32;
+
+/// The chain's configuration as subxt sees it: Substrate's defaults (32-byte accounts,
+/// multi-signatures and addresses, BLAKE2 hashes) fit Offload's runtime.
+pub type ChainConfig = SubstrateConfig;
+
+/// The client working at one block, with that block's runtime metadata.
+pub type AtBlock = ClientAtBlock<ChainConfig, OnlineClientAtBlockImpl<ChainConfig>>;
 
 /// How long a submitted extrinsic may take to be finalized before we stop waiting. On a relay
 /// chain a parachain block is final once the relay block that included it is: measured on the
@@ -41,135 +69,133 @@ pub struct Block {
 pub struct Included {
 	/// The block.
 	pub block: Hash,
-	/// The events the extrinsic emitted (in order), its fee event included.
-	pub events: Vec<RuntimeEvent>,
+	/// The events the extrinsic emitted (in order), its fee event included; events this build
+	/// does not know are left out.
+	pub events: Vec<Event>,
 }
 
 /// Transaction fees (fee plus tip) `who` paid in `events`.
-pub fn fees_paid(events: &[RuntimeEvent], who: &AccountId) -> Balance {
+pub fn fees_paid(events: &[Event], who: &AccountId) -> Balance {
+	use api::runtime::runtime_types::pallet_transaction_payment::pallet::Event as Payment;
 	events
 		.iter()
 		.filter_map(|event| match event {
-			RuntimeEvent::TransactionPayment(
-				pallet_transaction_payment::Event::TransactionFeePaid {
-					who: payer,
-					actual_fee,
-					tip,
-				},
-			) if payer == who => Some(actual_fee.saturating_add(*tip)),
+			Event::TransactionPayment(Payment::TransactionFeePaid {
+				who: payer,
+				actual_fee,
+				tip,
+			}) if payer == who => Some(actual_fee.saturating_add(*tip)),
 			_ => None,
 		})
 		.fold(0, Balance::saturating_add)
 }
 
-/// The runtime version a transaction is signed for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SigningContext {
-	/// The chain's genesis hash.
-	pub genesis: Hash,
-	/// The runtime's spec version.
-	pub spec_version: u32,
-	/// The runtime's transaction version.
-	pub tx_version: u32,
-}
+/// An sr25519 key pair signing for subxt.
+struct Signer<'a>(&'a sr25519::Pair);
 
-/// `call` signed by `signer` with `nonce` for `context`: immortal, no tip, no metadata hash.
-pub fn signed(
-	signer: &sr25519::Pair,
-	call: RuntimeCall,
-	nonce: Nonce,
-	context: SigningContext,
-) -> UncheckedExtrinsic {
-	let extension = offload_runtime::tx_extension(nonce);
-	let SigningContext { genesis, spec_version, tx_version } = context;
-	let implicit = ((), (), spec_version, tx_version, genesis, genesis, (), (), (), None);
-	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
-	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
-	let account: AccountId = signer.public().into();
-	UncheckedExtrinsic::new_signed(call, MultiAddress::Id(account), signature.into(), extension)
+impl subxt::tx::Signer<ChainConfig> for Signer<'_> {
+	fn account_id(&self) -> AccountId {
+		account_of(self.0)
+	}
+
+	fn sign(&self, payload: &[u8]) -> MultiSignature {
+		MultiSignature::Sr25519(self.0.sign(payload).0)
+	}
 }
 
 /// A connection to one node.
 pub struct Chain {
-	client: WsClient,
-	genesis: Hash,
+	rpc: Arc<WsClient>,
+	client: OnlineClient<ChainConfig>,
 	url: String,
+	/// The client at the block last read: the daemon reads one block several times a tick.
+	last: std::sync::Mutex<Option<(Hash, AtBlock)>>,
 }
-
-/// The storage key of a plain value or a map entry, built by the runtime's own storage types.
-pub type StorageKey = Vec<u8>;
 
 impl Chain {
 	/// The chain's genesis hash.
 	pub fn genesis(&self) -> [u8; 32] {
-		self.genesis.into()
+		self.client.genesis_hash().0
 	}
 
-	/// Connects to `url` (`ws://host:port`), reads the genesis hash and checks that the node's
-	/// runtime is one this build can sign for.
+	/// Connects to `url` (`ws://host:port`) and reads the genesis hash and the finalized
+	/// block's runtime metadata.
 	pub async fn connect(url: &str) -> Result<Self> {
-		let client = WsClientBuilder::default()
-			.request_timeout(Duration::from_secs(60))
-			.max_response_size(64 * 1024 * 1024)
-			.build(url)
+		let rpc = Arc::new(
+			WsClientBuilder::default()
+				.request_timeout(Duration::from_secs(60))
+				.max_response_size(64 * 1024 * 1024)
+				.build(url)
+				.await
+				.with_context(|| format!("cannot connect to the node at {url}"))?,
+		);
+		// The legacy backend reads any block by hash with plain `state_*` calls, as the
+		// worker needs for the finalized heads it follows; chainHead would pin blocks.
+		let backend =
+			LegacyBackend::<ChainConfig>::builder().build(subxt::rpcs::RpcClient::new(rpc.clone()));
+		let client = OnlineClient::from_backend(Arc::new(backend))
 			.await
-			.with_context(|| format!("cannot connect to the node at {url}"))?;
-		let genesis: String = client.request("chain_getBlockHash", rpc_params![0]).await?;
-		let chain = Self { client, genesis: parse_hash(&genesis)?, url: url.into() };
-		chain.signing_context().await?;
+			.with_context(|| format!("cannot read the chain at {url}"))?;
+		let chain = Self { rpc, client, url: url.into(), last: Default::default() };
+		chain.at(None).await?;
 		Ok(chain)
 	}
 
-	/// What a transaction is signed for now: the runtime version of the best block, read
-	/// afresh each time, so that signing follows a runtime upgrade. A runtime whose
-	/// transactions this build cannot encode (another transaction version) is refused.
-	pub async fn signing_context(&self) -> Result<SigningContext> {
-		let version: Value = self.client.request("state_getRuntimeVersion", rpc_params![]).await?;
-		let number = |field: &str| -> Result<u32> {
-			version[field]
-				.as_u64()
-				.and_then(|n| u32::try_from(n).ok())
-				.ok_or_else(|| anyhow!("the node's runtime version has no {field}"))
+	/// The client at block `at`, or at the latest finalized block if `None`: its runtime's
+	/// metadata (read once per spec version) decodes what is read there.
+	pub async fn at(&self, at: Option<Hash>) -> Result<AtBlock> {
+		let hash = match at {
+			Some(hash) => hash,
+			None => self.finalized().await?.hash,
 		};
-		let (spec_version, tx_version) = (number("specVersion")?, number("transactionVersion")?);
-		if version["specName"].as_str() != Some(&VERSION.spec_name[..])
-			|| tx_version != VERSION.transaction_version
-		{
-			bail!(
-				"the node at {} runs {} transaction version {tx_version}; this build speaks {} \
-				 transaction version {}: update the worker",
-				self.url,
-				version["specName"],
-				VERSION.spec_name,
-				VERSION.transaction_version
-			);
+		let cached = self.last.lock().ok().and_then(|last| {
+			last.as_ref().filter(|(last, _)| *last == hash).map(|(_, client)| client.clone())
+		});
+		if let Some(client) = cached {
+			return Ok(client);
 		}
-		Ok(SigningContext { genesis: self.genesis, spec_version, tx_version })
+		let client = self
+			.client
+			.at_block(hash)
+			.await
+			.with_context(|| format!("cannot read the chain's state at {}", self.url))?;
+		if let Ok(mut last) = self.last.lock() {
+			*last = Some((hash, client.clone()));
+		}
+		Ok(client)
 	}
 
 	/// Whether the connection is still up.
 	pub fn is_connected(&self) -> bool {
-		self.client.is_connected()
+		self.rpc.is_connected()
 	}
 
 	/// The latest finalized block.
 	pub async fn finalized(&self) -> Result<Block> {
-		let hash: String = self.client.request("chain_getFinalizedHead", rpc_params![]).await?;
+		let hash: String = self.rpc.request("chain_getFinalizedHead", rpc_params![]).await?;
 		let hash = parse_hash(&hash)?;
-		let header: Value = self.client.request("chain_getHeader", rpc_params![hash]).await?;
+		let header: Value = self.rpc.request("chain_getHeader", rpc_params![hash]).await?;
+		Ok(Block { hash, number: header_number(&header)? })
+	}
+
+	/// The best (not necessarily finalized) block.
+	pub async fn best(&self) -> Result<Block> {
+		let hash: String = self.rpc.request("chain_getBlockHash", rpc_params![]).await?;
+		let hash = parse_hash(&hash)?;
+		let header: Value = self.rpc.request("chain_getHeader", rpc_params![hash]).await?;
 		Ok(Block { hash, number: header_number(&header)? })
 	}
 
 	/// The number of the best (not necessarily finalized) block.
 	pub async fn best_number(&self) -> Result<BlockNumber> {
-		let header: Value = self.client.request("chain_getHeader", rpc_params![]).await?;
+		let header: Value = self.rpc.request("chain_getHeader", rpc_params![]).await?;
 		header_number(&header)
 	}
 
 	/// Finalized heads as the node finalizes them.
 	pub async fn subscribe_finalized(&self) -> Result<Subscription<Value>> {
 		Ok(self
-			.client
+			.rpc
 			.subscribe(
 				"chain_subscribeFinalizedHeads",
 				rpc_params![],
@@ -181,97 +207,144 @@ impl Chain {
 	/// The hash of block `number`.
 	pub async fn block_hash(&self, number: BlockNumber) -> Result<Hash> {
 		let hash: Option<String> =
-			self.client.request("chain_getBlockHash", rpc_params![number]).await?;
+			self.rpc.request("chain_getBlockHash", rpc_params![number]).await?;
 		parse_hash(&hash.ok_or_else(|| anyhow!("no block {number}"))?)
 	}
 
-	/// A storage value at `at` (the best block if `None`), decoded.
-	pub async fn storage<T: Decode>(&self, key: &[u8], at: Option<Hash>) -> Result<Option<T>> {
-		let value: Option<String> = self
-			.client
-			.request("state_getStorage", rpc_params![sp_core::bytes::to_hex(key, false), at])
-			.await?;
+	/// The value of storage entry `address` at `keys`, at `at` (the latest finalized block if
+	/// `None`), decoded against that block's metadata; `None` if there is none.
+	///
+	/// The entry's shape is not checked against the one this build knows: its value decodes
+	/// field by field, by name, so a field a later runtime adds to a stored type is skipped,
+	/// and a change this build cannot read (a field gone or of another type) is an error.
+	pub async fn storage<Keys, Value, IsPlain>(
+		&self,
+		address: StaticAddress<Keys, Value, IsPlain>,
+		keys: Keys,
+		at: Option<Hash>,
+	) -> Result<Option<Value>>
+	where
+		StaticAddress<Keys, Value, IsPlain>: Address<KeyParts = Keys, Value = Value>,
+		Value: DecodeAsType,
+	{
+		let at = self.at(at).await?;
+		let value = at.storage().try_fetch(address.unvalidated(), keys).await?;
 		value
-			.map(|hex| {
-				let bytes = sp_core::bytes::from_hex(&hex)?;
-				T::decode(&mut &bytes[..]).context("a storage value does not decode")
-			})
+			.map(|value| value.decode_as::<Value>())
 			.transpose()
+			.context("a storage value does not decode")
 	}
 
-	/// Calls runtime API `method` (e.g. `ComputeApi_job`) with SCALE-encoded `args` at `at`.
-	pub async fn runtime_call<R: Decode>(
+	/// Calls a runtime API at `at` (the latest finalized block if `None`). Like
+	/// [`Chain::storage`], its answer decodes by name, whatever fields a later runtime adds.
+	pub async fn runtime_call<Args, Answer>(
 		&self,
-		method: &str,
-		args: impl Encode,
+		payload: StaticPayload<Args, Answer>,
 		at: Option<Hash>,
-	) -> Result<R> {
-		let data = sp_core::bytes::to_hex(&args.encode(), false);
-		let hex: String = self.client.request("state_call", rpc_params![method, data, at]).await?;
-		let bytes = sp_core::bytes::from_hex(&hex)?;
-		R::decode(&mut &bytes[..]).with_context(|| format!("{method}'s answer does not decode"))
+	) -> Result<Answer>
+	where
+		StaticPayload<Args, Answer>: RuntimeApiPayload<ReturnType = Answer>,
+	{
+		let at = self.at(at).await?;
+		let payload = payload.unvalidated();
+		let name = at.runtime_apis().encode_name(&payload);
+		at.runtime_apis()
+			.call(payload)
+			.await
+			.with_context(|| format!("calling the runtime API {name}"))
+	}
+
+	/// A constant of the runtime at the latest finalized block.
+	pub async fn constant<Addr: subxt::constants::Address>(
+		&self,
+		address: Addr,
+	) -> Result<Addr::Target> {
+		Ok(self.at(None).await?.constants().entry(address)?)
 	}
 
 	/// Free balance of `who` at `at`.
 	pub async fn free_balance(&self, who: &AccountId, at: Option<Hash>) -> Result<Balance> {
-		let key = frame_system::Account::<Runtime>::hashed_key_for(who);
+		let account = api::storage().system().account();
 		Ok(self
-			.storage::<frame_system::AccountInfo<Nonce, pallet_balances::AccountData<Balance>>>(
-				&key, at,
-			)
+			.storage(account, (who.clone(),), at)
 			.await?
 			.map(|info| info.data.free)
 			.unwrap_or_default())
 	}
 
 	/// The events of block `at`, with the index of the extrinsic that emitted each (`None`
-	/// for the block's own initialization and finalization).
-	pub async fn events(&self, at: Hash) -> Result<Vec<(Option<u32>, RuntimeEvent)>> {
-		let records = self
-			.storage::<Vec<frame_system::EventRecord<RuntimeEvent, Hash>>>(&events_key(), Some(at))
-			.await?
-			.unwrap_or_default();
-		Ok(records
-			.into_iter()
-			.map(|record| {
-				let index = match record.phase {
-					frame_system::Phase::ApplyExtrinsic(index) => Some(index),
-					_ => None,
-				};
-				(index, record.event)
-			})
-			.collect())
+	/// for the block's own initialization and finalization). An event this build does not
+	/// know (a variant a later runtime added) is left out; the others decode whatever it is.
+	pub async fn events(&self, at: Hash) -> Result<Vec<(Option<u32>, Event)>> {
+		let at = self.at(Some(at)).await?;
+		let events = at.events().fetch().await?;
+		let mut decoded = Vec::new();
+		for event in events.iter() {
+			let event = event?;
+			let index = match event.phase() {
+				Phase::ApplyExtrinsic(index) => Some(index),
+				_ => None,
+			};
+			match event.decode_as::<Event>() {
+				Ok(known) => decoded.push((index, known)),
+				Err(error) => tracing::debug!(
+					"skipping event {}.{}: {error}",
+					event.pallet_name(),
+					event.event_name()
+				),
+			}
+		}
+		Ok(decoded)
 	}
 
 	/// The nonce `who`'s next transaction must carry, counting the ones in the pool.
 	pub async fn next_nonce(&self, who: &AccountId) -> Result<Nonce> {
-		Ok(self.client.request("system_accountNextIndex", rpc_params![who.to_ss58check()]).await?)
+		Ok(self.rpc.request("system_accountNextIndex", rpc_params![who.to_string()]).await?)
 	}
 
-	/// Signs `call` as `signer` with `nonce` for the runtime the node runs now.
-	pub async fn sign(
+	/// `call` signed by `signer` with `nonce` for the runtime of the best block (so that
+	/// signing follows a runtime upgrade as soon as the node runs it): immortal, no tip.
+	pub async fn sign<Call: subxt::tx::Payload>(
 		&self,
 		signer: &sr25519::Pair,
-		call: RuntimeCall,
+		call: &Call,
 		nonce: Nonce,
-	) -> Result<UncheckedExtrinsic> {
-		Ok(signed(signer, call, nonce, self.signing_context().await?))
+	) -> Result<Vec<u8>> {
+		let best = self.best().await?;
+		let at = self.at(Some(best.hash)).await?;
+		let params =
+			DefaultExtrinsicParamsBuilder::<ChainConfig>::new().immortal().nonce(nonce.into());
+		let mut signable = at
+			.tx()
+			.create_signable_offline(call, params.build())
+			.context("this runtime does not take the call as this build encodes it")?;
+		Ok(signable.sign(&Signer(signer))?.into_encoded())
 	}
 
 	/// Hands `extrinsic` to the node's pool; returns its hash. It may still be dropped.
-	pub async fn submit(&self, extrinsic: &UncheckedExtrinsic) -> Result<Hash> {
-		let hex = sp_core::bytes::to_hex(&extrinsic.encode(), false);
-		let hash: String = self.client.request("author_submitExtrinsic", rpc_params![hex]).await?;
+	pub async fn submit(&self, extrinsic: &[u8]) -> Result<Hash> {
+		let hex = to_hex(extrinsic);
+		let hash: String = self.rpc.request("author_submitExtrinsic", rpc_params![hex]).await?;
 		parse_hash(&hash)
+	}
+
+	/// Signs `call` as `signer` with the account's next nonce, submits it, and waits for it
+	/// to be finalized (see [`Chain::submit_and_watch`]).
+	pub async fn execute<Call: subxt::tx::Payload>(
+		&self,
+		signer: &sr25519::Pair,
+		call: &Call,
+	) -> Result<Included> {
+		let nonce = self.next_nonce(&account_of(signer)).await?;
+		self.submit_and_watch(&self.sign(signer, call, nonce).await?).await
 	}
 
 	/// Submits `extrinsic`, waits until a block including it is finalized, and returns its
 	/// events; an extrinsic that failed is an error naming the pallet's error.
-	pub async fn submit_and_watch(&self, extrinsic: &UncheckedExtrinsic) -> Result<Included> {
-		let encoded = extrinsic.encode();
-		let hex = sp_core::bytes::to_hex(&encoded, false);
+	pub async fn submit_and_watch(&self, extrinsic: &[u8]) -> Result<Included> {
+		let hex = to_hex(extrinsic);
 		let mut updates: Subscription<Value> = self
-			.client
+			.rpc
 			.subscribe(
 				"author_submitAndWatchExtrinsic",
 				rpc_params![hex.clone()],
@@ -297,7 +370,7 @@ impl Chain {
 				}
 			}
 		};
-		let body: Value = self.client.request("chain_getBlock", rpc_params![block]).await?;
+		let body: Value = self.rpc.request("chain_getBlock", rpc_params![block]).await?;
 		let ours = hex.to_lowercase();
 		let index = body["block"]["extrinsics"]
 			.as_array()
@@ -307,7 +380,7 @@ impl Chain {
 			.ok_or_else(|| {
 				anyhow!("the finalized block {block:?} does not hold the transaction")
 			})?;
-		let events: Vec<RuntimeEvent> = self
+		let events: Vec<Event> = self
 			.events(block)
 			.await?
 			.into_iter()
@@ -315,38 +388,44 @@ impl Chain {
 			.map(|(_, event)| event)
 			.collect();
 		for event in &events {
-			if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
-				dispatch_error,
-				..
-			}) = event
-			{
-				bail!("the transaction failed: {}", describe(dispatch_error));
+			if let Event::System(SystemEvent::ExtrinsicFailed { dispatch_error, .. }) = event {
+				bail!("the transaction failed: {}", self.describe(dispatch_error, block).await);
 			}
 		}
 		Ok(Included { block, events })
 	}
-}
 
-/// The key of `System::Events` (the storage type itself is private to frame-system).
-fn events_key() -> Vec<u8> {
-	[sp_crypto_hashing::twox_128(b"System"), sp_crypto_hashing::twox_128(b"Events")].concat()
-}
-
-/// A dispatch error in words: the pallet and error name for a module error.
-pub fn describe(error: &DispatchError) -> String {
-	match RuntimeError::from_dispatch_error(*error) {
-		Some(named) => format!("{named:?}"),
-		None => format!("{error:?}"),
+	/// A dispatch error in words: the pallet and error name for a module error, looked up in
+	/// the metadata of block `at`.
+	pub async fn describe(&self, error: &DispatchError, at: Hash) -> String {
+		let DispatchError::Module(module) = error else {
+			return format!("{error:?}");
+		};
+		let named = self.at(Some(at)).await.ok().and_then(|at| {
+			let metadata = at.metadata();
+			let pallet = metadata.pallet_by_error_index(module.index)?;
+			let variant = pallet.error_variant_by_index(module.error[0])?;
+			Some(format!("{}::{}", pallet.name(), variant.name))
+		});
+		named.unwrap_or_else(|| format!("{error:?}"))
 	}
+}
+
+/// The chain's dispatch errors.
+pub type DispatchError = api::runtime::runtime_types::sp_runtime::DispatchError;
+
+/// `bytes` as `0x…` hex.
+fn to_hex(bytes: &[u8]) -> String {
+	format!("0x{}", hex::encode(bytes))
 }
 
 /// Parses a `0x…` 32-byte hash.
-pub fn parse_hash(hex: &str) -> Result<Hash> {
-	let bytes = sp_core::bytes::from_hex(hex).with_context(|| format!("`{hex}` is not hex"))?;
-	if bytes.len() != 32 {
-		bail!("`{hex}` is not a 32-byte hash");
-	}
-	Ok(Hash::from_slice(&bytes))
+pub fn parse_hash(text: &str) -> Result<Hash> {
+	let bytes = hex::decode(text.trim_start_matches("0x"))
+		.with_context(|| format!("`{text}` is not hex"))?;
+	let bytes: [u8; 32] =
+		bytes.try_into().map_err(|_| anyhow!("`{text}` is not a 32-byte hash"))?;
+	Ok(Hash::from(bytes))
 }
 
 /// The number of a header as JSON-RPC returns it (`"0x1a"`).
@@ -364,5 +443,5 @@ pub fn keypair(suri: &str) -> Result<sr25519::Pair> {
 
 /// The account of a key pair.
 pub fn account_of(pair: &sr25519::Pair) -> AccountId {
-	pair.public().into()
+	AccountId(pair.public().0)
 }

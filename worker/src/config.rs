@@ -26,8 +26,9 @@
 //! runtime = "runc"
 //! ```
 
+use crate::chain::Balance;
 use anyhow::{anyhow, bail, Context, Result};
-use offload_runtime::{Balance, UNIT};
+use offload_primitives::UNIT;
 use serde::Deserialize;
 use std::{net::SocketAddr, path::PathBuf};
 

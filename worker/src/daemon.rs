@@ -10,7 +10,8 @@
 //! [`RESEND_AFTER`] blocks.
 
 use crate::{
-	chain::{self, Block, Chain},
+	api::{self, bounded, Job, Offer, Phase, Prices, ReplicaState, Report, Resources},
+	chain::{self, AccountId, Block, BlockNumber, Chain, Nonce},
 	config::{parse_ofl, Config},
 	envelope,
 	executor::{
@@ -25,13 +26,6 @@ use crate::{
 };
 use anyhow::{anyhow, bail, Context, Result};
 use codec::Encode;
-use frame_support::BoundedVec;
-use offload_primitives::{Prices, Resources};
-use offload_runtime::{
-	configs::compute::HeartbeatTimeout, AccountId, BlockNumber, Nonce, Runtime, RuntimeCall,
-};
-use pallet_offload_market::{Input, JobOf, Phase, ReplicaState, Report, Usage, Workload};
-use pallet_offload_registry::{Offer, ProviderOf};
 use sp_core::{sr25519, Pair};
 use std::{
 	collections::{BTreeSet, HashMap, HashSet},
@@ -225,7 +219,7 @@ impl Daemon {
 			.await
 			.with_context(|| format!("cannot listen on {}", self.config.listen))?;
 		info!(
-			account = %sp_core::crypto::Ss58Codec::to_ss58check(&self.me),
+			account = %self.me,
 			listen = %self.config.listen,
 			"offload worker starting"
 		);
@@ -317,7 +311,7 @@ impl Daemon {
 	}
 
 	/// The offer the config describes.
-	fn offer(&self) -> Result<Offer<Runtime>> {
+	fn offer(&self) -> Result<Offer> {
 		let offer = &self.config.offer;
 		let region: [u8; 2] = offer
 			.region
@@ -342,8 +336,7 @@ impl Daemon {
 			max_concurrent: offer.max_concurrent,
 			region,
 			encryption_key: envelope::public_of(&self.pair),
-			endpoint: BoundedVec::try_from(endpoint.into_bytes())
-				.map_err(|_| anyhow!("public_url is too long"))?,
+			endpoint: bounded(endpoint.into_bytes()),
 		})
 	}
 
@@ -377,22 +370,22 @@ impl Daemon {
 	/// offer again if it changed.
 	async fn ensure_registered(&mut self, chain: &Chain) -> Result<()> {
 		let offer = self.offer()?;
-		let key = pallet_offload_registry::Providers::<Runtime>::hashed_key_for(&self.me);
-		let current: Option<ProviderOf<Runtime>> = chain.storage(&key, None).await?;
-		let call = match current {
+		let providers = api::storage().registry().providers();
+		let current = chain.storage(providers, (self.me.clone(),), None).await?;
+		let registry = api::tx().registry();
+		let nonce = self.next_nonce(chain).await?;
+		let extrinsic = match current {
 			None => {
 				let bond = parse_ofl(&self.config.bond)?;
 				info!(bond = %crate::config::format_ofl(bond), "registering as a provider");
-				pallet_offload_registry::Call::register { offer, bond }
+				chain.sign(&self.pair, &registry.register(offer, bond), nonce).await?
 			},
 			Some(provider) if provider.offer != offer => {
 				info!("publishing the changed offer");
-				pallet_offload_registry::Call::update_offer { offer }
+				chain.sign(&self.pair, &registry.update_offer(offer), nonce).await?
 			},
 			Some(_) => return Ok(()),
 		};
-		let nonce = self.next_nonce(chain).await?;
-		let extrinsic = chain.sign(&self.pair, RuntimeCall::Registry(call), nonce).await?;
 		self.nonce = Some(nonce.saturating_add(1));
 		chain.submit_and_watch(&extrinsic).await.context("registering the provider")?;
 		info!("the offer is on chain");
@@ -406,7 +399,7 @@ impl Daemon {
 
 	/// Signs `call` with the next nonce and hands it to the node's pool; returns the nonce.
 	/// After a refusal the next nonce is read afresh from the node.
-	async fn transmit(&mut self, chain: &Chain, call: RuntimeCall) -> Result<Nonce> {
+	async fn transmit(&mut self, chain: &Chain, call: impl subxt::tx::Payload) -> Result<Nonce> {
 		let nonce = self.next_nonce(chain).await?;
 		self.transmit_with(chain, call, nonce).await
 	}
@@ -415,10 +408,10 @@ impl Daemon {
 	async fn transmit_with(
 		&mut self,
 		chain: &Chain,
-		call: RuntimeCall,
+		call: impl subxt::tx::Payload,
 		nonce: Nonce,
 	) -> Result<Nonce> {
-		let sent = match chain.sign(&self.pair, call, nonce).await {
+		let sent = match chain.sign(&self.pair, &call, nonce).await {
 			Ok(extrinsic) => chain.submit(&extrinsic).await,
 			Err(error) => Err(error),
 		};
@@ -445,7 +438,7 @@ impl Daemon {
 		id: u64,
 		local: &mut LocalJob,
 		step: Step,
-		call: pallet_offload_market::Call<Runtime>,
+		call: impl subxt::tx::Payload,
 	) -> Result<()> {
 		if local.sent.get(&step).is_some_and(|at| head.number < at.saturating_add(RESEND_AFTER)) {
 			let left = match local.nonces.get(&step) {
@@ -465,7 +458,7 @@ impl Daemon {
 		self.store.set_job(id, local)?;
 		self.sent_here.insert((id, step));
 		failpoint(&format!("before-send:{step:?}"));
-		match self.transmit_with(chain, RuntimeCall::Market(call), nonce).await {
+		match self.transmit_with(chain, call, nonce).await {
 			Ok(nonce) => {
 				failpoint(&format!("after-send:{step:?}"));
 				info!(job = id, ?step, nonce, "sent")
@@ -494,8 +487,8 @@ impl Daemon {
 			self.metrics.chain_lag.set(best.saturating_sub(head.number).into());
 		}
 		self.heartbeat(chain, head).await?;
-		let ids: Vec<u64> =
-			chain.runtime_call("ComputeApi_assignments", &self.me, Some(head.hash)).await?;
+		let assignments = api::runtime_apis().compute_api().assignments(self.me.clone());
+		let ids: Vec<u64> = chain.runtime_call(assignments, Some(head.hash)).await?;
 		self.metrics.open_assignments.set(ids.len() as i64);
 		self.mark_settled(chain, head, &ids).await?;
 		self.prune_jobs(&ids);
@@ -508,8 +501,8 @@ impl Daemon {
 			keep
 		});
 		for id in ids {
-			let key = pallet_offload_market::Jobs::<Runtime>::hashed_key_for(id);
-			let Some(job) = chain.storage::<JobOf<Runtime>>(&key, Some(head.hash)).await? else {
+			let jobs = api::storage().market().jobs();
+			let Some(job) = chain.storage(jobs, (id,), Some(head.hash)).await? else {
 				continue;
 			};
 			if let Err(error) = self.advance(chain, head, id, &job).await {
@@ -526,8 +519,8 @@ impl Daemon {
 		let closed: Vec<u64> =
 			self.unsettled.iter().copied().filter(|id| !open.contains(id)).collect();
 		for id in closed {
-			let key = pallet_offload_market::Jobs::<Runtime>::hashed_key_for(id);
-			let job = chain.storage::<JobOf<Runtime>>(&key, Some(head.hash)).await?;
+			let jobs = api::storage().market().jobs();
+			let job = chain.storage(jobs, (id,), Some(head.hash)).await?;
 			let mut local = self.store.job(id)?;
 			let agreed = match job.map(|job| job.phase) {
 				Some(Phase::Settled { result, .. }) => result,
@@ -567,19 +560,20 @@ impl Daemon {
 
 	/// Sends a heartbeat when half the liveness window has passed since the last one.
 	async fn heartbeat(&mut self, chain: &Chain, head: Block) -> Result<()> {
-		let key = pallet_offload_registry::Providers::<Runtime>::hashed_key_for(&self.me);
-		let Some(provider) = chain.storage::<ProviderOf<Runtime>>(&key, Some(head.hash)).await?
+		let providers = api::storage().registry().providers();
+		let Some(provider) = chain.storage(providers, (self.me.clone(),), Some(head.hash)).await?
 		else {
 			return Ok(());
 		};
-		let due = provider.last_heartbeat.saturating_add(HeartbeatTimeout::get() / 2);
+		let timeout = chain.constant(api::constants().registry().heartbeat_timeout()).await?;
+		let due = provider.last_heartbeat.saturating_add(timeout / 2);
 		let sent: Option<BlockNumber> = self.store.meta("heartbeat")?;
 		if head.number < due || sent.is_some_and(|at| head.number < at.saturating_add(RESEND_AFTER))
 		{
 			return Ok(());
 		}
 		self.store.set_meta("heartbeat", &head.number)?;
-		let call = RuntimeCall::Registry(pallet_offload_registry::Call::heartbeat {});
+		let call = api::tx().registry().heartbeat();
 		match self.transmit(chain, call).await {
 			Ok(_) => debug!(block = head.number, "heartbeat sent"),
 			Err(error) => warn!("heartbeat refused: {error:#}"),
@@ -588,13 +582,7 @@ impl Daemon {
 	}
 
 	/// The next step of this provider's replica of job `id`.
-	async fn advance(
-		&mut self,
-		chain: &Chain,
-		head: Block,
-		id: u64,
-		job: &JobOf<Runtime>,
-	) -> Result<()> {
+	async fn advance(&mut self, chain: &Chain, head: Block, id: u64, job: &Job) -> Result<()> {
 		let Some(replica) = job.assignments.iter().find(|a| a.provider == self.me) else {
 			return Ok(());
 		};
@@ -610,7 +598,7 @@ impl Daemon {
 				if self.running.remove(&id) {
 					warn!(job = id, "missed the deadline (block {deadline})");
 				}
-				let call = pallet_offload_market::Call::expire { job: id };
+				let call = api::tx().market().expire(id);
 				self.send(chain, head, id, &mut local, Step::Expire, call).await
 			},
 			(ReplicaState::Assigned { .. }, _) => match self.readiness(chain, head, id, job).await?
@@ -620,18 +608,18 @@ impl Daemon {
 					if !local.sent.contains_key(&Step::Decline) {
 						warn!(job = id, "declining: {reason}");
 					}
-					let call = pallet_offload_market::Call::decline { job: id };
+					let call = api::tx().market().decline(id);
 					self.send(chain, head, id, &mut local, Step::Decline, call).await
 				},
 				Readiness::Ack => {
-					let call = pallet_offload_market::Call::ack { job: id };
+					let call = api::tx().market().ack(id);
 					self.send(chain, head, id, &mut local, Step::Ack, call).await
 				},
 			},
 			// The run could not be done here: give the replica back, unpaid and unslashed, to
 			// the next provider in rank.
 			(ReplicaState::Running { .. }, None) if local.abstained.is_some() => {
-				let call = pallet_offload_market::Call::decline { job: id };
+				let call = api::tx().market().decline(id);
 				self.send(chain, head, id, &mut local, Step::Decline, call).await
 			},
 			(ReplicaState::Running { due }, None) => {
@@ -639,26 +627,18 @@ impl Daemon {
 				self.start_run(chain, head, id, job, &mut local, window).await
 			},
 			(ReplicaState::Running { .. }, Some(report)) if job.spec.replicas == 1 => {
-				let call = pallet_offload_market::Call::submit_result { job: id, report: *report };
+				let call = api::tx().market().submit_result(id, *report);
 				self.send(chain, head, id, &mut local, Step::Submit, call).await
 			},
 			(ReplicaState::Running { .. }, Some(report)) => {
-				let commitment = pallet_offload_market::Pallet::<Runtime>::commitment(
-					report,
-					&local.salt,
-					&self.me,
-				);
-				let call = pallet_offload_market::Call::commit_result { job: id, commitment };
+				let commitment = offload_primitives::commitment(report, &local.salt, &self.me);
+				let call = api::tx().market().commit_result(id, commitment);
 				self.send(chain, head, id, &mut local, Step::Commit, call).await
 			},
 			(ReplicaState::Committed { .. }, Some(report))
 				if matches!(job.phase, Phase::Revealing { .. }) =>
 			{
-				let call = pallet_offload_market::Call::reveal_result {
-					job: id,
-					report: *report,
-					salt: local.salt,
-				};
+				let call = api::tx().market().reveal_result(id, *report, local.salt);
 				self.send(chain, head, id, &mut local, Step::Reveal, call).await
 			},
 			(ReplicaState::Committed { .. }, None) => {
@@ -679,7 +659,7 @@ impl Daemon {
 		chain: &Chain,
 		head: Block,
 		id: u64,
-		job: &JobOf<Runtime>,
+		job: &Job,
 	) -> Result<Readiness> {
 		// The chain takes acknowledgements once every replica has a provider.
 		if matches!(job.phase, Phase::Queued { .. }) {
@@ -719,7 +699,7 @@ impl Daemon {
 		{
 			let ack_by = job.assignments.iter().find(|assignment| assignment.provider == self.me);
 			if let Some(ReplicaState::Assigned { ack_by }) =
-				ack_by.map(|assignment| assignment.state)
+				ack_by.map(|assignment| assignment.state.clone())
 			{
 				if head.number.saturating_add(GRANT_MARGIN) < ack_by {
 					self.prepared.remove(&id);
@@ -739,7 +719,7 @@ impl Daemon {
 		chain: &Chain,
 		head: Block,
 		id: u64,
-		job: &JobOf<Runtime>,
+		job: &Job,
 		local: &mut LocalJob,
 		window: Duration,
 	) -> Result<()> {
@@ -833,17 +813,17 @@ impl Daemon {
 		chain: &Chain,
 		head: Block,
 		id: u64,
-		job: &JobOf<Runtime>,
+		job: &Job,
 	) -> Result<Result<Plan, Failure>> {
 		let (run, input) = match &job.spec.workload {
-			Workload::Wasm { program, entry, input, fuel_limit, memory_limit_mib } => {
-				let key = pallet_offload_market::Code::<Runtime>::hashed_key_for(program);
-				let Some(code) = chain.storage::<Vec<u8>>(&key, Some(head.hash)).await? else {
+			api::Workload::Wasm { program, entry, input, fuel_limit, memory_limit_mib } => {
+				let code = api::storage().market().code();
+				let Some(code) = chain.storage(code, (*program,), Some(head.hash)).await? else {
 					return Ok(Err(Failure::Input("the program is not on chain".into())));
 				};
 				let run = PreparedRun::Wasm {
 					hash: *program,
-					code,
+					code: code.0,
 					entry: String::from_utf8_lossy(entry).into_owned(),
 					input: Vec::new(),
 					fuel: *fuel_limit,
@@ -851,7 +831,7 @@ impl Daemon {
 				};
 				(run, input.clone())
 			},
-			Workload::Container { image_digest, command, input, max_seconds } => {
+			api::Workload::Container { image_digest, command, input, max_seconds } => {
 				let argv = match container::argv_of(command) {
 					Ok(argv) => argv,
 					Err(failure) => return Ok(Err(failure)),
@@ -875,8 +855,8 @@ impl Daemon {
 				envelope::binding_of(&chain.genesis(), job.requester.as_ref(), &job.spec.workload);
 			// A dispute's re-executor opens the input with the requester's grant.
 			let grant = if job.checks.is_some() {
-				let key = pallet_offload_market::Grants::<Runtime>::hashed_key_for(id);
-				chain.storage::<Vec<u8>>(&key, Some(head.hash)).await?
+				let grants = api::storage().market().grants();
+				chain.storage(grants, (id,), Some(head.hash)).await?.map(|grant| grant.0)
 			} else {
 				None
 			};
@@ -905,7 +885,7 @@ impl Daemon {
 		local.report = Some(Report {
 			result,
 			ok: outcome.result.is_ok(),
-			usage: Usage { fuel: outcome.fuel_used, seconds: outcome.seconds },
+			usage: api::Usage { fuel: outcome.fuel_used, seconds: outcome.seconds },
 		});
 		local.failure = outcome.result.as_ref().err().map(ToString::to_string);
 		local.salt = self.salt(id);
@@ -956,7 +936,7 @@ enum Readiness {
 /// A run planned on the main loop, its input still to be had.
 struct Plan {
 	run: PreparedRun,
-	input: Input<Runtime>,
+	input: api::Input,
 	/// The job's binding and the requester's grant, if its input is sealed.
 	sealed: Option<([u8; 32], Option<Vec<u8>>)>,
 }

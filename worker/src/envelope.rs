@@ -81,9 +81,9 @@ pub enum EnvelopeError {
 pub fn binding_of(
 	genesis: &[u8; 32],
 	requester: &[u8; 32],
-	workload: &pallet_offload_market::Workload<offload_runtime::Runtime>,
+	workload: &crate::api::Workload,
 ) -> [u8; 32] {
-	use pallet_offload_market::Workload;
+	use crate::api::Workload;
 	let what = match workload {
 		Workload::Wasm { program, entry, fuel_limit, memory_limit_mib, .. } => {
 			(0u8, program, entry.to_vec(), fuel_limit, memory_limit_mib).encode()
@@ -448,9 +448,9 @@ mod tests {
 	/// nor a copy on another chain, nor one for another program of Alice's.
 	#[test]
 	fn a_sealed_input_copied_into_another_job_does_not_open() {
-		use pallet_offload_market::{Input, Workload};
+		use crate::api::{Input, Workload};
 		let (alice, bob, mallory) = (pair(1), pair(2), pair(6));
-		let wasm = |program: u8| Workload::<offload_runtime::Runtime>::Wasm {
+		let wasm = |program: u8| Workload::Wasm {
 			program: [program; 32],
 			entry: b"_start".to_vec().try_into().unwrap(),
 			input: Input::Inline(Default::default()),

@@ -7,9 +7,8 @@
 //! Whatever goes wrong here depends on this provider's host or network, not on the job: it is
 //! an abstention ([`Failure::Input`], [`Failure::SealedToOthers`]), never a result.
 
+use crate::api::Input;
 use crate::{envelope, executor::Failure, http, store::Store};
-use offload_runtime::Runtime;
-use pallet_offload_market::Input;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use x25519_dalek::StaticSecret;
@@ -44,7 +43,7 @@ impl Inputs {
 	pub async fn get(
 		&self,
 		id: u64,
-		input: &Input<Runtime>,
+		input: &Input,
 		sealed: Option<([u8; 32], Option<Vec<u8>>)>,
 	) -> Result<Vec<u8>, Failure> {
 		let bytes = self.bytes(input).await?;
@@ -64,7 +63,7 @@ impl Inputs {
 	}
 
 	/// The input's bytes: inline, or fetched and checked against its hash.
-	async fn bytes(&self, input: &Input<Runtime>) -> Result<Vec<u8>, Failure> {
+	async fn bytes(&self, input: &Input) -> Result<Vec<u8>, Failure> {
 		let (url, hash) = match input {
 			Input::Inline(bytes) => return Ok(bytes.to_vec()),
 			Input::Url { url, hash } => (String::from_utf8_lossy(url).into_owned(), hash),

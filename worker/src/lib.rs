@@ -13,6 +13,7 @@
 //! - [`chain`] is the typed JSON-RPC client; [`requester`] the command line's commands;
 //! - [`config`] reads the daemon's TOML file.
 
+pub mod api;
 pub mod chain;
 pub mod config;
 pub mod daemon;

@@ -2,15 +2,13 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
-use offload_primitives::{Resources, RuntimeKind};
 use offload_worker::{
+	api::{Hash32, Pricing, ProviderFilter, Resources, RuntimeKind},
 	chain::{self, Chain},
 	config::{format_ofl, parse_ofl, Config},
 	daemon::{shutdown_signal, Daemon},
 	requester::{self, JobArgs, WorkloadArgs},
 };
-use pallet_offload_market::{Hash32, Pricing};
-use pallet_offload_registry::ProviderFilter;
 use std::{io::Write, path::PathBuf, time::Duration};
 
 /// Where the requester's commands connect when neither `--node` nor `OFFLOAD_NODE` says.

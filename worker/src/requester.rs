@@ -3,28 +3,26 @@
 //! what to fix.
 
 use crate::{
-	chain::{self, Chain, Included},
+	api::{
+		self, bounded, Dispute, EscrowEvent, Event, Hash32, Input, Job, JobSpec, MarketEvent,
+		Phase, Pricing, ProviderFilter, ProviderSummary, Quote, ReplicaState, Resources, Status,
+		Workload,
+	},
+	chain::{self, AccountId, Balance, Chain, Hash, Included},
 	config::format_ofl,
 	envelope, http,
 };
 use anyhow::{anyhow, bail, Context, Result};
-use frame_support::{traits::Get, BoundedVec};
-use offload_primitives::Resources;
-use offload_runtime::{AccountId, Balance, Hash, Runtime, RuntimeCall, RuntimeEvent};
-use pallet_offload_market::{
-	runtime_api::Quote, Dispute, Event as MarketEvent, Hash32, Input, JobOf, JobSpec, Phase,
-	Pricing, ReplicaState, Workload,
-};
-use pallet_offload_registry::{ProviderFilter, ProviderSummary, Status};
-use sp_core::{crypto::Ss58Codec, sr25519, Pair};
-use sp_runtime::Permill;
+use sp_core::{sr25519, Pair};
 use std::{path::Path, time::Duration};
 
 /// Signs `call` as `pair`, waits for finality, and returns what it did.
-pub async fn execute(chain: &Chain, pair: &sr25519::Pair, call: RuntimeCall) -> Result<Included> {
-	let who = chain::account_of(pair);
-	let nonce = chain.next_nonce(&who).await?;
-	chain.submit_and_watch(&chain.sign(pair, call, nonce).await?).await
+pub async fn execute(
+	chain: &Chain,
+	pair: &sr25519::Pair,
+	call: impl subxt::tx::Payload,
+) -> Result<Included> {
+	chain.execute(pair, &call).await
 }
 
 /// WASM bytes from a `.wasm` or `.wat` file.
@@ -41,20 +39,13 @@ pub fn read_program(path: &Path) -> Result<Vec<u8>> {
 /// Uploads `code` unless the chain has it; returns its hash.
 pub async fn upload(chain: &Chain, pair: &sr25519::Pair, code: Vec<u8>) -> Result<Hash32> {
 	let hash = sp_crypto_hashing::blake2_256(&code);
-	let key = pallet_offload_market::Code::<Runtime>::hashed_key_for(hash);
-	if chain.storage::<Vec<u8>>(&key, None).await?.is_some() {
+	if chain.storage(api::storage().market().code(), (hash,), None).await?.is_some() {
 		println!("program 0x{} is already on chain", hex::encode(hash));
 		return Ok(hash);
 	}
-	let code = BoundedVec::try_from(code).map_err(|_| anyhow!("the program is too large"))?;
-	let included = execute(
-		chain,
-		pair,
-		RuntimeCall::Market(pallet_offload_market::Call::upload_program { code }),
-	)
-	.await?;
+	let included = execute(chain, pair, api::tx().market().upload_program(bounded(code))).await?;
 	for event in &included.events {
-		if let RuntimeEvent::Market(MarketEvent::ProgramUploaded { deposit, .. }) = event {
+		if let Event::Market(MarketEvent::ProgramUploaded { deposit, .. }) = event {
 			println!("uploaded program 0x{} (deposit {})", hex::encode(hash), format_ofl(*deposit));
 		}
 	}
@@ -90,7 +81,7 @@ pub struct JobArgs {
 	/// What runs.
 	pub workload: WorkloadArgs,
 	/// The input.
-	pub input: Input<Runtime>,
+	pub input: Input,
 	/// Whether the input is sealed (see [`crate::envelope`]).
 	pub encrypted: bool,
 	/// Resources of a replica.
@@ -113,21 +104,19 @@ pub struct JobArgs {
 
 impl JobArgs {
 	/// The spec the chain takes.
-	pub fn spec(&self) -> Result<JobSpec<Runtime>> {
+	pub fn spec(&self) -> Result<JobSpec> {
 		let input = self.input.clone();
 		let workload = match &self.workload {
 			WorkloadArgs::Wasm { program, entry, fuel, memory_mib } => Workload::Wasm {
 				program: *program,
-				entry: BoundedVec::try_from(entry.clone().into_bytes())
-					.map_err(|_| anyhow!("the entry point name is too long"))?,
+				entry: bounded(entry.clone().into_bytes()),
 				input,
 				fuel_limit: *fuel,
 				memory_limit_mib: *memory_mib,
 			},
 			WorkloadArgs::Container { image, argv, max_seconds } => Workload::Container {
 				image_digest: *image,
-				command: BoundedVec::try_from(pallet_offload_market::command_line(argv))
-					.map_err(|_| anyhow!("the command line is too long"))?,
+				command: bounded(offload_primitives::command_line(argv)),
 				input,
 				max_seconds: *max_seconds,
 			},
@@ -138,7 +127,7 @@ impl JobArgs {
 			pricing: self.pricing,
 			replicas: self.replicas,
 			quorum: self.quorum,
-			min_reputation: Permill::from_percent(self.min_reputation.min(100).into()),
+			min_reputation: api::percent(self.min_reputation),
 			verified_only: self.verified_only,
 			encrypted_input: self.encrypted,
 			run_blocks: self.run_blocks,
@@ -153,13 +142,9 @@ pub async fn input(
 	inline: Option<Vec<u8>>,
 	url: Option<String>,
 	hash: Option<Hash32>,
-) -> Result<Input<Runtime>> {
+) -> Result<Input> {
 	match (inline, url) {
-		(Some(bytes), None) => {
-			Ok(Input::Inline(BoundedVec::try_from(bytes).map_err(|_| {
-				anyhow!("the input is larger than an inline input may be: serve it and pass --input-url")
-			})?))
-		},
+		(Some(bytes), None) => Ok(Input::Inline(bounded(bytes))),
 		(None, Some(url)) => {
 			let hash = match hash {
 				Some(hash) => hash,
@@ -167,22 +152,23 @@ pub async fn input(
 					&http::fetch(&url, 1 << 30, http::Reach::Any).await?,
 				),
 			};
-			Ok(Input::Url {
-				url: BoundedVec::try_from(url.into_bytes())
-					.map_err(|_| anyhow!("the input URL is too long"))?,
-				hash,
-			})
+			Ok(Input::Url { url: bounded(url.into_bytes()), hash })
 		},
-		(None, None) => Ok(Input::Inline(BoundedVec::new())),
+		(None, None) => Ok(Input::Inline(bounded(Vec::new()))),
 		(Some(_), Some(_)) => bail!("give either an inline input or --input-url, not both"),
 	}
 }
 
 /// The quote for `spec`, or why the chain would refuse it.
-async fn quote_of(chain: &Chain, spec: JobSpec<Runtime>) -> Result<Quote<AccountId, Balance>> {
-	let quote: Result<Quote<AccountId, Balance>, sp_runtime::DispatchError> =
-		chain.runtime_call("ComputeApi_quote", spec, None).await?;
-	quote.map_err(|error| anyhow!("the chain would refuse it: {}", chain::describe(&error)))
+async fn quote_of(chain: &Chain, spec: JobSpec) -> Result<Quote<AccountId, Balance>> {
+	let head = chain.finalized().await?;
+	let quote = api::runtime_apis().compute_api().quote(spec);
+	match chain.runtime_call(quote, Some(head.hash)).await? {
+		Ok(quote) => Ok(quote),
+		Err(error) => {
+			bail!("the chain would refuse it: {}", chain.describe(&error, head.hash).await)
+		},
+	}
 }
 
 /// Providers beyond the job's replicas that a sealed input is also sealed to: if a matched
@@ -192,12 +178,20 @@ pub const SEALED_SPARES: u8 = 2;
 
 /// How many providers the input of a sealed job of `replicas` is sealed to: the replicas and
 /// [`SEALED_SPARES`]; for a single replica, which may be disputed, enough that the dispute's
-/// re-executors (ranked after the provider that ran it) can open it too, and one spare.
-pub fn sealed_recipients(replicas: u8) -> u8 {
-	let most: u32 = <Runtime as pallet_offload_market::Config>::MaxReplicas::get();
+/// re-executors (ranked after the provider that ran it) can open it too, and one spare. The
+/// limits are the chain's constants.
+pub async fn sealed_recipients(chain: &Chain, replicas: u8) -> Result<u8> {
+	let constants = api::constants().market();
+	let most = chain.constant(constants.max_replicas()).await?;
+	let checkers = chain.constant(constants.dispute_replicas()).await?;
+	Ok(recipients_within(replicas, most, checkers))
+}
+
+/// [`sealed_recipients`] for a chain of at most `most` replicas and `checkers` re-executors
+/// per dispute.
+fn recipients_within(replicas: u8, most: u32, checkers: u32) -> u8 {
 	let most = u8::try_from(most).unwrap_or(u8::MAX);
 	let wanted = if replicas == 1 {
-		let checkers: u32 = <Runtime as pallet_offload_market::Config>::DisputeReplicas::get();
 		u8::try_from(checkers).unwrap_or(u8::MAX).saturating_add(2)
 	} else {
 		replicas.saturating_add(SEALED_SPARES)
@@ -215,11 +209,11 @@ pub async fn seal_input(
 	plaintext: &[u8],
 ) -> Result<()> {
 	args.encrypted = true;
-	args.input = Input::Inline(BoundedVec::new());
+	args.input = Input::Inline(bounded(Vec::new()));
 	// The same job with room for the spares: matching ranks candidates the same way whatever
 	// the replica count, so this quote lists the job's own providers first, then the spares.
 	let mut wider = args.spec()?;
-	wider.replicas = sealed_recipients(args.replicas);
+	wider.replicas = sealed_recipients(chain, args.replicas).await?;
 	wider.quorum = wider.replicas;
 	let quote = quote_of(chain, wider).await?;
 	if quote.providers.len() < usize::from(args.replicas) {
@@ -229,21 +223,17 @@ pub async fn seal_input(
 	}
 	let mut recipients = Vec::new();
 	for candidate in &quote.providers {
-		let key = pallet_offload_registry::Providers::<Runtime>::hashed_key_for(&candidate.who);
-		let provider: pallet_offload_registry::ProviderOf<Runtime> = chain
-			.storage(&key, None)
+		let provider = chain
+			.storage(api::storage().registry().providers(), (candidate.who.clone(),), None)
 			.await?
-			.ok_or_else(|| anyhow!("provider {} left", candidate.who.to_ss58check()))?;
+			.ok_or_else(|| anyhow!("provider {} left", candidate.who))?;
 		if provider.offer.encryption_key == [0; 32] {
-			bail!("provider {} takes no sealed inputs", candidate.who.to_ss58check());
+			bail!("provider {} takes no sealed inputs", candidate.who);
 		}
 		// Wrapped for a low-order key, the input could be opened by anyone: such a provider
 		// gets nothing it can open, and gives its replica back to a spare if it is matched.
 		if !envelope::is_usable_key(&provider.offer.encryption_key) {
-			println!(
-				"provider {} publishes a key of low order: not sealing to it",
-				candidate.who.to_ss58check()
-			);
+			println!("provider {} publishes a key of low order: not sealing to it", candidate.who);
 			continue;
 		}
 		recipients.push(provider.offer.encryption_key);
@@ -256,15 +246,17 @@ pub async fn seal_input(
 	let sealed =
 		envelope::seal_input(plaintext, &recipients, &envelope::public_of(pair), &binding)?;
 	let size = sealed.len();
-	args.input = Input::Inline(BoundedVec::try_from(sealed).map_err(|_| {
-		anyhow!("the sealed input is {size} bytes, more than an inline input may be")
-	})?);
+	let most = chain.constant(api::constants().market().max_inline_input()).await?;
+	if size > most as usize {
+		bail!("the sealed input is {size} bytes, more than an inline input may be ({most})");
+	}
+	args.input = Input::Inline(bounded(sealed));
 	println!("input sealed to {} provider(s)", recipients.len());
 	Ok(())
 }
 
 /// Prints the quote for `spec`.
-pub async fn quote(chain: &Chain, spec: JobSpec<Runtime>) -> Result<()> {
+pub async fn quote(chain: &Chain, spec: JobSpec) -> Result<()> {
 	let quote = quote_of(chain, spec).await?;
 	println!("estimate:    {}", format_ofl(quote.estimate));
 	println!("max payment: {}", format_ofl(quote.max_payment));
@@ -274,10 +266,10 @@ pub async fn quote(chain: &Chain, spec: JobSpec<Runtime>) -> Result<()> {
 	}
 	for provider in quote.providers {
 		println!(
-			"  {}  {}  reputation {:?}{}",
-			provider.who.to_ss58check(),
+			"  {}  {}  reputation {:.1}%{}",
+			provider.who,
 			format_ofl(provider.quote),
-			provider.reputation,
+			f64::from(provider.reputation.0) / 10_000.0,
 			if provider.verified { "  verified" } else { "" }
 		);
 	}
@@ -289,9 +281,13 @@ pub async fn providers(chain: &Chain, filter: ProviderFilter<Balance>, max: usiz
 	let mut after: Option<AccountId> = None;
 	let mut shown = 0;
 	loop {
-		let (page, next): (Vec<ProviderSummary<Runtime>>, Option<AccountId>) = chain
-			.runtime_call("ComputeApi_providers", (&filter, &after, PROVIDERS_PAGE), None)
-			.await?;
+		let call = api::runtime_apis().compute_api().providers(
+			filter.clone(),
+			after.clone(),
+			PROVIDERS_PAGE,
+		);
+		let (page, next): (Vec<ProviderSummary>, Option<AccountId>) =
+			chain.runtime_call(call, None).await?;
 		for summary in page.into_iter().take(max - shown) {
 			print_provider(&summary);
 			shown += 1;
@@ -314,7 +310,7 @@ pub async fn providers(chain: &Chain, filter: ProviderFilter<Balance>, max: usiz
 /// Provider records read per runtime call; the chain caps a call at 100.
 const PROVIDERS_PAGE: u32 = 100;
 
-fn print_provider(summary: &ProviderSummary<Runtime>) {
+fn print_provider(summary: &ProviderSummary) {
 	let ProviderSummary { who, provider, verified, available, score } = summary;
 	let offer = &provider.offer;
 	let mut runtimes = Vec::new();
@@ -330,12 +326,12 @@ fn print_provider(summary: &ProviderSummary<Runtime>) {
 		Status::Paused => "paused".to_string(),
 		Status::Leaving { since } => format!("leaving since block {since}"),
 	};
-	println!("{}{}", who.to_ss58check(), if *verified { "  verified" } else { "" });
+	println!("{}{}", who, if *verified { "  verified" } else { "" });
 	println!(
 		"  {status}; runs {}; region {}; reputation {:.1}% over {} job{}",
 		runtimes.join(", "),
 		String::from_utf8_lossy(&offer.region),
-		score.deconstruct() as f64 / 10_000.0,
+		f64::from(score.0) / 10_000.0,
 		provider.reputation.jobs,
 		if provider.reputation.jobs == 1 { "" } else { "s" },
 	);
@@ -360,20 +356,20 @@ fn print_provider(summary: &ProviderSummary<Runtime>) {
 }
 
 /// Submits a job; returns its id.
-pub async fn submit(chain: &Chain, pair: &sr25519::Pair, spec: JobSpec<Runtime>) -> Result<u64> {
-	let call = RuntimeCall::Market(pallet_offload_market::Call::submit_job { spec });
+pub async fn submit(chain: &Chain, pair: &sr25519::Pair, spec: JobSpec) -> Result<u64> {
+	let call = api::tx().market().submit_job(spec);
 	let included = execute(chain, pair, call).await?;
 	let mut id = None;
 	for event in &included.events {
 		match event {
-			RuntimeEvent::Market(MarketEvent::JobSubmitted { job, .. }) => {
+			Event::Market(MarketEvent::JobSubmitted { job, .. }) => {
 				println!("submitted job {job}");
 				id = Some(*job);
 			},
-			RuntimeEvent::Market(MarketEvent::JobAssigned { job, provider, .. }) => {
-				println!("job {job} assigned to {}", provider.to_ss58check());
+			Event::Market(MarketEvent::JobAssigned { job, provider, .. }) => {
+				println!("job {job} assigned to {}", provider);
 			},
-			RuntimeEvent::Market(MarketEvent::JobQueued { job, until }) => {
+			Event::Market(MarketEvent::JobQueued { job, until }) => {
 				println!("job {job} waits for providers until block {until}");
 			},
 			_ => {},
@@ -383,20 +379,16 @@ pub async fn submit(chain: &Chain, pair: &sr25519::Pair, spec: JobSpec<Runtime>)
 }
 
 /// What came back to the requester in `events`: the escrow's refunds and transfers to `who`.
-fn returned_to(events: &[RuntimeEvent], who: &AccountId) -> Balance {
+fn returned_to(events: &[Event], who: &AccountId) -> Balance {
 	events
 		.iter()
 		.map(|event| match event {
-			RuntimeEvent::Escrow(pallet_offload_escrow::Event::Refunded {
-				requester,
-				amount,
-				..
-			}) if requester == who => *amount,
-			RuntimeEvent::Escrow(pallet_offload_escrow::Event::TransferredFromJob {
-				to,
-				amount,
-				..
-			}) if to == who => *amount,
+			Event::Escrow(EscrowEvent::Refunded { requester, amount, .. }) if requester == who => {
+				*amount
+			},
+			Event::Escrow(EscrowEvent::TransferredFromJob { to, amount, .. }) if to == who => {
+				*amount
+			},
 			_ => 0,
 		})
 		.sum()
@@ -408,10 +400,10 @@ async fn give_back(
 	chain: &Chain,
 	pair: &sr25519::Pair,
 	id: u64,
-	call: pallet_offload_market::Call<Runtime>,
+	call: impl subxt::tx::Payload,
 	done: &str,
 ) -> Result<()> {
-	let included = execute(chain, pair, RuntimeCall::Market(call)).await?;
+	let included = execute(chain, pair, call).await?;
 	let back = returned_to(&included.events, &chain::account_of(pair));
 	println!("job {id} {done}; {} came back", format_ofl(back));
 	Ok(())
@@ -419,36 +411,34 @@ async fn give_back(
 
 /// Cancels job `id`, which no provider has acknowledged; everything held comes back.
 pub async fn cancel(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<()> {
-	give_back(chain, pair, id, pallet_offload_market::Call::cancel { job: id }, "cancelled").await
+	give_back(chain, pair, id, api::tx().market().cancel(id), "cancelled").await
 }
 
 /// Removes settled job `id`'s record from the chain, which returns its deposit.
 pub async fn clear(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<()> {
-	give_back(chain, pair, id, pallet_offload_market::Call::clear_job { job: id }, "cleared").await
+	give_back(chain, pair, id, api::tx().market().clear_job(id), "cleared").await
 }
 
 /// Disputes settled single-replica job `id`: other providers re-execute it. Returns the
 /// re-execution's job id.
 pub async fn dispute(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<u64> {
-	let call = RuntimeCall::Market(pallet_offload_market::Call::dispute { job: id });
+	let call = api::tx().market().dispute(id);
 	let included = execute(chain, pair, call).await?;
 	let check = included
 		.events
 		.iter()
 		.find_map(|event| match event {
-			RuntimeEvent::Market(MarketEvent::DisputeOpened { check, .. }) => Some(*check),
+			Event::Market(MarketEvent::DisputeOpened { check, .. }) => Some(*check),
 			_ => None,
 		})
 		.ok_or_else(|| anyhow!("the chain did not report the dispute"))?;
 	println!("job {id} disputed: re-executed as job {check}");
 	for event in &included.events {
 		match event {
-			RuntimeEvent::Market(MarketEvent::JobAssigned { job, provider, .. })
-				if *job == check =>
-			{
-				println!("job {job} assigned to {}", provider.to_ss58check());
+			Event::Market(MarketEvent::JobAssigned { job, provider, .. }) if *job == check => {
+				println!("job {job} assigned to {}", provider);
 			},
-			RuntimeEvent::Market(MarketEvent::JobQueued { job, until }) if *job == check => {
+			Event::Market(MarketEvent::JobQueued { job, until }) if *job == check => {
 				println!("job {job} waits for providers until block {until}");
 			},
 			_ => {},
@@ -464,12 +454,7 @@ pub async fn dispute(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<u64
 
 /// Grants the sealed input of `disputed` to the re-executors drawn for its dispute's `check`
 /// (a block or two after the dispute), who were not among the envelope's recipients.
-async fn grant(
-	chain: &Chain,
-	pair: &sr25519::Pair,
-	disputed: &JobOf<Runtime>,
-	check: u64,
-) -> Result<()> {
+async fn grant(chain: &Chain, pair: &sr25519::Pair, disputed: &Job, check: u64) -> Result<()> {
 	let envelope = match &disputed.spec.workload {
 		Workload::Wasm { input: Input::Inline(bytes), .. }
 		| Workload::Container { input: Input::Inline(bytes), .. } => bytes.to_vec(),
@@ -490,22 +475,18 @@ async fn grant(
 	};
 	let mut recipients = Vec::new();
 	for assignment in &drawn {
-		let key =
-			pallet_offload_registry::Providers::<Runtime>::hashed_key_for(&assignment.provider);
-		let provider: Option<pallet_offload_registry::ProviderOf<Runtime>> =
-			chain.storage(&key, None).await?;
+		let providers = api::storage().registry().providers();
+		let provider = chain.storage(providers, (assignment.provider.clone(),), None).await?;
 		match provider.map(|provider| provider.offer.encryption_key) {
 			Some(key) if envelope::is_usable_key(&key) => recipients.push(key),
 			_ => println!(
 				"re-executor {} publishes no usable key: it cannot be granted the input",
-				assignment.provider.to_ss58check()
+				assignment.provider
 			),
 		}
 	}
 	let grant = envelope::grant_input(&envelope, &envelope::secret_of(pair), &recipients)?;
-	let grant =
-		BoundedVec::try_from(grant).map_err(|_| anyhow!("too many re-executors to grant"))?;
-	let call = RuntimeCall::Market(pallet_offload_market::Call::grant_input { job: check, grant });
+	let call = api::tx().market().grant_input(check, bounded(grant));
 	execute(chain, pair, call).await?;
 	println!("the sealed input granted to job {check}'s {} re-executor(s)", recipients.len());
 	Ok(())
@@ -531,15 +512,15 @@ pub async fn verdict(chain: &Chain, id: u64) -> Result<()> {
 }
 
 /// The job's record from the chain at `at` (the best block if `None`); `None` once cleared.
-pub async fn job(chain: &Chain, id: u64, at: Option<Hash>) -> Result<Option<JobOf<Runtime>>> {
-	chain.runtime_call("ComputeApi_job", id, at).await
+pub async fn job(chain: &Chain, id: u64, at: Option<Hash>) -> Result<Option<Job>> {
+	chain.runtime_call(api::runtime_apis().compute_api().job(id), at).await
 }
 
 /// Prints the job's state.
 pub async fn status(chain: &Chain, id: u64) -> Result<()> {
 	let job =
 		job(chain, id, None).await?.ok_or_else(|| anyhow!("no job {id} (unknown or cleared)"))?;
-	println!("job {id} by {}", job.requester.to_ss58check());
+	println!("job {id} by {}", job.requester);
 	match job.phase {
 		Phase::Queued { until } => println!("  waiting for providers until block {until}"),
 		Phase::Active => println!("  running"),
@@ -569,7 +550,7 @@ pub async fn status(chain: &Chain, id: u64) -> Result<()> {
 				}
 			),
 		};
-		println!("  {}: {state}", assignment.provider.to_ss58check());
+		println!("  {}: {state}", assignment.provider);
 	}
 	Ok(())
 }
@@ -600,7 +581,7 @@ pub async fn watch(
 	let head = chain.finalized().await?;
 	match job(chain, id, Some(head.hash)).await? {
 		None => bail!("no job {id} (unknown, or ended and cleared)"),
-		Some(JobOf::<Runtime> { phase: Phase::Settled { result, ok, paid, at }, .. }) => {
+		Some(Job { phase: Phase::Settled { result, ok, paid, at }, .. }) => {
 			println!("job {id} settled at block {at}");
 			return Ok(Ending { result, ok, paid });
 		},
@@ -617,7 +598,7 @@ pub async fn watch(
 			for (_, event) in chain.events(hash).await? {
 				redrawn |= matches!(
 					&event,
-					RuntimeEvent::Market(MarketEvent::JobAssigned { job, .. }) if *job == id
+					Event::Market(MarketEvent::JobAssigned { job, .. }) if *job == id
 				);
 				if let Some(ending) = report_event(id, next, &event) {
 					return Ok(ending);
@@ -641,11 +622,11 @@ pub async fn watch(
 		}
 		if let Some(pair) = keeper.filter(|_| finalized.number > check_after) {
 			check_after = finalized.number;
-			let current = job(chain, id, Some(finalized.hash)).await?;
 			// The call lands in a later block, by when the deadline is still past.
-			if current.is_some_and(|job| job.expirable_at(finalized.number)) {
+			let expirable = api::runtime_apis().compute_api().expirable(id);
+			if chain.runtime_call(expirable, Some(finalized.hash)).await? {
 				println!("block {}: a deadline passed; calling expire", finalized.number);
-				let call = RuntimeCall::Market(pallet_offload_market::Call::expire { job: id });
+				let call = api::tx().market().expire(id);
 				if let Err(error) = execute(chain, pair, call).await {
 					// Someone else may have been first; look again in a few blocks.
 					println!("expire: {error:#}");
@@ -661,30 +642,28 @@ pub async fn watch(
 }
 
 /// Prints `event` if it concerns job `id`; returns how the job ended if it did.
-fn report_event(id: u64, block: u32, event: &RuntimeEvent) -> Option<Ending> {
+fn report_event(id: u64, block: u32, event: &Event) -> Option<Ending> {
 	let say = |what: String| println!("block {block}: {what}");
 	match event {
-		RuntimeEvent::Market(event) => match event {
+		Event::Market(event) => match event {
 			MarketEvent::JobAssigned { job, provider, .. } if *job == id => {
-				say(format!("assigned to {}", provider.to_ss58check()))
+				say(format!("assigned to {}", provider))
 			},
 			MarketEvent::JobAcknowledged { job, provider, .. } if *job == id => {
-				say(format!("{} acknowledged", provider.to_ss58check()))
+				say(format!("{} acknowledged", provider))
 			},
 			MarketEvent::JobDeclined { job, provider } if *job == id => {
-				say(format!("{} cannot run it and gave it back", provider.to_ss58check()))
+				say(format!("{} cannot run it and gave it back", provider))
 			},
 			MarketEvent::ResultCommitted { job, provider } if *job == id => {
-				say(format!("{} committed", provider.to_ss58check()))
+				say(format!("{} committed", provider))
 			},
 			MarketEvent::ResultRevealed { job, provider, .. } if *job == id => {
-				say(format!("{} reported its result", provider.to_ss58check()))
+				say(format!("{} reported its result", provider))
 			},
-			MarketEvent::DeadlineMissed { job, provider, slashed } if *job == id => say(format!(
-				"{} missed a deadline (slashed {})",
-				provider.to_ss58check(),
-				format_ofl(*slashed)
-			)),
+			MarketEvent::DeadlineMissed { job, provider, slashed } if *job == id => {
+				say(format!("{} missed a deadline (slashed {})", provider, format_ofl(*slashed)))
+			},
 			MarketEvent::JobSettled { job, result, ok, paid, refunded } if *job == id => {
 				say(format!(
 					"settled: paid {}, refunded {}",
@@ -699,17 +678,14 @@ fn report_event(id: u64, block: u32, event: &RuntimeEvent) -> Option<Ending> {
 			},
 			_ => {},
 		},
-		RuntimeEvent::Escrow(pallet_offload_escrow::Event::ProviderPaid {
-			job,
-			provider,
-			amount,
-			fee,
-		}) if *job == id => say(format!(
-			"{} paid {} (protocol fee {})",
-			provider.to_ss58check(),
-			format_ofl(*amount),
-			format_ofl(*fee)
-		)),
+		Event::Escrow(EscrowEvent::ProviderPaid { job, provider, amount, fee }) if *job == id => {
+			say(format!(
+				"{} paid {} (protocol fee {})",
+				provider,
+				format_ofl(*amount),
+				format_ofl(*fee)
+			))
+		},
 		_ => {},
 	}
 	None
@@ -746,10 +722,8 @@ async fn fetch_result(chain: &Chain, pair: &sr25519::Pair, id: u64) -> Result<(V
 		{
 			continue;
 		}
-		let key =
-			pallet_offload_registry::Providers::<Runtime>::hashed_key_for(&assignment.provider);
-		let Some(provider) =
-			chain.storage::<pallet_offload_registry::ProviderOf<Runtime>>(&key, None).await?
+		let providers = api::storage().registry().providers();
+		let Some(provider) = chain.storage(providers, (assignment.provider.clone(),), None).await?
 		else {
 			continue;
 		};
@@ -788,11 +762,12 @@ mod tests {
 	#[test]
 	fn a_sealed_input_is_sealed_to_the_replicas_spares_and_a_disputes_re_executors() {
 		// One replica: itself, the three re-executors of a dispute, and a spare.
-		assert_eq!(sealed_recipients(1), 5);
-		assert_eq!(sealed_recipients(2), 4);
-		assert_eq!(sealed_recipients(3), 5);
+		// (The runtime's limits: seven replicas, three re-executors per dispute.)
+		assert_eq!(recipients_within(1, 7, 3), 5);
+		assert_eq!(recipients_within(2, 7, 3), 4);
+		assert_eq!(recipients_within(3, 7, 3), 5);
 		// At most the replica limit, seven.
-		assert_eq!(sealed_recipients(6), 7);
-		assert_eq!(sealed_recipients(7), 7);
+		assert_eq!(recipients_within(6, 7, 3), 7);
+		assert_eq!(recipients_within(7, 7, 3), 7);
 	}
 }

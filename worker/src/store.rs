@@ -6,10 +6,12 @@
 //! this back, compares it with the chain's finalized state, and sends only what the chain has
 //! not seen.
 
+use crate::{
+	api::{Hash32, Report},
+	chain::{AccountId, BlockNumber, Nonce},
+};
 use anyhow::{Context, Result};
 use codec::{Decode, Encode};
-use offload_runtime::{AccountId, BlockNumber, Nonce};
-use pallet_offload_market::{Hash32, Report};
 use std::{
 	collections::BTreeMap,
 	path::{Path, PathBuf},

@@ -15,21 +15,23 @@ use common::{wait_for_finalized, DevNode, TempDir};
 use jsonrpsee::ws_client::WsClient;
 use offload_runtime::{
 	configs::compute::{JobDeposit, MinBond, MinFee},
-	AccountId, Balance, Runtime, RuntimeEvent, UNIT,
+	UNIT,
 };
-use offload_worker::chain::{fees_paid, Chain};
-use pallet_offload_escrow::Event as EscrowEvent;
-use pallet_offload_market::{
-	runtime_api::Quote, Event as MarketEvent, Input, ReplicaState, Workload,
+use offload_worker::{
+	api::{self, EscrowEvent, Event, Input, MarketEvent, Phase, ReplicaState, Workload},
+	chain::{fees_paid, AccountId, Balance, Chain},
 };
-use sp_core::crypto::Ss58Codec;
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve};
 use std::{
-	path::Path,
 	process::{Command, Output},
 	time::{Duration, Instant},
 };
 use workers::{all_events, job_id, offload, payments, reveals, Worker};
+
+/// A dev account as the client names it.
+fn account(who: Sr25519Keyring) -> AccountId {
+	offload_worker::chain::account_of(&who.pair())
+}
 
 const WORDCOUNT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/guests/wordcount.wat");
 
@@ -59,7 +61,7 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	let mut node = DevNode::start(&["--dev-block-time", "500"]);
 	let (_client, chain) = start_chain(&mut node).await;
 	let dir = TempDir::new("offload-e2e");
-	let (alice, bob) = (Alice.to_account_id(), Bob.to_account_id());
+	let (alice, bob) = (account(Alice), account(Bob));
 	let alice_start = chain.free_balance(&alice, None).await.unwrap();
 	let bob_start = chain.free_balance(&bob, None).await.unwrap();
 
@@ -80,7 +82,7 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	// Bob's offer as a requester finds it: both runtimes (podman is installed), his prices.
 	let listed =
 		offload(&node.ws_url, Alice, &["providers", "--runtime", "container", "--available"]);
-	assert!(listed.starts_with(&Bob.to_account_id().to_ss58check()), "{listed}");
+	assert!(listed.starts_with(&account(Bob).to_string()), "{listed}");
 	assert!(
 		listed.contains("runs wasm, container; region DE; reputation 50.0% over 0 jobs"),
 		"{listed}"
@@ -115,7 +117,7 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	let deposit = events
 		.iter()
 		.find_map(|event| match event {
-			RuntimeEvent::Market(MarketEvent::ProgramUploaded { deposit, .. }) => Some(*deposit),
+			Event::Market(MarketEvent::ProgramUploaded { deposit, .. }) => Some(*deposit),
 			_ => None,
 		})
 		.expect("the program was uploaded");
@@ -127,10 +129,7 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 		chain.free_balance(&bob, None).await.unwrap(),
 		bob_start - MinBond::get() + amount - fees_paid(&events, &bob)
 	);
-	let bond: Option<Balance> = chain
-		.storage(&pallet_offload_escrow::Bonds::<Runtime>::hashed_key_for(&bob), None)
-		.await
-		.unwrap();
+	let bond = chain.storage(api::storage().escrow().bonds(), (bob.clone(),), None).await.unwrap();
 	assert_eq!(bond, Some(MinBond::get()), "Bob's bond is intact");
 
 	// A container job on the same worker, billed by the second.
@@ -161,7 +160,7 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	let seconds = events
 		.iter()
 		.find_map(|event| match event {
-			RuntimeEvent::Market(MarketEvent::ResultRevealed { job, report, .. }) if *job == id => {
+			Event::Market(MarketEvent::ResultRevealed { job, report, .. }) if *job == id => {
 				Some(report.usage.seconds)
 			},
 			_ => None,
@@ -199,12 +198,12 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	let events = all_events(&chain).await;
 	let mut paid: Vec<_> = payments(&events, id).into_iter().map(|(who, ..)| who).collect();
 	paid.sort();
-	let mut expected = vec![bob.clone(), Charlie.to_account_id(), Dave.to_account_id()];
+	let mut expected = vec![bob.clone(), account(Charlie), account(Dave)];
 	expected.sort();
 	assert_eq!(paid, expected, "all three replicas agreed and were paid");
 	assert!(!events.iter().any(|event| matches!(
 		event,
-		RuntimeEvent::Market(MarketEvent::ResultRejected { job, .. }) if *job == id
+		Event::Market(MarketEvent::ResultRejected { job, .. }) if *job == id
 	)));
 
 	// A sealed input: the chain holds only ciphertext, each of the three workers opens it,
@@ -240,14 +239,16 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	let mut spec = template.spec;
 	spec.replicas = 4;
 	spec.quorum = 4;
-	let quote: Result<Quote<AccountId, Balance>, sp_runtime::DispatchError> =
-		chain.runtime_call("ComputeApi_quote", spec.clone(), None).await.unwrap();
+	let quote = chain
+		.runtime_call(api::runtime_apis().compute_api().quote(spec.clone()), None)
+		.await
+		.unwrap();
 	let ranked: Vec<AccountId> =
 		quote.expect("a quote").providers.into_iter().map(|provider| provider.who).collect();
 	assert_eq!(ranked.len(), 4, "all four providers fit: {ranked:?}");
 	let last = ranked[3].clone();
-	let provider: pallet_offload_registry::ProviderOf<Runtime> = chain
-		.storage(&pallet_offload_registry::Providers::<Runtime>::hashed_key_for(&last), None)
+	let provider = chain
+		.storage(api::storage().registry().providers(), (last.clone(),), None)
 		.await
 		.unwrap()
 		.expect("registered");
@@ -266,24 +267,24 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	spec.replicas = 1;
 	spec.quorum = 1;
 	let Workload::Wasm { input, .. } = &mut spec.workload else { panic!("a WASM job") };
-	*input = Input::Inline(envelope.try_into().expect("an inline input"));
+	*input = Input::Inline(api::bounded(envelope));
 	let id = offload_worker::requester::submit(&chain, &alice_pair, spec).await.unwrap();
 	let deadline = Instant::now() + Duration::from_secs(90);
 	let job = loop {
 		let job = offload_worker::requester::job(&chain, id, None).await.unwrap().expect("job");
-		if job.is_settled() {
+		if matches!(job.phase, Phase::Settled { .. }) {
 			break job;
 		}
 		assert!(Instant::now() < deadline, "job {id} did not settle: {job:?}");
 		tokio::time::sleep(Duration::from_millis(500)).await;
 	};
-	assert!(matches!(job.phase, pallet_offload_market::Phase::Settled { ok: true, .. }));
+	assert!(matches!(job.phase, Phase::Settled { ok: true, .. }));
 	assert_eq!(job.assignments[0].provider, last, "the one that can open it ran it");
 	let events = all_events(&chain).await;
 	let mut declined: Vec<AccountId> = events
 		.iter()
 		.filter_map(|event| match event {
-			RuntimeEvent::Market(MarketEvent::JobDeclined { job, provider }) if *job == id => {
+			Event::Market(MarketEvent::JobDeclined { job, provider }) if *job == id => {
 				Some(provider.clone())
 			},
 			_ => None,
@@ -317,9 +318,8 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	assert_eq!(revealed, 3, "each re-executor ran the granted input");
 	assert!(!events.iter().any(|event| matches!(
 		event,
-		RuntimeEvent::Market(
-			MarketEvent::ResultRejected { .. } | MarketEvent::DeadlineMissed { .. }
-		) | RuntimeEvent::Escrow(EscrowEvent::BondSlashed { .. })
+		Event::Market(MarketEvent::ResultRejected { .. } | MarketEvent::DeadlineMissed { .. })
+			| Event::Escrow(EscrowEvent::BondSlashed { .. })
 	)));
 	// The requester takes the deposit back.
 	let out = offload(&node.ws_url, Alice, &["clear", &id.to_string()]);
@@ -336,13 +336,8 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	let out = offload(&node.ws_url, Alice, &["cancel", &waiting.to_string()]);
 	assert!(out.contains(&format!("job {waiting} cancelled; 1.12 OFL came back")), "{out}");
 	for who in [Bob, Charlie, Dave, Eve] {
-		let bond: Option<Balance> = chain
-			.storage(
-				&pallet_offload_escrow::Bonds::<Runtime>::hashed_key_for(who.to_account_id()),
-				None,
-			)
-			.await
-			.unwrap();
+		let bond =
+			chain.storage(api::storage().escrow().bonds(), (account(who),), None).await.unwrap();
 		assert_eq!(bond, Some(MinBond::get()), "{who:?}'s bond is intact");
 	}
 	drop(eve);
@@ -477,7 +472,7 @@ async fn a_no_show_is_replaced_a_sealed_input_reaches_the_spare_and_a_late_worke
 			"--watch",
 		],
 	);
-	let (eve_id, bob_id) = (Eve.to_account_id().to_ss58check(), Bob.to_account_id().to_ss58check());
+	let (eve_id, bob_id) = (account(Eve).to_string(), account(Bob).to_string());
 	assert!(out.contains("input sealed to 2 provider(s)"), "{out}");
 	assert!(out.contains(&format!("assigned to {eve_id}")), "{out}");
 	assert!(out.contains("a deadline passed; calling expire"), "{out}");
@@ -487,7 +482,7 @@ async fn a_no_show_is_replaced_a_sealed_input_reaches_the_spare_and_a_late_worke
 	let id = job_id(&out);
 	let paid: Vec<_> =
 		payments(&all_events(&chain).await, id).into_iter().map(|(who, ..)| who).collect();
-	assert_eq!(paid, vec![Bob.to_account_id()], "only Bob ran it and was paid");
+	assert_eq!(paid, vec![account(Bob)], "only Bob ran it and was paid");
 	// Reputation: Bob's 0.01 OFL success weighs 4 units, (4 + 8) / (4 + 16); Eve's no-show of a
 	// job capped at 1 OFL weighs 2 × 10 units against her, 8 / (20 + 16).
 	let listed = offload(&node.ws_url, Alice, &["providers"]);
@@ -504,7 +499,7 @@ async fn a_no_show_is_replaced_a_sealed_input_reaches_the_spare_and_a_late_worke
 	);
 	let id = job_id(&out);
 	let job = offload_worker::requester::job(&chain, id, None).await.unwrap().expect("the job");
-	assert_eq!(job.assignments[0].provider, Eve.to_account_id(), "the cheapest again");
+	assert_eq!(job.assignments[0].provider, account(Eve), "the cheapest again");
 	let ReplicaState::Assigned { ack_by } = job.assignments[0].state else {
 		panic!("assigned, not acknowledged: {:?}", job.assignments[0].state)
 	};
@@ -524,11 +519,8 @@ async fn a_no_show_is_replaced_a_sealed_input_reaches_the_spare_and_a_late_worke
 	assert!(watched.contains(&format!("assigned to {bob_id}")), "{watched}");
 	assert!(watched.contains("settled"), "{watched}");
 	assert!(!watched.contains("calling expire"), "{watched}");
-	let eve_now: pallet_offload_registry::ProviderOf<Runtime> = chain
-		.storage(
-			&pallet_offload_registry::Providers::<Runtime>::hashed_key_for(Eve.to_account_id()),
-			None,
-		)
+	let eve_now = chain
+		.storage(api::storage().registry().providers(), (account(Eve),), None)
 		.await
 		.unwrap()
 		.expect("Eve is registered");
@@ -556,7 +548,7 @@ async fn a_job_that_cannot_run_here_is_given_back_and_a_hostile_one_stops_no_dae
 	eve.wait_for_offer();
 	let bob = Worker::start(Bob, &node.ws_url, &dir.0);
 	bob.wait_for_offer();
-	let (eve_id, bob_id) = (Eve.to_account_id().to_ss58check(), Bob.to_account_id().to_ss58check());
+	let (eve_id, bob_id) = (account(Eve).to_string(), account(Bob).to_string());
 
 	// Eve acknowledges and runs it, then gives it back rather than report what depends on her
 	// machine; Bob runs it and is paid; nothing is held against Eve.
@@ -573,10 +565,10 @@ async fn a_job_that_cannot_run_here_is_given_back_and_a_hostile_one_stops_no_dae
 	let id = job_id(&out);
 	let events = all_events(&chain).await;
 	let paid: Vec<_> = payments(&events, id).into_iter().map(|(who, ..)| who).collect();
-	assert_eq!(paid, vec![Bob.to_account_id()]);
+	assert_eq!(paid, vec![account(Bob)]);
 	assert!(!events.iter().any(|event| matches!(
 		event,
-		RuntimeEvent::Escrow(EscrowEvent::BondSlashed { provider, .. }) if *provider == Eve.to_account_id()
+		Event::Escrow(EscrowEvent::BondSlashed { provider, .. }) if *provider == account(Eve)
 	)));
 
 	// A guest that would run for hours on a small fuel bill: both workers stop it at the
@@ -619,7 +611,7 @@ async fn a_job_that_cannot_run_here_is_given_back_and_a_hostile_one_stops_no_dae
 	assert!(!all_events(&chain)
 		.await
 		.iter()
-		.any(|event| matches!(event, RuntimeEvent::Escrow(EscrowEvent::BondSlashed { .. }))));
+		.any(|event| matches!(event, Event::Escrow(EscrowEvent::BondSlashed { .. }))));
 
 	// A compile bomb: 400 KB of nested loops that needs more than a gigabyte to compile. Each
 	// worker compiles it in a sandbox process, cut off at the wall-clock bound the replica's
@@ -645,7 +637,7 @@ async fn a_job_that_cannot_run_here_is_given_back_and_a_hostile_one_stops_no_dae
 	assert!(!all_events(&chain)
 		.await
 		.iter()
-		.any(|event| matches!(event, RuntimeEvent::Escrow(EscrowEvent::BondSlashed { .. }))));
+		.any(|event| matches!(event, Event::Escrow(EscrowEvent::BondSlashed { .. }))));
 
 	let out = offload(
 		&node.ws_url,

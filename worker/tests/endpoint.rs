@@ -2,11 +2,12 @@
 //! and nobody but a job's requester learns whether a result exists here.
 
 use offload_worker::{
+	api::{Report, Usage},
+	chain::account_of,
 	http::{self, HEADER_TIMEOUT, MAX_CONNECTIONS},
 	metrics::Metrics,
 	store::{LocalJob, Store},
 };
-use pallet_offload_market::{Report, Usage};
 use sp_core::Pair;
 use sp_keyring::Sr25519Keyring::{Alice, Eve};
 use std::{
@@ -34,8 +35,8 @@ async fn stoppable_endpoint(
 	let store = Arc::new(Store::open(dir).expect("store"));
 	let result = store.put_result(b"the output").expect("result kept");
 	let job = LocalJob {
-		requester: Some(Alice.to_account_id()),
-		report: Some(Report { result, ok: true, usage: Usage::default() }),
+		requester: Some(account_of(&Alice.pair())),
+		report: Some(Report { result, ok: true, usage: Usage { fuel: 0, seconds: 0 } }),
 		..Default::default()
 	};
 	store.set_job(5, &LocalJob { settled: true, ..job.clone() }).expect("job kept");

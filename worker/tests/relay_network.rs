@@ -1,10 +1,12 @@
 //! Offload as a parachain of a real relay chain: the zombienet network `scripts/relay.sh`
 //! starts (two rococo-local validators, two Offload collators), then a transfer and a WASM job
-//! through a collator's RPC, settled on relay-chain finality.
+//! through a collator's RPC, settled on relay-chain finality; then a runtime upgrade through the
+//! relay chain, after which the same provider worker, never restarted, runs another job.
 //!
 //! Ignored by `cargo test`: it needs the running network. `scripts/relay.sh` builds what is
 //! missing, starts the network and runs it with `OFFLOAD_COLLATOR_WS` and `OFFLOAD_RELAY_WS`
-//! set to a collator's and a relay validator's WebSocket RPC.
+//! set to a collator's and a relay validator's WebSocket RPC, and `OFFLOAD_UPGRADE_WASM` to the
+//! next runtime version's WASM (`offload-runtime --features upgrade-test`).
 
 #[path = "../../node/tests/common/mod.rs"]
 mod common;
@@ -12,18 +14,20 @@ mod common;
 mod workers;
 
 use codec::Encode;
-use common::{execute, finalized_number, free_balance, storage, TempDir};
+use common::{finalized_number, storage, TempDir};
 use jsonrpsee::{
 	core::client::ClientT,
 	rpc_params,
 	ws_client::{WsClient, WsClientBuilder},
 };
-use offload_runtime::{RuntimeCall, RuntimeEvent, UNIT};
-use offload_worker::chain::Chain;
-use pallet_offload_market::Event as MarketEvent;
-use sp_keyring::Sr25519Keyring::{Charlie, Dave, Ferdie};
+use offload_primitives::UNIT;
+use offload_worker::{
+	api::{self, Event, MarketEvent},
+	chain::{account_of, Chain},
+};
+use sp_keyring::Sr25519Keyring::{Alice, Charlie, Dave, Ferdie};
 use std::time::{Duration, Instant};
-use workers::{job_id, offload, payments, Worker};
+use workers::{events_from, job_id, offload, payments, Worker};
 
 const WORDCOUNT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/guests/wordcount.wat");
 
@@ -67,6 +71,24 @@ fn paras_key(item: &str, id: u32) -> String {
 	sp_core::bytes::to_hex(&key, false)
 }
 
+/// Dave submits the wordcount guest over `input` with `offload submit --watch` and checks its
+/// output is `counts`; returns the job's id.
+fn count_words(node: &str, input: &str, counts: &str) -> u64 {
+	let args = ["submit", "--program", WORDCOUNT, "--input", input, "--budget", "1", "--watch"];
+	let out = offload(node, Dave, &args);
+	assert!(out.trim_end().ends_with(counts), "the output is wc's:\n{out}");
+	job_id(&out)
+}
+
+/// Waits until para block `number` is finalized.
+async fn wait_for_finalized_para(chain: &Chain, number: u32) {
+	let deadline = Instant::now() + Duration::from_secs(300);
+	while chain.finalized().await.expect("head").number < number {
+		assert!(Instant::now() < deadline, "para block {number} was not finalized in 5 min");
+		tokio::time::sleep(Duration::from_secs(2)).await;
+	}
+}
+
 /// The collator's best block number.
 async fn best_number(client: &WsClient) -> u32 {
 	let header: serde_json::Value =
@@ -75,7 +97,7 @@ async fn best_number(client: &WsClient) -> u32 {
 }
 
 /// The number of the first finalized block at or after `from` with an event `matches` accepts.
-async fn block_of(chain: &Chain, from: u32, matches: impl Fn(&RuntimeEvent) -> bool) -> u32 {
+async fn block_of(chain: &Chain, from: u32, matches: impl Fn(&Event) -> bool) -> u32 {
 	let head = chain.finalized().await.expect("finalized head").number;
 	for number in from..=head {
 		let hash = chain.block_hash(number).await.expect("block hash");
@@ -130,16 +152,16 @@ async fn a_job_settles_on_relay_chain_finality_through_a_collator() {
 		since_network_start()
 	);
 
-	// A transfer is included and finalized.
-	let (ferdie_before, amount) =
-		(free_balance(&collator, &Ferdie.to_account_id(), None).await, 7 * UNIT);
-	let transfer = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
-		dest: Ferdie.to_account_id().into(),
-		value: amount,
-	});
-	execute(&collator, Dave, transfer).await;
+	// A transfer is included and finalized, sent through the worker's client.
+	let chain = Chain::connect(&collator_url).await.expect("the worker's client connects");
+	let ferdie = account_of(&Ferdie.pair());
+	let (ferdie_before, amount) = (chain.free_balance(&ferdie, None).await.unwrap(), 7 * UNIT);
+	let transfer = api::tx()
+		.balances()
+		.transfer_keep_alive(subxt::utils::MultiAddress::Id(ferdie.clone()), amount);
+	let included = chain.execute(&Dave.pair(), &transfer).await.expect("the transfer");
 	assert_eq!(
-		free_balance(&collator, &Ferdie.to_account_id(), None).await,
+		chain.free_balance(&ferdie, Some(included.block)).await.unwrap(),
 		ferdie_before + amount
 	);
 
@@ -147,46 +169,123 @@ async fn a_job_settles_on_relay_chain_finality_through_a_collator() {
 	let dir = TempDir::new("offload-relay");
 	let charlie = Worker::start(Charlie, &collator_url, &dir.0);
 	charlie.wait_for_log(&["the offer is on chain"], Duration::from_secs(300));
-	let chain = Chain::connect(&collator_url).await.expect("the worker's client connects");
 	let submitted_from = chain.finalized().await.expect("head").number;
-	let out = offload(
-		&collator_url,
-		Dave,
-		&[
-			"submit",
-			"--program",
-			WORDCOUNT,
-			"--input",
-			"one two\nthree\n",
-			"--budget",
-			"1",
-			"--watch",
-		],
-	);
-	let id = job_id(&out);
-	assert!(out.trim_end().ends_with("2 3 14"), "the output is wc's:\n{out}");
-	let submitted = block_of(&chain, submitted_from, |event| {
-		matches!(event, RuntimeEvent::Market(MarketEvent::JobSubmitted { job, .. }) if *job == id)
-	})
+	let id = count_words(&collator_url, "one two\nthree\n", "2 3 14");
+	let submitted = block_of(
+		&chain,
+		submitted_from,
+		|event| matches!(event, Event::Market(MarketEvent::JobSubmitted { job, .. }) if *job == id),
+	)
 	.await;
 	let settled = block_of(
 		&chain,
 		submitted,
-		|event| matches!(event, RuntimeEvent::Market(MarketEvent::JobSettled { job, .. }) if *job == id),
+		|event| matches!(event, Event::Market(MarketEvent::JobSettled { job, .. }) if *job == id),
 	)
 	.await;
-	let head = chain.finalized().await.expect("head").number;
-	let mut events = Vec::new();
-	for number in submitted..=head {
-		let hash = chain.block_hash(number).await.expect("block hash");
-		events.extend(chain.events(hash).await.expect("events").into_iter().map(|(_, e)| e));
-	}
-	let paid = payments(&events, id);
+	let paid = payments(&events_from(&chain, submitted).await, id);
 	assert_eq!(paid.len(), 1, "one payment: {paid:?}");
-	assert_eq!(paid[0].0, Charlie.to_account_id(), "the provider that ran it was paid");
+	assert_eq!(paid[0].0, account_of(&Charlie.pair()), "the provider that ran it was paid");
 	println!(
 		"relay network: job {id} submitted in para block {submitted}, settled in {settled} \
 		 ({} blocks)",
 		settled - submitted
 	);
+
+	// A runtime upgrade the way parachains do it: sudo authorizes the code's hash, anyone
+	// applies the code, the relay chain's validators check it, and a few relay blocks later
+	// the chain runs it. The next version adds a field to the provider record, with its
+	// migration, and an event this build of the client does not know.
+	let wasm = std::fs::read(endpoint("OFFLOAD_UPGRADE_WASM")).expect("the next runtime's WASM");
+	// Compressed, as chains store code: the relay chain takes at most 3 MiB of it.
+	let code = sp_maybe_compressed_blob::compress_strongly(
+		&wasm,
+		sp_maybe_compressed_blob::CODE_BLOB_BOMB_LIMIT,
+	)
+	.expect("the WASM compresses within the bomb limit");
+	let before = chain.at(None).await.expect("the finalized block").spec_version();
+	let code_hash = subxt::utils::H256(sp_crypto_hashing::blake2_256(&code));
+	let authorize = api::runtime::Call::System(
+		api::runtime::runtime_types::frame_system::pallet::Call::authorize_upgrade { code_hash },
+	);
+	chain
+		.execute(&Alice.pair(), &api::tx().sudo().sudo(authorize))
+		.await
+		.expect("sudo authorizes the upgrade");
+	let applied = chain
+		.execute(&Dave.pair(), &api::tx().system().apply_authorized_upgrade(code))
+		.await
+		.expect("the authorized code is applied");
+	let applied_at = chain.at(Some(applied.block)).await.expect("its block").block_number();
+	let deadline = Instant::now() + Duration::from_secs(600);
+	let upgraded = loop {
+		let head = chain.finalized().await.expect("head");
+		if chain.at(Some(head.hash)).await.expect("the head").spec_version() > before {
+			break head.number;
+		}
+		assert!(Instant::now() < deadline, "the upgrade was not enacted in 10 min");
+		tokio::time::sleep(Duration::from_secs(2)).await;
+	};
+	// The first block whose state holds the new code; the block after it runs that code
+	// first, and its migration.
+	let spec_at = |number: u32| {
+		let chain = &chain;
+		async move {
+			let hash = chain.block_hash(number).await.expect("a block hash");
+			(hash, chain.at(Some(hash)).await.expect("the block").spec_version())
+		}
+	};
+	let mut first = upgraded;
+	while spec_at(first - 1).await.1 > before {
+		first -= 1;
+	}
+	println!(
+		"relay network: upgrade applied in para block {applied_at}, the new code set in block \
+		 {first} ({} s after the network started)",
+		since_network_start()
+	);
+	// The migration's block: its events decode, all but the migration's own, which this build
+	// does not know: it is left out rather than failing the block.
+	let mut migrated = None;
+	for number in first..first + 3 {
+		wait_for_finalized_para(&chain, number).await;
+		let (hash, _) = spec_at(number).await;
+		let decoded = chain.events(hash).await.expect("a block's events decode");
+		let stored = chain
+			.storage(api::storage().system().event_count(), (), Some(hash))
+			.await
+			.expect("the event count")
+			.unwrap_or_default();
+		if decoded.len() + 1 == stored as usize {
+			migrated = Some((number, hash));
+			break;
+		}
+		assert_eq!(decoded.len(), stored as usize, "block {number}: every known event decodes");
+	}
+	let (migrated, migrated_hash) = migrated.expect("a block with the migration's event");
+	println!("relay network: the migration ran in para block {migrated}");
+	// Charlie's record has the new field, which the client reads past by name.
+	let charlie = account_of(&Charlie.pair());
+	let after = chain.at(Some(migrated_hash)).await.expect("the migrated block");
+	let raw = after
+		.storage()
+		.try_fetch(api::storage().registry().providers().unvalidated(), (charlie.clone(),))
+		.await
+		.expect("Charlie's record")
+		.expect("Charlie is registered");
+	let dynamic = raw.decode_as::<subxt::dynamic::Value>().expect("decodes by the new metadata");
+	assert!(format!("{dynamic}").contains("since"), "the new field is stored: {dynamic}");
+	let typed = chain
+		.storage(api::storage().registry().providers(), (charlie.clone(),), Some(migrated_hash))
+		.await
+		.expect("the old client reads the new record")
+		.expect("Charlie is registered");
+	assert!(typed.offer.wasm);
+
+	// The worker started before the upgrade, never restarted, runs the next job.
+	let id = count_words(&collator_url, "after the upgrade\n", "1 3 18");
+	let paid = payments(&events_from(&chain, migrated).await, id);
+	assert_eq!(paid.len(), 1, "one payment: {paid:?}");
+	assert_eq!(paid[0].0, charlie, "the worker that ran it was paid");
+	println!("relay network: job {id} settled on the upgraded runtime by the same worker");
 }

@@ -10,10 +10,11 @@ use jsonrpsee::{
 	ws_client::{WsClient, WsClientBuilder},
 };
 use offload_runtime::{
-	AccountId, Balance, Hash, Nonce, RuntimeCall, RuntimeEvent, UncheckedExtrinsic,
+	AccountId, Balance, Hash, Nonce, RuntimeCall, RuntimeEvent, SignedPayload, UncheckedExtrinsic,
 };
 use serde_json::Value;
 use sp_core::crypto::Ss58Codec;
+use sp_core::Pair;
 use sp_keyring::Sr25519Keyring;
 use std::{
 	net::TcpListener,
@@ -278,8 +279,30 @@ pub async fn sign(
 	let spec_version = version["specVersion"].as_u64().expect("specVersion") as u32;
 	let tx_version = version["transactionVersion"].as_u64().expect("transactionVersion") as u32;
 
-	let context = offload_worker::chain::SigningContext { genesis, spec_version, tx_version };
-	offload_worker::chain::signed(&signer.pair(), call, nonce, context)
+	// Signed with the runtime's own types, independently of the worker's client: immortal, no
+	// tip, no metadata hash.
+	let extension = offload_runtime::tx_extension(nonce);
+	let implicit = ((), (), spec_version, tx_version, genesis, genesis, (), (), (), None);
+	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
+	let signature = payload.using_encoded(|bytes| signer.pair().sign(bytes));
+	UncheckedExtrinsic::new_signed(call, account.into(), signature.into(), extension)
+}
+
+/// Transaction fees (fee plus tip) `who` paid in `events`.
+pub fn fees_paid(events: &[RuntimeEvent], who: &AccountId) -> Balance {
+	events
+		.iter()
+		.filter_map(|event| match event {
+			RuntimeEvent::TransactionPayment(
+				pallet_transaction_payment::Event::TransactionFeePaid {
+					who: payer,
+					actual_fee,
+					tip,
+				},
+			) if payer == who => Some(actual_fee.saturating_add(*tip)),
+			_ => None,
+		})
+		.fold(0, Balance::saturating_add)
 }
 
 /// Submits `extrinsic` and waits until a block that includes it is finalized; returns that
@@ -326,7 +349,7 @@ pub async fn execute(
 		matches!(event, RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. }))
 	});
 	assert!(failed.is_none(), "the extrinsic failed: {failed:?}");
-	let fee = offload_worker::chain::fees_paid(&events, &who);
+	let fee = fees_paid(&events, &who);
 	assert!(fee > 0, "the signer paid a fee");
 	(events, fee)
 }

@@ -4,7 +4,6 @@ use crate::{
 	pallet::*, pricing, types::*, JobEscrow, Outcome, ProviderRegistry, ReputationOf, RuntimeKind,
 	WeightInfo,
 };
-use codec::Encode;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
@@ -457,7 +456,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The commitment to `report` with `salt` by `provider`.
 	pub fn commitment(report: &Report, salt: &Hash32, provider: &T::AccountId) -> Hash32 {
-		sp_io::hashing::blake2_256(&(report, salt, provider).encode())
+		offload_primitives::commitment(report, salt, provider)
 	}
 
 	/// Opens reveals once every expected replica is assigned and committed.

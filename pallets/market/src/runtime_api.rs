@@ -85,6 +85,11 @@ sp_api::decl_runtime_apis! {
 		/// The open jobs a provider has a replica of.
 		fn assignments(provider: AccountId) -> Vec<JobId>;
 
+		/// Whether `expire` on job `id` acts now: its reveals are closed, its wait in the
+		/// queue is over, or a replica missed its acknowledgement or its run. Keepers (and
+		/// `offload watch`) ask before they pay for the call. `false` for an unknown job.
+		fn expirable(id: JobId) -> bool;
+
 		/// Market totals.
 		fn stats() -> MarketStats<Balance>;
 	}

@@ -95,28 +95,7 @@ pub enum Workload<T: Config> {
 	},
 }
 
-/// A container's command line as [`Workload::Container`] holds it: `args` joined by NUL bytes.
-pub fn command_line<S: AsRef<str>>(args: &[S]) -> alloc::vec::Vec<u8> {
-	let mut line = alloc::vec::Vec::new();
-	for (i, arg) in args.iter().enumerate() {
-		if i > 0 {
-			line.push(0);
-		}
-		line.extend_from_slice(arg.as_ref().as_bytes());
-	}
-	line
-}
-
-/// The arguments of a container's command line (empty for the image's own command), or `None`
-/// if it is not UTF-8.
-pub fn command_args(line: &[u8]) -> Option<alloc::vec::Vec<alloc::string::String>> {
-	if line.is_empty() {
-		return Some(alloc::vec::Vec::new());
-	}
-	line.split(|byte| *byte == 0)
-		.map(|arg| alloc::string::String::from_utf8(arg.to_vec()).ok())
-		.collect()
-}
+pub use offload_primitives::{command_args, command_line};
 
 impl<T: Config> Workload<T> {
 	/// The runtime the workload needs.

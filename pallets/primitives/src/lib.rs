@@ -3,7 +3,9 @@
 //! What Offload's pallets share without naming each other: the outcome of a job for a provider,
 //! the reputation formula ([`reputation`]), and the traits through which the pallets reach one
 //! another. Each trait is implemented by one pallet and wired in the runtime; `()`
-//! implementations serve mocks.
+//! implementations serve mocks. Also the pure helpers the provider worker computes exactly as
+//! the pallets do (a result's commitment, a container's command line), so the worker need not
+//! link the runtime.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -15,6 +17,11 @@ use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime::{DispatchError, DispatchResult, Permill};
+
+/// Decimals of the token: one OFL is 10^12 plancks.
+pub const TOKEN_DECIMALS: u8 = 12;
+/// One OFL, in plancks.
+pub const UNIT: u128 = 10u128.pow(TOKEN_DECIMALS as u32);
 
 /// The largest output a job may produce, in bytes, on every provider alike. An output over it
 /// is the job's failure (`output-too-large`), a result honest replicas agree on; a provider that
@@ -417,4 +424,34 @@ pub fn pick(seed: &[u8], round: u32, span: u128) -> u128 {
 	let mut wide = [0u8; 16];
 	wide.copy_from_slice(&hash.as_bytes()[..16]);
 	u128::from_le_bytes(wide).checked_rem(span).unwrap_or(0)
+}
+
+/// The commitment of `provider` to a result `report` with `salt`: the BLAKE2-256 hash of their
+/// SCALE encoding, which the market checks a reveal against.
+pub fn commitment(report: &impl Encode, salt: &[u8; 32], provider: &impl Encode) -> [u8; 32] {
+	use sp_runtime::traits::{BlakeTwo256, Hash};
+	BlakeTwo256::hash(&(report, salt, provider).encode()).0
+}
+
+/// A container's command line as the chain holds it: `args` joined by NUL bytes.
+pub fn command_line<S: AsRef<str>>(args: &[S]) -> Vec<u8> {
+	let mut line = Vec::new();
+	for (i, arg) in args.iter().enumerate() {
+		if i > 0 {
+			line.push(0);
+		}
+		line.extend_from_slice(arg.as_ref().as_bytes());
+	}
+	line
+}
+
+/// The arguments of a container's command line (empty for the image's own command), or `None`
+/// if it is not UTF-8.
+pub fn command_args(line: &[u8]) -> Option<Vec<alloc::string::String>> {
+	if line.is_empty() {
+		return Some(Vec::new());
+	}
+	line.split(|byte| *byte == 0)
+		.map(|arg| alloc::string::String::from_utf8(arg.to_vec()).ok())
+		.collect()
 }

@@ -322,6 +322,8 @@ impl<T: Config> Pallet<T> {
 			verified: false,
 			reputation: T::Reputation::record_of(&who),
 			exposure: Zero::zero(),
+			#[cfg(feature = "upgrade-test")]
+			since: frame_system::Pallet::<T>::block_number(),
 		};
 		Self::reindex(&who, &provider)?;
 		Providers::<T>::insert(&who, provider);

@@ -142,6 +142,9 @@ pub mod pallet {
 		pub reputation: ReputationRecord<BlockNumberFor<T>>,
 		/// The value of its open jobs: the most each may pay it, added up.
 		pub exposure: T::Balance,
+		/// The block it registered at (only in the relay test's next runtime version).
+		#[cfg(feature = "upgrade-test")]
+		pub since: BlockNumberFor<T>,
 	}
 
 	/// The provider type of this runtime.
@@ -209,7 +212,10 @@ pub mod pallet {
 		pub headroom: T::Balance,
 	}
 
+	#[cfg(not(feature = "upgrade-test"))]
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(5);
+	#[cfg(feature = "upgrade-test")]
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(6);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -334,8 +340,15 @@ pub mod pallet {
 	pub type ReapCursor<T: Config> = StorageValue<_, (Band, u32), OptionQuery>;
 
 	#[pallet::event]
-	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	#[pallet::generate_deposit(pub(crate) fn deposit_event)]
 	pub enum Event<T: Config> {
+		/// Every provider record gained the block it registered at (only in the relay test's
+		/// next runtime version, by its migration).
+		#[cfg(feature = "upgrade-test")]
+		ProvidersUpgraded {
+			/// The records rewritten.
+			providers: u32,
+		},
 		/// A provider registered.
 		ProviderRegistered {
 			/// The provider.

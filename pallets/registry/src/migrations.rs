@@ -48,6 +48,8 @@ pub mod v2 {
 					reputation: T::Reputation::record_of(&who),
 					// Counted from version 4 on.
 					exposure: sp_runtime::traits::Zero::zero(),
+					#[cfg(feature = "upgrade-test")]
+					since: old.last_heartbeat,
 				})
 			});
 			// Per provider: its record and its reputation read, its record written.
@@ -183,6 +185,8 @@ pub mod v4 {
 					verified: old.verified,
 					reputation: old.reputation,
 					exposure: Zero::zero(),
+					#[cfg(feature = "upgrade-test")]
+					since: old.last_heartbeat,
 				})
 			});
 			let (mut pages, mut entries) = (0u64, 0u64);
@@ -281,6 +285,77 @@ pub mod v5 {
 		4,
 		5,
 		UncheckedMigrateV4ToV5<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
+
+#[cfg(feature = "upgrade-test")]
+pub mod v6 {
+	//! Version 6, only in the runtime the relay-chain network test upgrades to: each provider
+	//! record gains the block it registered at (taken, for records from before, as its last
+	//! heartbeat), and the migration says so in an event. It exists to show that clients
+	//! built before an upgrade read a record with a new field and skip an event they do not
+	//! know.
+
+	use crate::{pallet::*, Resources};
+	use frame_support::{
+		migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
+	};
+	use frame_system::pallet_prelude::BlockNumberFor;
+	use offload_primitives::reputation::Record as ReputationRecord;
+
+	/// A provider as version 5 stored it.
+	#[derive(Encode, Decode)]
+	pub struct ProviderV5<T: Config> {
+		/// What it sells.
+		pub offer: Offer<T>,
+		/// Whether it takes jobs.
+		pub status: Status<BlockNumberFor<T>>,
+		/// Offered resources not used by running jobs.
+		pub free: Resources,
+		/// Jobs running now.
+		pub running: u16,
+		/// Block of its last heartbeat.
+		pub last_heartbeat: BlockNumberFor<T>,
+		/// Set by the admin origin.
+		pub verified: bool,
+		/// Its reputation record.
+		pub reputation: ReputationRecord<BlockNumberFor<T>>,
+		/// The value of its open jobs.
+		pub exposure: T::Balance,
+	}
+
+	/// Rewrites every provider with the block it registered at; use [`MigrateV5ToV6`].
+	pub struct UncheckedMigrateV5ToV6<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for UncheckedMigrateV5ToV6<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut providers = 0u32;
+			Providers::<T>::translate::<ProviderV5<T>, _>(|_, old| {
+				providers = providers.saturating_add(1);
+				Some(Provider {
+					offer: old.offer,
+					status: old.status,
+					free: old.free,
+					running: old.running,
+					last_heartbeat: old.last_heartbeat,
+					verified: old.verified,
+					reputation: old.reputation,
+					exposure: old.exposure,
+					since: old.last_heartbeat,
+				})
+			});
+			Pallet::<T>::deposit_event(Event::ProvidersUpgraded { providers });
+			T::DbWeight::get().reads_writes(providers.into(), u64::from(providers) + 1)
+		}
+	}
+
+	/// The registry from storage version 5 to 6.
+	pub type MigrateV5ToV6<T> = VersionedMigration<
+		5,
+		6,
+		UncheckedMigrateV5ToV6<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;

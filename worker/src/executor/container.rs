@@ -338,10 +338,10 @@ fn seconds_of(elapsed: Duration) -> u32 {
 	u32::try_from(whole.max(1)).unwrap_or(u32::MAX)
 }
 
-/// A job's command line as the chain holds it ([`pallet_offload_market::command_line`]), as
+/// A job's command line as the chain holds it ([`offload_primitives::command_line`]), as
 /// arguments.
 pub fn argv_of(command: &[u8]) -> Result<Vec<String>, Failure> {
-	pallet_offload_market::command_args(command)
+	offload_primitives::command_args(command)
 		.ok_or_else(|| Failure::Input("the command is not UTF-8".into()))
 }
 
@@ -352,7 +352,7 @@ mod tests {
 	#[test]
 	fn a_command_line_round_trips_through_its_chain_form() {
 		let argv = vec!["sh".to_string(), "-c".to_string(), "echo a b".to_string()];
-		let line = pallet_offload_market::command_line(&argv);
+		let line = offload_primitives::command_line(&argv);
 		assert_eq!(line, b"sh\0-c\0echo a b");
 		assert_eq!(argv_of(&line), Ok(argv));
 		assert_eq!(argv_of(b""), Ok(vec![]));

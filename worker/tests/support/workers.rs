@@ -4,10 +4,10 @@
 #![allow(dead_code)]
 
 use crate::common::free_port;
-use offload_runtime::{AccountId, Balance, RuntimeEvent};
-use offload_worker::chain::Chain;
-use pallet_offload_escrow::Event as EscrowEvent;
-use pallet_offload_market::Event as MarketEvent;
+use offload_worker::{
+	api::{EscrowEvent, Event, MarketEvent},
+	chain::{AccountId, Balance, Chain},
+};
 use sp_keyring::Sr25519Keyring;
 use std::{
 	path::{Path, PathBuf},
@@ -171,12 +171,12 @@ impl Drop for Worker {
 }
 
 /// How many results were revealed (or submitted) for job `id` in `events`.
-pub fn reveals(events: &[RuntimeEvent], id: u64) -> usize {
+pub fn reveals(events: &[Event], id: u64) -> usize {
 	events
 		.iter()
-		.filter(|event| {
-			matches!(event, RuntimeEvent::Market(MarketEvent::ResultRevealed { job, .. }) if *job == id)
-		})
+		.filter(
+			|event| matches!(event, Event::Market(MarketEvent::ResultRevealed { job, .. }) if *job == id),
+		)
 		.count()
 }
 
@@ -206,10 +206,15 @@ pub fn job_id(stdout: &str) -> u64 {
 }
 
 /// Every event of finalized blocks 1..=now.
-pub async fn all_events(chain: &Chain) -> Vec<RuntimeEvent> {
+pub async fn all_events(chain: &Chain) -> Vec<Event> {
+	events_from(chain, 1).await
+}
+
+/// Every event of finalized blocks `from..=now`.
+pub async fn events_from(chain: &Chain, from: u32) -> Vec<Event> {
 	let head = chain.finalized().await.expect("finalized head").number;
 	let mut events = Vec::new();
-	for number in 1..=head {
+	for number in from..=head {
 		let hash = chain.block_hash(number).await.expect("block hash");
 		events.extend(chain.events(hash).await.expect("events").into_iter().map(|(_, e)| e));
 	}
@@ -217,11 +222,11 @@ pub async fn all_events(chain: &Chain) -> Vec<RuntimeEvent> {
 }
 
 /// Payments to providers for job `id` in `events`: (provider, amount, fee).
-pub fn payments(events: &[RuntimeEvent], id: u64) -> Vec<(AccountId, Balance, Balance)> {
+pub fn payments(events: &[Event], id: u64) -> Vec<(AccountId, Balance, Balance)> {
 	events
 		.iter()
 		.filter_map(|event| match event {
-			RuntimeEvent::Escrow(EscrowEvent::ProviderPaid { job, provider, amount, fee })
+			Event::Escrow(EscrowEvent::ProviderPaid { job, provider, amount, fee })
 				if *job == id =>
 			{
 				Some((provider.clone(), *amount, *fee))
