@@ -103,11 +103,15 @@ pub fn new_parts(config: &Configuration) -> Result<Parts, ServiceError> {
 		.transpose()?;
 
 	let executor = sc_service::new_wasm_executor::<HostFunctions>(&config.executor);
+	// Blocks are imported with a proof recorder, as they are built: the runtime's storage
+	// weight reclaim reads the proof size, so a block another collator built with a signed
+	// transaction in it would otherwise compute another storage root here and not import.
 	let (client, backend, keystore_container, task_manager) =
-		sc_service::new_full_parts::<Block, RuntimeApi, _>(
+		sc_service::new_full_parts_record_import::<Block, RuntimeApi, _>(
 			config,
 			telemetry.as_ref().map(|(_, telemetry)| telemetry.handle()),
 			executor,
+			true,
 			Vec::new(),
 		)?;
 	let client = Arc::new(client);
