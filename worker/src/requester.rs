@@ -565,7 +565,7 @@ pub struct Ending {
 	pub paid: Balance,
 }
 
-/// Prints the job's events from finalized blocks until it settles or expires.
+/// Prints the job's events, from the block it was submitted in, until it settles or expires.
 ///
 /// With a `keeper` key it also keeps the job moving: once a deadline has passed (a provider
 /// did not acknowledge or deliver, the reveals closed, the wait in the queue ended) it calls
@@ -579,15 +579,17 @@ pub async fn watch(
 ) -> Result<Ending> {
 	let deadline = tokio::time::Instant::now() + timeout;
 	let head = chain.finalized().await?;
-	match job(chain, id, Some(head.hash)).await? {
+	let submitted = match job(chain, id, Some(head.hash)).await? {
 		None => bail!("no job {id} (unknown, or ended and cleared)"),
 		Some(Job { phase: Phase::Settled { result, ok, paid, at }, .. }) => {
 			println!("job {id} settled at block {at}");
 			return Ok(Ending { result, ok, paid });
 		},
-		Some(_) => {},
-	}
-	let mut next = head.number + 1;
+		Some(job) => job.submitted_at,
+	};
+	// From the block the job was submitted in: what happened before this watch started (a
+	// missed deadline, a replica handed on) is part of the job's story too.
+	let mut next = submitted.max(1);
 	// Finalized block after which to look at the deadlines again.
 	let mut check_after = 0;
 	loop {
