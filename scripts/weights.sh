@@ -47,8 +47,8 @@ done
 PALLETS=("$@")
 if [ ${#PALLETS[@]} -eq 0 ]; then
 	PALLETS=(overhead frame_system_extensions pallet_transaction_payment
-		cumulus_pallet_weight_reclaim pallet_balances pallet_offload_registry
-		pallet_offload_market pallet_offload_reputation)
+		cumulus_pallet_weight_reclaim pallet_balances pallet_treasury pallet_offload_registry
+		pallet_offload_market pallet_offload_reputation pallet_offload_rewards)
 fi
 mkdir -p target-weights
 for pallet in "${PALLETS[@]}"; do

@@ -3,9 +3,9 @@
 
 use super::InherentDataExt;
 use crate::{
-	genesis_config_presets, AccountId, Balance, Block, ConsensusHook, Executive, Market, Nonce,
-	ParachainInfo, ParachainSystem, Registry, Runtime, RuntimeCall, RuntimeGenesisConfig,
-	SessionKeys, System, TransactionPayment, SLOT_DURATION, VERSION,
+	genesis_config_presets, AccountId, Balance, Block, BlockNumber, ConsensusHook, Executive,
+	Market, Nonce, ParachainInfo, ParachainSystem, Registry, Rewards, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, SLOT_DURATION, VERSION,
 };
 use alloc::vec::Vec;
 use frame_support::{
@@ -241,6 +241,20 @@ impl_runtime_apis! {
 
 		fn stats() -> MarketStats<Balance> {
 			Market::stats(pallet_offload_registry::ProviderCount::<Runtime>::get())
+		}
+	}
+
+	impl pallet_offload_rewards::runtime_api::RewardsApi<Block, AccountId, Balance, BlockNumber>
+		for Runtime
+	{
+		fn era() -> pallet_offload_rewards::runtime_api::EraStatus<Balance, BlockNumber> {
+			Rewards::era_status()
+		}
+
+		fn earnings(
+			who: AccountId,
+		) -> Vec<pallet_offload_rewards::runtime_api::EraEarning<Balance, BlockNumber>> {
+			Rewards::earnings_of(&who)
 		}
 	}
 

@@ -14,9 +14,11 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_transaction_payment, TransactionPayment]
 	[cumulus_pallet_weight_reclaim, WeightReclaim]
 	[pallet_balances, Balances]
+	[pallet_treasury, Treasury]
 	[pallet_offload_registry, Registry]
 	[pallet_offload_market, Market]
 	[pallet_offload_reputation, Reputation]
+	[pallet_offload_rewards, Rewards]
 );
 
 /// Fees go to the treasury account, which needs no setting up.

@@ -53,6 +53,8 @@ mod runtime {
 	pub type Sudo = pallet_sudo;
 	#[runtime::pallet_index(16)]
 	pub type Utility = pallet_utility;
+	#[runtime::pallet_index(17)]
+	pub type Treasury = pallet_treasury;
 
 	// Collators. Keep this order: authorship must run before session.
 	#[runtime::pallet_index(20)]
@@ -89,4 +91,6 @@ mod runtime {
 	pub type Market = pallet_offload_market;
 	#[runtime::pallet_index(53)]
 	pub type Reputation = pallet_offload_reputation;
+	#[runtime::pallet_index(54)]
+	pub type Rewards = pallet_offload_rewards;
 }

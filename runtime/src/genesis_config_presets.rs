@@ -2,8 +2,8 @@
 //! relay-chain network of local collators). Both fund the well-known dev accounts.
 
 use crate::{
-	configs::compute::TreasuryAccount, AccountId, AuraId, BalancesConfig, RuntimeGenesisConfig,
-	SessionKeys, EXISTENTIAL_DEPOSIT, UNIT,
+	configs::compute::TreasuryAccount, AccountId, AuraId, Balance, BalancesConfig, BlockNumber,
+	RuntimeGenesisConfig, SessionKeys, EXISTENTIAL_DEPOSIT, MILLI_UNIT, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use cumulus_primitives_core::ParaId;
@@ -34,11 +34,18 @@ fn session_keys(aura: AuraId) -> SessionKeys {
 	SessionKeys { aura }
 }
 
+/// How the reward pool starts: era length in blocks and emission per block.
+struct Rewards {
+	era_length: BlockNumber,
+	emission: Balance,
+}
+
 fn genesis(
 	invulnerables: Vec<(AccountId, AuraId)>,
 	endowed: Vec<AccountId>,
 	root: AccountId,
 	id: ParaId,
+	rewards: Rewards,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -63,20 +70,35 @@ fn genesis(
 		},
 		polkadot_xcm: pallet_xcm::GenesisConfig { safe_xcm_version: Some(SAFE_XCM_VERSION) },
 		sudo: pallet_sudo::GenesisConfig { key: Some(root) },
+		rewards: pallet_offload_rewards::GenesisConfig {
+			era_length: rewards.era_length,
+			emission: rewards.emission,
+		},
 	})
 }
 
-/// Alice collates alone; every dev account is funded; Alice is sudo.
+/// Eras of the development chain: 200 blocks (20 minutes at 6 s blocks), so rewards can be
+/// watched and claimed while developing. Uptime is counted at heartbeats, which a worker sends
+/// every 50 blocks, so an era much shorter than that would count it coarsely.
+pub const DEV_ERA_LENGTH: BlockNumber = 200;
+
+/// Emission of the development chain: 0.01 OFL per block of an era with work.
+pub const DEV_EMISSION: Balance = 10 * MILLI_UNIT;
+
+/// Alice collates alone; every dev account is funded; Alice is sudo; eras are short and
+/// emission is on.
 fn development() -> Value {
 	genesis(
 		vec![(Sr25519Keyring::Alice.to_account_id(), Sr25519Keyring::Alice.public().into())],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		PARACHAIN_ID.into(),
+		Rewards { era_length: DEV_ERA_LENGTH, emission: DEV_EMISSION },
 	)
 }
 
-/// Alice and Bob collate; every dev account is funded; Alice is sudo.
+/// Alice and Bob collate; every dev account is funded; Alice is sudo; eras last a day and
+/// emission is off until governance turns it on.
 fn local_testnet() -> Value {
 	genesis(
 		vec![
@@ -86,6 +108,7 @@ fn local_testnet() -> Value {
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		PARACHAIN_ID.into(),
+		Rewards { era_length: crate::configs::treasury::ERA_LENGTH, emission: 0 },
 	)
 }
 
@@ -156,9 +179,17 @@ mod tests {
 			// The treasury exists from genesis, so fees below the existential deposit can land.
 			let treasury = crate::configs::compute::TreasuryAccount::get();
 			assert_eq!(Balances::free_balance(&treasury), EXISTENTIAL_DEPOSIT);
+			// So does the reward pool, and the first era runs with the dev chain's emission.
+			let pool = crate::Rewards::pool();
+			assert_eq!(Balances::free_balance(&pool), EXISTENTIAL_DEPOSIT);
+			assert_eq!(
+				pallet_offload_rewards::CurrentEra::<Runtime>::get(),
+				pallet_offload_rewards::ActiveEra { index: 0, start: 0, length: DEV_ERA_LENGTH }
+			);
+			assert_eq!(pallet_offload_rewards::Emission::<Runtime>::get(), DEV_EMISSION);
 			assert_eq!(
 				pallet_balances::TotalIssuance::<Runtime>::get(),
-				ENDOWMENT * dev_accounts().len() as u128 + EXISTENTIAL_DEPOSIT
+				ENDOWMENT * dev_accounts().len() as u128 + 2 * EXISTENTIAL_DEPOSIT
 			);
 			assert_eq!(ParachainInfo::parachain_id(), ParaId::from(PARACHAIN_ID));
 			assert_eq!(

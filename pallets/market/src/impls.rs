@@ -1,8 +1,8 @@
 //! The market's logic: programs, a job's life, settlement, deadlines, and the invariants.
 
 use crate::{
-	pallet::*, pricing, types::*, JobEscrow, Outcome, ProviderRegistry, ReputationOf, RuntimeKind,
-	WeightInfo,
+	pallet::*, pricing, types::*, JobEscrow, Outcome, ProviderRegistry, ReputationOf, RewardWork,
+	RuntimeKind, WeightInfo,
 };
 use frame_support::{
 	ensure,
@@ -629,7 +629,13 @@ impl<T: Config> Pallet<T> {
 						&job.spec.workload.max_usage(),
 						&usage,
 					);
-					T::Escrow::pay(id, provider, amount)?;
+					let payout = T::Escrow::pay(id, provider, amount)?;
+					T::Rewards::work_settled(
+						provider,
+						&job.requester,
+						payout.to_provider,
+						payout.fee,
+					);
 					paid = paid.checked_add(&amount).ok_or(Error::<T>::Overflow)?;
 					T::Reputation::record(
 						provider,

@@ -60,7 +60,8 @@ pub mod types;
 pub mod weights;
 
 pub use offload_primitives::{
-	JobEscrow, JobId, Outcome, Prices, ProviderRegistry, ReputationOf, Resources, RuntimeKind,
+	JobEscrow, JobId, Outcome, Prices, ProviderRegistry, ReputationOf, Resources, RewardWork,
+	RuntimeKind,
 };
 pub use types::*;
 pub use weights::WeightInfo;
@@ -106,6 +107,9 @@ pub mod pallet {
 
 		/// Providers' reputation, read by matching and fed by outcomes.
 		type Reputation: ReputationOf<Self::AccountId>;
+
+		/// The reward pool, told of every payment to a provider and the fee it carried.
+		type Rewards: RewardWork<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
 
 		/// Longest program, in bytes. Too large and one upload fills blocks; too small and real
 		/// programs do not fit.

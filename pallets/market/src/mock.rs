@@ -96,6 +96,7 @@ impl pallet_offload_registry::Config for Test {
 	type Escrow = Escrow;
 	type Reputation = Reputation;
 	type Verifier = ();
+	type Rewards = ();
 	type AdminOrigin = EnsureRoot<u64>;
 	type MinBond = MinBond;
 	type MaxEndpointLen = ConstU32<64>;
@@ -122,6 +123,7 @@ impl pallet_offload_market::Config for Test {
 	type Escrow = Escrow;
 	type Registry = Registry;
 	type Reputation = Reputation;
+	type Rewards = WorkLog;
 	type MaxCodeLen = ConstU32<1_024>;
 	type ProgramDepositBase = ProgramDepositBase;
 	type ProgramDepositPerByte = ProgramDepositPerByte;
@@ -306,4 +308,23 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		set_balance(&TREASURY, 1);
 	});
 	ext
+}
+
+thread_local! {
+	static WORK: core::cell::RefCell<Vec<(u64, u64, u64, u64)>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records what the market tells the reward pool of settled work.
+pub struct WorkLog;
+
+impl crate::RewardWork<u64, u64, u64> for WorkLog {
+	fn work_settled(provider: &u64, requester: &u64, amount: u64, fee: u64) {
+		WORK.with(|log| log.borrow_mut().push((*provider, *requester, amount, fee)));
+	}
+	fn live(_: &u64, _: u64, _: u64) {}
+}
+
+/// The payments reported to the reward pool so far: (provider, requester, amount, fee).
+pub fn work_reported() -> Vec<(u64, u64, u64, u64)> {
+	WORK.with(|log| log.borrow().clone())
 }

@@ -107,6 +107,23 @@ impl<AccountId, BlockNumber> OnReputationChange<AccountId, BlockNumber> for () {
 	fn changed(_: &AccountId, _: &reputation::Record<BlockNumber>) {}
 }
 
+/// What the reward pool learns of the market's work and the providers' uptime. Neither method
+/// fails: a reward is never a reason to refuse a payment or a heartbeat.
+pub trait RewardWork<AccountId, Balance, BlockNumber> {
+	/// `provider` was paid `amount` out of `requester`'s job, and the payment carried the
+	/// protocol fee `fee` (already in the treasury).
+	fn work_settled(provider: &AccountId, requester: &AccountId, amount: Balance, fee: Balance);
+
+	/// `provider`, active and taking jobs, was live over the blocks after `from` up to `to`.
+	fn live(provider: &AccountId, from: BlockNumber, to: BlockNumber);
+}
+
+/// No rewards. For mocks.
+impl<AccountId, Balance, BlockNumber> RewardWork<AccountId, Balance, BlockNumber> for () {
+	fn work_settled(_: &AccountId, _: &AccountId, _: Balance, _: Balance) {}
+	fn live(_: &AccountId, _: BlockNumber, _: BlockNumber) {}
+}
+
 /// Identifier of a job.
 pub type JobId = u64;
 

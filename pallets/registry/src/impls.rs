@@ -2,7 +2,7 @@
 
 use crate::{
 	pallet::*, weights::WeightInfo, JobEscrow, OnReputationChange, ReputationRecord,
-	ReputationRecords, Resources, RuntimeKind, VerifiedProvider,
+	ReputationRecords, Resources, RewardWork, RuntimeKind, VerifiedProvider,
 };
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -364,10 +364,22 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_heartbeat(who: T::AccountId) -> DispatchResult {
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut live_since = None;
 		Self::change_provider(&who, |provider| {
-			provider.last_heartbeat = frame_system::Pallet::<T>::block_number();
+			if provider.status == Status::Active {
+				// Live since the last heartbeat, but never for longer than a heartbeat keeps a
+				// provider matchable: a silent gap beyond that was downtime.
+				live_since = Some(
+					provider.last_heartbeat.max(now.saturating_sub(T::HeartbeatTimeout::get())),
+				);
+			}
+			provider.last_heartbeat = now;
 			Ok(())
 		})?;
+		if let Some(from) = live_since {
+			T::Rewards::live(&who, from, now);
+		}
 		Self::deposit_event(Event::Heartbeat { provider: who });
 		Ok(())
 	}

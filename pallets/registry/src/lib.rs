@@ -38,7 +38,7 @@ pub mod weights;
 pub use impls::{ProviderFilter, ProviderSummary};
 pub use offload_primitives::{
 	reputation::Record as ReputationRecord, Candidate, JobEscrow, OnReputationChange, Prices,
-	ProviderRegistry, ReputationRecords, Resources, RuntimeKind, VerifiedProvider,
+	ProviderRegistry, ReputationRecords, Resources, RewardWork, RuntimeKind, VerifiedProvider,
 };
 pub use weights::WeightInfo;
 
@@ -242,6 +242,10 @@ pub mod pallet {
 
 		/// Says whether a provider is verified (identity judgements, in the runtime).
 		type Verifier: VerifiedProvider<Self::AccountId>;
+
+		/// Told, at each heartbeat of an active provider, over which blocks it was live (the
+		/// reward pool's uptime).
+		type Rewards: RewardWork<Self::AccountId, Self::Balance, BlockNumberFor<Self>>;
 
 		/// May set a provider's verified flag.
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;

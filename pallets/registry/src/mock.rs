@@ -68,6 +68,7 @@ impl pallet_offload_registry::Config for Test {
 	type Escrow = Escrow;
 	type Reputation = ();
 	type Verifier = ();
+	type Rewards = LiveLog;
 	type AdminOrigin = EnsureRoot<u64>;
 	type MinBond = MinBond;
 	type MaxEndpointLen = frame_support::traits::ConstU32<64>;
@@ -139,4 +140,23 @@ pub fn run(test: impl FnOnce()) {
 		Registry::do_try_state().expect("registry invariants hold");
 		Escrow::do_try_state().expect("escrow invariants hold");
 	});
+}
+
+thread_local! {
+	static LIVE: core::cell::RefCell<Vec<(u64, u64, u64)>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records what the registry tells the reward pool of uptime.
+pub struct LiveLog;
+
+impl crate::RewardWork<u64, u64, u64> for LiveLog {
+	fn work_settled(_: &u64, _: &u64, _: u64, _: u64) {}
+	fn live(provider: &u64, from: u64, to: u64) {
+		LIVE.with(|log| log.borrow_mut().push((*provider, from, to)));
+	}
+}
+
+/// The live intervals reported so far: (provider, from, to).
+pub fn lives() -> Vec<(u64, u64, u64)> {
+	LIVE.with(|log| log.borrow().clone())
 }

@@ -705,3 +705,33 @@ fn migration_to_v5_counts_each_bands_providers_from_its_pages() {
 		assert_ok!(Registry::do_try_state());
 	});
 }
+
+#[test]
+fn heartbeats_report_uptime_but_never_a_silent_gap_or_a_pause() {
+	run(|| {
+		let before = lives().len();
+		System::set_block_number(10);
+		register(ALICE, 100);
+		// Live from its registration to the heartbeat.
+		System::set_block_number(14);
+		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(ALICE)));
+		// A second heartbeat in the same block adds an empty interval.
+		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(ALICE)));
+		// Silent for 50 blocks: only the last HEARTBEAT_TIMEOUT of them count.
+		System::set_block_number(64);
+		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(ALICE)));
+		// Paused: heartbeats keep it known but report no uptime.
+		assert_ok!(Registry::pause(RuntimeOrigin::signed(ALICE)));
+		System::set_block_number(66);
+		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(ALICE)));
+		// Resumed: uptime counts from the resumption.
+		System::set_block_number(70);
+		assert_ok!(Registry::resume(RuntimeOrigin::signed(ALICE)));
+		System::set_block_number(73);
+		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(ALICE)));
+		assert_eq!(
+			lives()[before..],
+			[(ALICE, 10, 14), (ALICE, 14, 14), (ALICE, 54, 64), (ALICE, 70, 73)]
+		);
+	});
+}

@@ -12,8 +12,9 @@
 //!
 //! After every block [`Chain::check`] holds the runtime to its invariants: every compute
 //! pallet's `try_state`; every hold on every account backed by a record (no leaked holds);
-//! total issuance unchanged (fees and slashes only move funds, to the treasury, providers and
-//! requesters) and equal to the sum of all accounts; the block's weight within its limit. A
+//! total issuance unchanged but for the reward pool's emission (fees and slashes only move
+//! funds, to the treasury, the pool, providers and requesters) and equal to the sum of all
+//! accounts; the block's weight within its limit. A
 //! panic anywhere, or a broken invariant, fails the input.
 
 use arbitrary::{Result as ArbitraryResult, Unstructured};
@@ -213,6 +214,7 @@ impl Chain {
 				RuntimeCall::Balances(call) => call.get_call_name(),
 				RuntimeCall::Utility(call) => call.get_call_name(),
 				RuntimeCall::Reputation(call) => call.get_call_name(),
+				RuntimeCall::Rewards(call) => call.get_call_name(),
 				_ => "other",
 			}
 		};
@@ -248,11 +250,25 @@ impl Chain {
 	fn end_block(&mut self) -> Result<(), String> {
 		let issuance = self.issuance;
 		let number = self.number;
-		let header = self.ext.execute_with(|| {
+		let checked = self.ext.execute_with(|| {
 			let header = Executive::finalize_block();
-			Self::check(issuance).map(|()| header)
+			// The reward pool's emission, minted when an era with work ends, is the only
+			// new money.
+			let minted = frame_system::Pallet::<Runtime>::events()
+				.iter()
+				.filter_map(|record| match record.event {
+					offload_runtime::RuntimeEvent::Rewards(
+						pallet_offload_rewards::Event::EraEnded { emission, .. },
+					) => Some(emission),
+					_ => None,
+				})
+				.fold(0u128, |sum, emission| sum.saturating_add(emission));
+			let issuance = issuance.saturating_add(minted);
+			Self::check(issuance).map(|()| (header, issuance))
 		});
-		let header = header.map_err(|broken| format!("after block {number}: {broken}"))?;
+		let (header, issuance) =
+			checked.map_err(|broken| format!("after block {number}: {broken}"))?;
+		self.issuance = issuance;
 		self.ext.commit_all().map_err(|error| format!("commit: {error}"))?;
 		self.parent = header;
 		self.blocks += 1;
@@ -267,10 +283,12 @@ impl Chain {
 			.map_err(|error| format!("registry: {error:?}"))?;
 		pallet_offload_market::Pallet::<Runtime>::do_try_state()
 			.map_err(|error| format!("market: {error:?}"))?;
+		pallet_offload_rewards::Pallet::<Runtime>::do_try_state()
+			.map_err(|error| format!("rewards: {error:?}"))?;
 		check_holds()?;
 
-		// Fees go to the treasury and slashes to requesters and the treasury: nothing is
-		// minted or burnt.
+		// Fees go to the treasury and the reward pool, slashes to requesters and the
+		// treasury: nothing is burnt, and only the pool's emission is minted.
 		let total = pallet_balances::TotalIssuance::<Runtime>::get();
 		if total != issuance {
 			return Err(format!("total issuance moved from {issuance} to {total}"));
@@ -348,7 +366,7 @@ impl Action {
 		let who = u.choose_index(keys().len())?;
 		// Mostly the market and the registry; transfers rarely, so that accounts keep enough
 		// to pay fees.
-		let call = match u.int_in_range(0u8..=31)? {
+		let call = match u.int_in_range(0u8..=33)? {
 			0..=8 => registry_call(u)?,
 			9..=28 => market_call(u, who)?,
 			29 => balances_call(u)?,
@@ -362,12 +380,22 @@ impl Action {
 					_ => pallet_utility::Call::force_batch { calls }.into(),
 				}
 			},
-			_ => RuntimeCall::Reputation(pallet_offload_reputation::Call::prune {
+			31 => RuntimeCall::Reputation(pallet_offload_reputation::Call::prune {
 				provider: account(u)?,
 			}),
+			_ => rewards_call(u)?,
 		};
 		Ok((who, call))
 	}
+}
+
+/// A call of the reward pool: a claim, or clearing anyone's expired records.
+fn rewards_call(u: &mut Unstructured) -> ArbitraryResult<RuntimeCall> {
+	Ok(RuntimeCall::Rewards(if u.arbitrary()? {
+		pallet_offload_rewards::Call::claim {}
+	} else {
+		pallet_offload_rewards::Call::clear_expired { who: account(u)? }
+	}))
 }
 
 fn inner_call(u: &mut Unstructured, who: usize) -> ArbitraryResult<RuntimeCall> {

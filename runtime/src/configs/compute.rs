@@ -1,8 +1,9 @@
 //! The compute market: escrow, registry, reputation and market, and the treasury account that
-//! receives protocol fees, the unpaid part of slashes, and transaction fees.
+//! receives protocol fees, the unpaid part of slashes, and transaction fees (the treasury pallet
+//! and the reward pool are configured in `treasury.rs`).
 
 use crate::{
-	weights, AccountId, Balance, Balances, Escrow, Registry, Reputation, Runtime,
+	weights, AccountId, Balance, Balances, Escrow, Registry, Reputation, Rewards, Runtime,
 	RuntimeHoldReason, DAYS, HOURS, MICRO_UNIT, MILLI_UNIT, MINUTES, UNIT,
 };
 use frame_support::{
@@ -142,6 +143,7 @@ impl pallet_offload_registry::Config for Runtime {
 	type Escrow = Escrow;
 	type Reputation = Reputation;
 	type Verifier = PositiveJudgement;
+	type Rewards = Rewards;
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type MinBond = MinBond;
 	type MaxEndpointLen = ConstU32<256>;
@@ -168,6 +170,7 @@ impl pallet_offload_market::Config for Runtime {
 	type Escrow = Escrow;
 	type Registry = Registry;
 	type Reputation = Reputation;
+	type Rewards = Rewards;
 	type MaxCodeLen = ConstU32<{ offload_primitives::MAX_PROGRAM_BYTES }>;
 	type ProgramDepositBase = ProgramDepositBase;
 	type ProgramDepositPerByte = ProgramDepositPerByte;

@@ -5,6 +5,7 @@ pub mod compute;
 pub mod identity;
 pub mod monetary;
 pub mod system;
+pub mod treasury;
 pub mod xcm;
 
 pub use system::RuntimeBlockWeights;

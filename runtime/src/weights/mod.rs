@@ -5,7 +5,8 @@
 //! - `frame_system_extensions`, `pallet_transaction_payment` and
 //!   `cumulus_pallet_weight_reclaim`: the transaction extensions every signed extrinsic
 //!   carries;
-//! - `pallet_balances` and Offload's pallets: each call, from the pallets' benchmarks.
+//! - `pallet_balances`, `pallet_treasury` and Offload's pallets: each call, from the pallets'
+//!   benchmarks.
 //!
 //! Database reads and writes are charged at polkadot-sdk's `RocksDbWeight`, measured with
 //! `benchmark storage` on reference hardware: the collator build's default database, and
@@ -25,7 +26,9 @@ pub mod pallet_balances;
 pub mod pallet_offload_market;
 pub mod pallet_offload_registry;
 pub mod pallet_offload_reputation;
+pub mod pallet_offload_rewards;
 pub mod pallet_transaction_payment;
+pub mod pallet_treasury;
 
 #[cfg(test)]
 mod tests {

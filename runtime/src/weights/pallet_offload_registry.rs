@@ -29,7 +29,7 @@
 // --header
 // scripts/weights-header.txt
 // --output
-// /tmp/weights-pallet_offload_registry.rs
+// runtime/src/weights/pallet_offload_registry.rs
 // --json-file
 // target-weights/pallet_offload_registry.json
 
@@ -62,10 +62,10 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2263), added: 4738, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5209`
+		//  Measured:  `5246`
 		//  Estimated: `10466`
-		// Minimum execution time: 108_065_000 picoseconds.
-		Weight::from_parts(115_480_000, 0)
+		// Minimum execution time: 106_717_000 picoseconds.
+		Weight::from_parts(114_088_000, 0)
 			.saturating_add(Weight::from_parts(0, 10466))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -82,10 +82,10 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2263), added: 4738, mode: `MaxEncodedLen`)
 	fn update_offer() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `10101`
+		//  Measured:  `10138`
 		//  Estimated: `29418`
-		// Minimum execution time: 114_423_000 picoseconds.
-		Weight::from_parts(121_634_000, 0)
+		// Minimum execution time: 111_923_000 picoseconds.
+		Weight::from_parts(119_654_000, 0)
 			.saturating_add(Weight::from_parts(0, 29418))
 			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().writes(11))
@@ -98,15 +98,19 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Escrow::Bonds` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Index` (r:2 w:2)
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2263), added: 4738, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::CurrentEra` (r:1 w:0)
+	/// Proof: `Rewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Earnings` (r:1 w:1)
+	/// Proof: `Rewards::Earnings` (`max_values`: None, `max_size`: Some(1209), added: 3684, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4834`
+		//  Measured:  `5136`
 		//  Estimated: `10466`
-		// Minimum execution time: 50_528_000 picoseconds.
-		Weight::from_parts(55_935_000, 0)
+		// Minimum execution time: 60_097_000 picoseconds.
+		Weight::from_parts(66_598_000, 0)
 			.saturating_add(Weight::from_parts(0, 10466))
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().reads(7))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Registry::Providers` (r:1 w:1)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(472), added: 2947, mode: `MaxEncodedLen`)
@@ -120,10 +124,10 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2263), added: 4738, mode: `MaxEncodedLen`)
 	fn pause() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `7653`
+		//  Measured:  `7690`
 		//  Estimated: `19942`
-		// Minimum execution time: 81_362_000 picoseconds.
-		Weight::from_parts(87_590_000, 0)
+		// Minimum execution time: 79_713_000 picoseconds.
+		Weight::from_parts(86_278_000, 0)
 			.saturating_add(Weight::from_parts(0, 19942))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -140,10 +144,10 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2263), added: 4738, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5189`
+		//  Measured:  `5226`
 		//  Estimated: `10466`
-		// Minimum execution time: 65_353_000 picoseconds.
-		Weight::from_parts(72_065_000, 0)
+		// Minimum execution time: 63_083_000 picoseconds.
+		Weight::from_parts(68_759_000, 0)
 			.saturating_add(Weight::from_parts(0, 10466))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -160,10 +164,10 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2263), added: 4738, mode: `MaxEncodedLen`)
 	fn add_bond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5428`
+		//  Measured:  `5465`
 		//  Estimated: `10466`
-		// Minimum execution time: 98_237_000 picoseconds.
-		Weight::from_parts(105_904_000, 0)
+		// Minimum execution time: 96_152_000 picoseconds.
+		Weight::from_parts(103_498_000, 0)
 			.saturating_add(Weight::from_parts(0, 10466))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -180,10 +184,10 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2263), added: 4738, mode: `MaxEncodedLen`)
 	fn deregister() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `7653`
+		//  Measured:  `7690`
 		//  Estimated: `19942`
-		// Minimum execution time: 81_485_000 picoseconds.
-		Weight::from_parts(88_367_000, 0)
+		// Minimum execution time: 80_277_000 picoseconds.
+		Weight::from_parts(87_354_000, 0)
 			.saturating_add(Weight::from_parts(0, 19942))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -198,10 +202,10 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::ProviderCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn withdraw_bond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2466`
+		//  Measured:  `2503`
 		//  Estimated: `3937`
-		// Minimum execution time: 65_442_000 picoseconds.
-		Weight::from_parts(71_756_000, 0)
+		// Minimum execution time: 65_354_000 picoseconds.
+		Weight::from_parts(71_663_000, 0)
 			.saturating_add(Weight::from_parts(0, 3937))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -216,10 +220,10 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::Index` (`max_values`: None, `max_size`: Some(2263), added: 4738, mode: `MaxEncodedLen`)
 	fn set_verified() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4834`
+		//  Measured:  `4871`
 		//  Estimated: `10466`
-		// Minimum execution time: 48_551_000 picoseconds.
-		Weight::from_parts(54_120_000, 0)
+		// Minimum execution time: 48_206_000 picoseconds.
+		Weight::from_parts(53_905_000, 0)
 			.saturating_add(Weight::from_parts(0, 10466))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -232,10 +236,10 @@ impl<T: frame_system::Config> pallet_offload_registry::WeightInfo for WeightInfo
 	/// Proof: `Registry::Bands` (`max_values`: None, `max_size`: Some(521), added: 2996, mode: `MaxEncodedLen`)
 	fn reap_page() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `6870`
+		//  Measured:  `6907`
 		//  Estimated: `44102`
-		// Minimum execution time: 578_512_000 picoseconds.
-		Weight::from_parts(599_819_000, 0)
+		// Minimum execution time: 519_756_000 picoseconds.
+		Weight::from_parts(539_007_000, 0)
 			.saturating_add(Weight::from_parts(0, 44102))
 			.saturating_add(T::DbWeight::get().reads(23))
 			.saturating_add(T::DbWeight::get().writes(23))

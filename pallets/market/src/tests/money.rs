@@ -227,3 +227,30 @@ fn a_fixed_price_pays_the_providers_own_quote_not_the_price() {
 		);
 	});
 }
+
+#[test]
+fn every_payment_is_reported_to_the_reward_pool_with_the_fee_it_carried() {
+	run(|| {
+		let before = work_reported().len();
+		provider_at(1, 0, 10);
+		let mut spec = wasm_job(1, 1);
+		spec.pricing = Pricing::Fixed { price: 1_000 };
+		let id = submit(spec);
+		assert_ok!(Market::ack(RuntimeOrigin::signed(1), id));
+		assert_ok!(Market::submit_result(RuntimeOrigin::signed(1), id, report(7, 500)));
+		let paid: Vec<_> = System::events()
+			.into_iter()
+			.filter_map(|record| match record.event {
+				RuntimeEvent::Escrow(pallet_offload_escrow::Event::ProviderPaid {
+					job,
+					provider,
+					amount,
+					fee,
+				}) if job == id => Some((provider, REQUESTER, amount, fee)),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(paid.len(), 1);
+		assert_eq!(work_reported()[before..], paid[..]);
+	});
+}
