@@ -13,7 +13,7 @@ use jsonrpsee::{
 use offload_primitives::{Prices, Resources};
 use offload_runtime::{
 	configs::compute::{JobDeposit, MinBond, TreasuryAccount},
-	Runtime, RuntimeCall, RuntimeEvent, MILLI_UNIT, UNIT,
+	Runtime, RuntimeCall, RuntimeEvent, EXISTENTIAL_DEPOSIT, MILLI_UNIT, UNIT,
 };
 use pallet_offload_market::{Input, Phase, Pricing, Report, Usage, Workload};
 use serde_json::{json, Value};
@@ -281,7 +281,7 @@ async fn a_job_runs_from_submission_to_settlement_and_every_balance_adds_up() {
 	bad_parameters_get_json_rpc_errors(&client, id).await;
 
 	// Where the money went: Bob got the payment, the treasury the protocol fee (and the
-	// transaction fees), Alice paid the payment, the fee, the deposits and her transaction fees.
+	// transaction fees) less the reward pool's half, Alice paid the payment, the fee, the deposits and her transaction fees.
 	let held_bond: u128 = storage(
 		&client,
 		key_hex(pallet_offload_escrow::Bonds::<Runtime>::hashed_key_for(&bob)),
@@ -291,10 +291,14 @@ async fn a_job_runs_from_submission_to_settlement_and_every_balance_adds_up() {
 	.expect("Bob's bond is recorded");
 	assert_eq!(held_bond, bond, "the bond is intact");
 	assert_eq!(free_balance(&client, &bob, None).await, bob_start - bond + paid - bob_fees);
+	// Half of the protocol fee (rounded down) went on from the treasury to the reward pool.
+	let to_pool = protocol_fee / 2;
 	assert_eq!(
 		free_balance(&client, &treasury, None).await,
-		treasury_start + protocol_fee + tx_fees
+		treasury_start + protocol_fee - to_pool + tx_fees
 	);
+	let pool = offload_runtime::Rewards::pool();
+	assert_eq!(free_balance(&client, &pool, None).await, EXISTENTIAL_DEPOSIT + to_pool);
 	let job_deposit = JobDeposit::get();
 	assert_eq!(
 		free_balance(&client, &alice, None).await,

@@ -1,8 +1,8 @@
 //! Offload from `@polkadot/api` (npm, 16.5.x) with no type definitions: the script in
 //! `polkadotjs/market.mjs` runs against the real dev node, registers a provider, publishes an
 //! offer, uploads a program, submits a job, follows it to settlement (it plays the provider
-//! itself), and calls every runtime API through `api.call` and every `offload_*` method through
-//! `api.rpc`. `scripts/setup.sh` installs its packages from the committed lockfile.
+//! itself), calls every runtime API through `api.call` and every `offload_*` method through
+//! `api.rpc`, and claims the provider's reward once the era ends. `scripts/setup.sh` installs its packages from the committed lockfile.
 
 mod common;
 
@@ -34,6 +34,7 @@ async fn polkadot_js_uses_the_whole_market_from_metadata_alone() {
 		"settled: Bob paid",
 		"api.call.computeApi: quote, providers, job, assignments and stats answer",
 		"api.rpc.offload: quote, providers, job and stats answer",
+		"half the fee his work carried",
 		"polkadot.js: done",
 	] {
 		assert!(stdout.contains(step), "missing `{step}` in:\n{stdout}");

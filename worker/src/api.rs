@@ -37,6 +37,7 @@ pub use runtime::runtime_types::{
 		impls::{ProviderFilter, ProviderSummary},
 		pallet::{Offer, Provider, Status},
 	},
+	pallet_offload_rewards::runtime_api::{EraEarning, EraStatus},
 	sp_arithmetic::per_things::Permill,
 };
 pub use runtime::{constants, runtime_apis, storage, transactions as tx};
@@ -52,6 +53,8 @@ pub type MarketEvent = runtime::runtime_types::pallet_offload_market::pallet::Ev
 pub type EscrowEvent = runtime::runtime_types::pallet_offload_escrow::pallet::Event;
 /// The registry pallet's events.
 pub type RegistryEvent = runtime::runtime_types::pallet_offload_registry::pallet::Event;
+/// The reward pool's events.
+pub type RewardsEvent = runtime::runtime_types::pallet_offload_rewards::pallet::Event;
 /// The system pallet's events.
 pub type SystemEvent = runtime::runtime_types::frame_system::pallet::Event;
 

@@ -10,7 +10,8 @@
 //! - [`store`] keeps the daemon's state on disk, so a restart resumes where it stopped;
 //! - [`inputs`] gets jobs' inputs off the main loop (fetched, checked, opened);
 //! - [`http`] serves results to their requesters and `/metrics`, and fetches over HTTP(S);
-//! - [`chain`] is the typed JSON-RPC client; [`requester`] the command line's commands;
+//! - [`chain`] is the typed JSON-RPC client; [`requester`] the command line's commands, and
+//!   [`rewards`] a provider's rewards;
 //! - [`config`] reads the daemon's TOML file.
 
 pub mod api;
@@ -23,4 +24,5 @@ pub mod http;
 pub mod inputs;
 pub mod metrics;
 pub mod requester;
+pub mod rewards;
 pub mod store;

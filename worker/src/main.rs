@@ -120,6 +120,16 @@ enum Command {
 		#[arg(long)]
 		watch: bool,
 	},
+	/// A provider's rewards: the era in progress, each unclaimed era's work, uptime and
+	/// reward, and what a claim pays now. Shows --suri's account unless --who is given.
+	Rewards {
+		/// The account to show (SS58).
+		#[arg(long, conflicts_with = "claim")]
+		who: Option<String>,
+		/// Claim the ended eras' rewards (signed with --suri).
+		#[arg(long)]
+		claim: bool,
+	},
 	/// A sandbox process of the daemon (started by it, not by hand): `prepare` compiles a
 	/// module, `execute` runs jobs.
 	#[command(hide = true)]
@@ -416,6 +426,21 @@ async fn run(cli: Cli) -> Result<()> {
 		Command::Result { job, out } => {
 			let (bytes, ok) = requester::result(&chain, &cli.signer()?, *job).await?;
 			print_output(&bytes, ok, out.as_ref())?;
+		},
+		Command::Rewards { who, claim } => {
+			let account = match who {
+				Some(text) => {
+					text.parse().map_err(|_| anyhow!("`{text}` is not an SS58 account"))?
+				},
+				None => chain::account_of(&cli.signer()?),
+			};
+			let (_, ended) = offload_worker::rewards::show(&chain, &account).await?;
+			if *claim {
+				if ended == 0 {
+					bail!("nothing to claim yet: this account has no unclaimed era that ended");
+				}
+				offload_worker::rewards::claim(&chain, &cli.signer()?).await?;
+			}
 		},
 	}
 	Ok(())

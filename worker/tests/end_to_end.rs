@@ -716,3 +716,252 @@ async fn a_tarpit_input_url_does_not_hold_back_other_jobs() {
 	drop(held);
 	assert!(node.stop(), "offload-node did not exit on SIGINT:\n{}", node.log());
 }
+
+/// Every event of finalized blocks `from..=to`, with its block's number and hash.
+async fn numbered_events(chain: &Chain, from: u32, to: u32) -> Vec<(u32, Event)> {
+	let mut events = Vec::new();
+	for number in from..=to {
+		let hash = chain.block_hash(number).await.expect("block hash");
+		events.extend(
+			chain.events(hash).await.expect("events").into_iter().map(|(_, e)| (number, e)),
+		);
+	}
+	events
+}
+
+/// The documented reward formula (docs/providers.md), computed here on its own from what the
+/// era's events say, not by the pallet's code.
+fn expected_reward(
+	pot: Balance,
+	total_work: Balance,
+	length: u32,
+	work: Balance,
+	fees: Balance,
+	live: u32,
+) -> Balance {
+	const BILLION: u128 = 1_000_000_000;
+	let share = pot * work / total_work;
+	let uptime = BILLION * u128::from(live.min(length)) / u128::from(length);
+	(share * uptime / BILLION).min(fees * 500_000_000 / BILLION)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rewards_accrue_over_an_era_each_claim_pays_the_formula_and_the_treasury_pays_a_spend() {
+	use api::runtime::runtime_types::{
+		pallet_offload_rewards::pallet::Call as RewardsCall,
+		pallet_treasury::pallet::Call as TreasuryCall,
+	};
+	use offload_worker::api::{RewardsEvent, SystemEvent};
+	let mut node = DevNode::start(&["--dev-block-time", "500"]);
+	let (_client, chain) = start_chain(&mut node).await;
+	let dir = TempDir::new("offload-rewards");
+	let (bob, charlie, dave) = (account(Bob), account(Charlie), account(Dave));
+
+	// Governance turns emission off, so the pot is the fees' share alone and each reward is
+	// the provider's share of the work times its uptime (with emission on, half the fees its
+	// work carried caps it; the pallet's tests cover that).
+	let off = api::runtime::Call::Rewards(RewardsCall::set_emission { per_block: 0 });
+	chain
+		.execute(&Alice.pair(), &api::tx().sudo().sudo(off))
+		.await
+		.expect("sudo sets the emission");
+
+	let bob_worker = Worker::start_priced(Bob, &node.ws_url, &dir.0, "5");
+	let charlie_worker = Worker::start_priced(Charlie, &node.ws_url, &dir.0, "1");
+	bob_worker.wait_for_offer();
+	charlie_worker.wait_for_offer();
+	// One job on both, at a fixed price above both quotes: each replica is paid its own
+	// provider's quote, so their work differs.
+	let out = offload(
+		&node.ws_url,
+		Alice,
+		&[
+			"submit",
+			"--program",
+			WORDCOUNT,
+			"--input",
+			"one two",
+			"--replicas",
+			"2",
+			"--price",
+			"10",
+			"--watch",
+		],
+	);
+	assert!(out.trim_end().ends_with("0 2 7"), "the output is wc's:\n{out}");
+	// The era the work counted in, from the events of the jobs' payments.
+	let head = chain.finalized().await.expect("head").number;
+	let events = numbered_events(&chain, 1, head).await;
+	let era = events
+		.iter()
+		.find_map(|(_, event)| match event {
+			Event::Rewards(RewardsEvent::WorkRecorded { era, .. }) => Some(*era),
+			_ => None,
+		})
+		.expect("the payments were recorded as work");
+
+	// Wait for that era to end (200 blocks on the dev chain), while the workers heartbeat.
+	let deadline = Instant::now() + Duration::from_secs(300);
+	let ended_at = loop {
+		let status = chain
+			.runtime_call(api::runtime_apis().rewards_api().era(), None)
+			.await
+			.expect("the era");
+		if status.index > era {
+			break status.start;
+		}
+		assert!(Instant::now() < deadline, "era {era} did not end");
+		tokio::time::sleep(Duration::from_secs(2)).await;
+	};
+	let events = numbered_events(&chain, 1, ended_at).await;
+	let started_at = events
+		.iter()
+		.find_map(|(number, event)| match event {
+			Event::Rewards(RewardsEvent::EraEnded { era: ended, .. }) if *ended + 1 == era => {
+				Some(*number)
+			},
+			_ => None,
+		})
+		.unwrap_or(0);
+	let length = ended_at - started_at;
+	let (pot, total_work, emission) = events
+		.iter()
+		.find_map(|(_, event)| match event {
+			Event::Rewards(RewardsEvent::EraEnded { era: ended, pot, work, emission })
+				if *ended == era =>
+			{
+				Some((*pot, *work, *emission))
+			},
+			_ => None,
+		})
+		.expect("the era ended");
+	assert_eq!(emission, 0, "emission is off");
+	let fed: Balance = events
+		.iter()
+		.filter_map(|(_, event)| match event {
+			Event::Rewards(RewardsEvent::PoolFed { era: fed, amount }) if *fed == era => {
+				Some(*amount)
+			},
+			_ => None,
+		})
+		.sum();
+	assert_eq!(pot, fed, "the pot is the fee shares that fed it");
+	let mut expected = Vec::new();
+	for who in [&bob, &charlie] {
+		let (mut work, mut fees, mut live) = (0, 0, 0);
+		for (_, event) in &events {
+			match event {
+				Event::Rewards(RewardsEvent::WorkRecorded { provider, era: at, work: w, fee })
+					if provider == who && *at == era =>
+				{
+					work += w;
+					fees += fee;
+				},
+				Event::Rewards(RewardsEvent::UptimeRecorded { provider, era: at, blocks })
+					if provider == who && *at == era =>
+				{
+					live += blocks
+				},
+				_ => {},
+			}
+		}
+		// Half of each fee (2% of the payment, rounded up) fed the pool.
+		assert!(work > 0, "{who} worked in era {era}");
+		assert!(live > 0 && live <= length, "{who} was live {live} of {length} blocks");
+		expected.push((who.clone(), expected_reward(pot, total_work, length, work, fees, live)));
+	}
+	println!("era {era} ({length} blocks): pot {pot}, work {total_work}; rewards {expected:?}");
+	assert!(expected.iter().all(|(_, reward)| *reward > 0), "{expected:?}");
+	assert!(expected.iter().map(|(_, reward)| reward).sum::<Balance>() <= pot);
+
+	// What the command line shows, then the claims.
+	for (who, keyring) in [(&bob, Bob), (&charlie, Charlie)] {
+		let reward = expected.iter().find(|(account, _)| account == who).expect("expected").1;
+		let before_at = chain.finalized().await.expect("head");
+		let before = chain.free_balance(who, Some(before_at.hash)).await.unwrap();
+		let shown = offload(&node.ws_url, keyring, &["rewards"]);
+		assert!(
+			shown.contains(&format!(
+				"claimable now: {}",
+				offload_worker::config::format_ofl(reward)
+			)),
+			"{shown}"
+		);
+		let out = offload(&node.ws_url, keyring, &["rewards", "--claim"]);
+		assert!(out.contains(&format!("era {era}: paid")), "{out}");
+		let after_at = chain.finalized().await.expect("head");
+		let window = numbered_events(&chain, before_at.number + 1, after_at.number).await;
+		let window: Vec<Event> = window.into_iter().map(|(_, event)| event).collect();
+		let paid: Vec<_> = window
+			.iter()
+			.filter_map(|event| match event {
+				Event::Rewards(RewardsEvent::Rewarded { provider, era: at, amount })
+					if provider == who =>
+				{
+					Some((*at, *amount))
+				},
+				_ => None,
+			})
+			.collect();
+		assert_eq!(paid, [(era, reward)], "{who} is paid exactly the formula's reward");
+		assert_eq!(
+			chain.free_balance(who, Some(after_at.hash)).await.unwrap(),
+			before + reward - fees_paid(&window, who),
+		);
+		// A second claim finds nothing.
+		let again = Command::new(env!("CARGO_BIN_EXE_offload"))
+			.args([
+				"--node",
+				&node.ws_url,
+				"--suri",
+				&format!("//{keyring:?}"),
+				"rewards",
+				"--claim",
+			])
+			.output()
+			.expect("offload runs");
+		assert!(!again.status.success());
+		assert!(String::from_utf8_lossy(&again.stderr).contains("nothing to claim"));
+	}
+
+	// The treasury, fed by fees, pays a spend that governance (sudo here) approved, to Dave,
+	// once anyone (Eve) calls payout.
+	let treasury =
+		chain.constant(api::constants().treasury().pot_account()).await.expect("its account");
+	let amount = MinFee::get();
+	let spend = api::runtime::Call::Treasury(TreasuryCall::spend {
+		asset_kind: Box::new(()),
+		amount,
+		beneficiary: Box::new(dave.clone()),
+		valid_from: None,
+	});
+	let approved =
+		chain.execute(&Alice.pair(), &api::tx().sudo().sudo(spend)).await.expect("sudo spends");
+	let index = approved
+		.events
+		.iter()
+		.find_map(|event| match event {
+			Event::Treasury(
+				api::runtime::runtime_types::pallet_treasury::pallet::Event::AssetSpendApproved {
+					index,
+					..
+				},
+			) => Some(*index),
+			_ => None,
+		})
+		.expect("the spend was approved");
+	let dave_before = chain.free_balance(&dave, None).await.unwrap();
+	let treasury_before = chain.free_balance(&treasury, None).await.unwrap();
+	let paid =
+		chain.execute(&Eve.pair(), &api::tx().treasury().payout(index)).await.expect("payout");
+	assert!(paid
+		.events
+		.iter()
+		.any(|event| matches!(event, Event::System(SystemEvent::ExtrinsicSuccess { .. }))));
+	assert_eq!(chain.free_balance(&dave, None).await.unwrap(), dave_before + amount);
+	// The treasury paid the spend and received Eve's transaction fee.
+	assert_eq!(
+		chain.free_balance(&treasury, None).await.unwrap(),
+		treasury_before - amount + fees_paid(&paid.events, &account(Eve))
+	);
+}

@@ -11,6 +11,7 @@ use pallet_offload_market::{
 	Dispute, Hash32, Input, JobOf, JobSpec, Phase, Pricing, ReplicaState, Report, Workload,
 };
 use pallet_offload_registry::{ProviderFilter, ProviderSummary, Status};
+use pallet_offload_rewards::runtime_api::{EraEarning, EraStatus};
 use serde::{Deserialize, Serialize};
 use sp_core::crypto::Ss58Codec;
 use sp_runtime::Permill;
@@ -734,6 +735,101 @@ impl StatsJson {
 			settled_jobs: stats.settled_jobs,
 			refunded_jobs: stats.refunded_jobs,
 			total_paid: Amount(stats.total_paid),
+		}
+	}
+}
+
+/// The era in progress, in `offload_rewards`' answer.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RewardEraJson {
+	/// Its index.
+	pub index: u32,
+	/// The block it started at.
+	pub start: BlockNumber,
+	/// Its planned length in blocks.
+	pub length: BlockNumber,
+	/// Its pot so far (emission is added when it ends).
+	pub pot: Amount,
+	/// The work settled in it so far.
+	pub work: Amount,
+	/// Tokens minted per block of an era with work.
+	pub emission_per_block: Amount,
+	/// How many eras after its end an era can be claimed.
+	pub claim_eras: u32,
+}
+
+/// One unclaimed era of a provider, in `offload_rewards`' answer.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EarningJson {
+	/// The era.
+	pub era: u32,
+	/// The provider's fee-paying work in it.
+	pub work: Amount,
+	/// The fees that work carried.
+	pub fees: Amount,
+	/// Blocks it was live.
+	pub live: BlockNumber,
+	/// The era's length (planned, while in progress).
+	pub length: BlockNumber,
+	/// The era's pot.
+	pub pot: Amount,
+	/// All providers' work in the era.
+	pub total_work: Amount,
+	/// The reward (an estimate while the era is in progress).
+	pub reward: Amount,
+	/// Whether `rewards.claim` pays it now.
+	pub claimable: bool,
+}
+
+/// `offload_rewards`' answer.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RewardsJson {
+	/// The era in progress.
+	pub era: RewardEraJson,
+	/// The account's unclaimed eras, oldest first.
+	pub earnings: Vec<EarningJson>,
+	/// What `rewards.claim` would pay now.
+	pub claimable: Amount,
+}
+
+impl RewardsJson {
+	/// The answer from the runtime API's.
+	pub fn new(
+		era: EraStatus<Balance, BlockNumber>,
+		earnings: Vec<EraEarning<Balance, BlockNumber>>,
+	) -> Self {
+		let claimable = earnings
+			.iter()
+			.filter(|earning| earning.claimable)
+			.fold(0, |sum: Balance, earning| sum.saturating_add(earning.reward));
+		RewardsJson {
+			era: RewardEraJson {
+				index: era.index,
+				start: era.start,
+				length: era.length,
+				pot: Amount(era.pot),
+				work: Amount(era.work),
+				emission_per_block: Amount(era.emission_per_block),
+				claim_eras: era.claim_eras,
+			},
+			earnings: earnings
+				.into_iter()
+				.map(|earning| EarningJson {
+					era: earning.era,
+					work: Amount(earning.work),
+					fees: Amount(earning.fees),
+					live: earning.live,
+					length: earning.length,
+					pot: Amount(earning.pot),
+					total_work: Amount(earning.total_work),
+					reward: Amount(earning.reward),
+					claimable: earning.claimable,
+				})
+				.collect(),
+			claimable: Amount(claimable),
 		}
 	}
 }

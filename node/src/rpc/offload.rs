@@ -5,16 +5,19 @@
 
 use super::json::{
 	parse_account, JobJson, JobSpecJson, ProviderFilterJson, ProviderJson, ProvidersPageJson,
-	QuoteJson, StatsJson,
+	QuoteJson, RewardsJson, StatsJson,
 };
 use jsonrpsee::{
 	core::RpcResult,
 	proc_macros::rpc,
 	types::{error::INVALID_PARAMS_CODE, ErrorObjectOwned},
 };
-use offload_runtime::{opaque::Block, AccountId, Balance, Hash, Runtime, RuntimeError};
+use offload_runtime::{
+	opaque::Block, AccountId, Balance, BlockNumber, Hash, Runtime, RuntimeError,
+};
 use pallet_offload_market::{runtime_api::ComputeApi, JobOf, JobSpec};
 use pallet_offload_registry::{ProviderFilter, ProviderSummary};
+use pallet_offload_rewards::runtime_api::RewardsApi;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use std::sync::Arc;
@@ -57,6 +60,11 @@ pub trait OffloadApi {
 	/// refunded jobs, and the total paid to providers.
 	#[method(name = "stats")]
 	fn stats(&self, at: Option<Hash>) -> RpcResult<StatsJson>;
+
+	/// The reward pool's era in progress, and `who`'s unclaimed eras with their rewards and
+	/// what a claim pays now.
+	#[method(name = "rewards")]
+	fn rewards(&self, who: String, at: Option<Hash>) -> RpcResult<RewardsJson>;
 }
 
 /// The methods' implementation over a client.
@@ -93,14 +101,14 @@ impl<C> OffloadApiServer for Offload<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: ComputeApi<
-		Block,
-		AccountId,
-		Balance,
-		JobSpec<Runtime>,
-		JobOf<Runtime>,
-		ProviderFilter<Balance>,
-		ProviderSummary<Runtime>,
-	>,
+			Block,
+			AccountId,
+			Balance,
+			JobSpec<Runtime>,
+			JobOf<Runtime>,
+			ProviderFilter<Balance>,
+			ProviderSummary<Runtime>,
+		> + RewardsApi<Block, AccountId, Balance, BlockNumber>,
 {
 	fn quote(&self, spec: JobSpecJson, at: Option<Hash>) -> RpcResult<QuoteJson> {
 		let spec = spec.into_spec().map_err(invalid)?;
@@ -176,5 +184,14 @@ where
 		};
 		let scanned = scanned.min(stats.providers);
 		Ok(StatsJson::new(stats, online, scanned, exact))
+	}
+
+	fn rewards(&self, who: String, at: Option<Hash>) -> RpcResult<RewardsJson> {
+		let who = parse_account(&who).map_err(invalid)?;
+		let at = block(&*self.client, at)?;
+		let api = self.client.runtime_api();
+		let era = api.era(at).map_err(runtime_error)?;
+		let earnings = api.earnings(at, who).map_err(runtime_error)?;
+		Ok(RewardsJson::new(era, earnings))
 	}
 }

@@ -35,6 +35,7 @@ const rpc = {
     },
     job: { description: 'A job', params: [{ name: 'id', type: 'u64' }, at], type: 'Json' },
     stats: { description: 'Market totals', params: [at], type: 'Json' },
+    rewards: { description: 'The reward era and an account\'s unclaimed eras', params: [{ name: 'who', type: 'Text' }, at], type: 'Json' },
   },
 };
 
@@ -75,7 +76,7 @@ step(`connected to ${(await api.rpc.system.chain()).toString()}, ${properties.to
 
 // Every call, event, error and storage item of the compute pallets carries documentation, so
 // apps shows it.
-for (const pallet of api.runtimeMetadata.asLatest.pallets.filter((p) => ['Registry', 'Market', 'Escrow', 'Reputation'].includes(p.name.toString()))) {
+for (const pallet of api.runtimeMetadata.asLatest.pallets.filter((p) => ['Registry', 'Market', 'Escrow', 'Reputation', 'Rewards'].includes(p.name.toString()))) {
   const name = pallet.name.toString();
   for (const kind of ['calls', 'events', 'errors']) {
     if (pallet[kind].isNone) continue;
@@ -90,7 +91,7 @@ for (const pallet of api.runtimeMetadata.asLatest.pallets.filter((p) => ['Regist
     }
   }
 }
-step('every call, event, error and storage item of Registry, Market, Escrow and Reputation is documented');
+step('every call, event, error and storage item of Registry, Market, Escrow, Reputation and Rewards is documented');
 
 const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
 const alice = keyring.addFromUri('//Alice');
@@ -189,6 +190,33 @@ const rpcStats = (await api.rpc.offload.stats()).toJSON();
 assert.equal(rpcStats.settledJobs, 1);
 assert.equal(rpcStats.providersOnline, 1);
 step('api.rpc.offload: quote, providers, job and stats answer');
+
+// Rewards: Bob's payment counted as work in the era in progress; he heartbeats so the era
+// counts him live; when the era ends he claims. With the dev chain's emission the pot is far
+// larger than his share could be, so the cap binds: half the fee his work carried.
+const work = find(events, 'rewards', 'WorkRecorded');
+const era = work.data.era.toNumber();
+assert.equal(work.data.work.toBigInt(), paid.data.amount.toBigInt());
+find(await send(api, api.tx.registry.heartbeat(), bob), 'rewards', 'UptimeRecorded');
+const earning = (await api.call.rewardsApi.earnings(bob.address))[0];
+assert.equal(earning.era.toNumber(), era);
+assert.equal(earning.fees.toBigInt(), paid.data.fee.toBigInt());
+assert.equal(earning.claimable.isTrue, false);
+const rpcRewards = (await api.rpc.offload.rewards(bob.address)).toJSON();
+assert.equal(rpcRewards.era.index, era);
+assert.equal(rpcRewards.earnings[0].work, paid.data.amount.toBigInt().toString());
+await assert.rejects(send(api, api.tx.rewards.claim(), bob), /rewards\.NothingToClaim/);
+const deadline = Date.now() + 240_000;
+while ((await api.call.rewardsApi.era()).index.toNumber() <= era) {
+  assert.ok(Date.now() < deadline, `era ${era} did not end`);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+}
+events = await send(api, api.tx.rewards.claim(), bob);
+const rewarded = find(events, 'rewards', 'Rewarded');
+assert.equal(rewarded.data.era.toNumber(), era);
+assert.equal(rewarded.data.amount.toBigInt(), paid.data.fee.toBigInt() / 2n);
+assert.equal((await api.call.rewardsApi.earnings(bob.address)).length, 0);
+step(`rewards: era ${era} ended and Bob claimed ${rewarded.data.amount.toHuman()}, half the fee his work carried`);
 
 await api.disconnect();
 step('done');
