@@ -29,7 +29,7 @@
 // --header
 // scripts/weights-header.txt
 // --output
-// /tmp/weights-pallet_offload_market.rs
+// runtime/src/weights/pallet_offload_market.rs
 // --json-file
 // target-weights/pallet_offload_market.json
 
@@ -53,13 +53,13 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// The range of component `l` is `[1, 524288]`.
 	fn upload_program(l: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `76`
+		//  Measured:  `109`
 		//  Estimated: `3604`
-		// Minimum execution time: 43_446_000 picoseconds.
-		Weight::from_parts(48_607_315, 0)
+		// Minimum execution time: 50_031_000 picoseconds.
+		Weight::from_parts(58_231_737, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
-			// Standard Error: 2
-			.saturating_add(Weight::from_parts(1_811, 0).saturating_mul(l.into()))
+			// Standard Error: 3
+			.saturating_add(Weight::from_parts(2_075, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -71,10 +71,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn free_program() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `281`
+		//  Measured:  `314`
 		//  Estimated: `3604`
-		// Minimum execution time: 42_012_000 picoseconds.
-		Weight::from_parts(43_817_000, 0)
+		// Minimum execution time: 46_660_000 picoseconds.
+		Weight::from_parts(51_213_000, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -89,10 +89,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_program() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2588`
+		//  Measured:  `2621`
 		//  Estimated: `3604`
-		// Minimum execution time: 144_375_000 picoseconds.
-		Weight::from_parts(153_002_000, 0)
+		// Minimum execution time: 148_314_000 picoseconds.
+		Weight::from_parts(153_210_000, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -122,13 +122,13 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// The range of component `k` is `[1, 7]`.
 	fn submit_job(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `14448 + k * (2490 ±0)`
+		//  Measured:  `14518 + k * (2490 ±0)`
 		//  Estimated: `24680 + k * (2947 ±0)`
-		// Minimum execution time: 713_244_000 picoseconds.
-		Weight::from_parts(757_770_306, 0)
+		// Minimum execution time: 728_768_000 picoseconds.
+		Weight::from_parts(716_600_580, 0)
 			.saturating_add(Weight::from_parts(0, 24680))
-			// Standard Error: 54_285_124
-			.saturating_add(Weight::from_parts(187_482_268, 0).saturating_mul(k.into()))
+			// Standard Error: 42_664_915
+			.saturating_add(Weight::from_parts(148_418_879, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -162,13 +162,13 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// The range of component `k` is `[1, 7]`.
 	fn submit_job_verified(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `38081 + k * (2219 ±0)`
+		//  Measured:  `38151 + k * (2219 ±0)`
 		//  Estimated: `321406 + k * (2947 ±0)`
-		// Minimum execution time: 763_266_000 picoseconds.
-		Weight::from_parts(743_560_944, 0)
+		// Minimum execution time: 846_616_000 picoseconds.
+		Weight::from_parts(818_676_055, 0)
 			.saturating_add(Weight::from_parts(0, 321406))
-			// Standard Error: 5_080_851
-			.saturating_add(Weight::from_parts(60_754_339, 0).saturating_mul(k.into()))
+			// Standard Error: 3_145_038
+			.saturating_add(Weight::from_parts(62_680_561, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(74))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -200,13 +200,13 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// The range of component `p` is `[10, 10000]`.
 	fn submit_job_among(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `14012`
+		//  Measured:  `14082`
 		//  Estimated: `16664`
-		// Minimum execution time: 117_111_000 picoseconds.
-		Weight::from_parts(238_074_459, 0)
+		// Minimum execution time: 134_780_000 picoseconds.
+		Weight::from_parts(289_877_561, 0)
 			.saturating_add(Weight::from_parts(0, 16664))
-			// Standard Error: 2_912
-			.saturating_add(Weight::from_parts(21_217, 0).saturating_mul(p.into()))
+			// Standard Error: 3_558
+			.saturating_add(Weight::from_parts(15_212, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
@@ -236,10 +236,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `7868`
+		//  Measured:  `7938`
 		//  Estimated: `18672`
-		// Minimum execution time: 236_111_000 picoseconds.
-		Weight::from_parts(247_929_000, 0)
+		// Minimum execution time: 278_429_000 picoseconds.
+		Weight::from_parts(296_970_000, 0)
 			.saturating_add(Weight::from_parts(0, 18672))
 			.saturating_add(T::DbWeight::get().reads(27))
 			.saturating_add(T::DbWeight::get().writes(21))
@@ -248,10 +248,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
 	fn ack() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2069`
+		//  Measured:  `2102`
 		//  Estimated: `6101`
-		// Minimum execution time: 98_557_000 picoseconds.
-		Weight::from_parts(102_326_000, 0)
+		// Minimum execution time: 93_846_000 picoseconds.
+		Weight::from_parts(95_401_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -274,10 +274,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn decline() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `44083`
+		//  Measured:  `44153`
 		//  Estimated: `321406`
-		// Minimum execution time: 737_362_000 picoseconds.
-		Weight::from_parts(814_879_000, 0)
+		// Minimum execution time: 805_859_000 picoseconds.
+		Weight::from_parts(846_112_000, 0)
 			.saturating_add(Weight::from_parts(0, 321406))
 			.saturating_add(T::DbWeight::get().reads(77))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -288,8 +288,14 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::CurrentEra` (r:1 w:0)
+	/// Proof: `Rewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Eras` (r:1 w:1)
+	/// Proof: `Rewards::Eras` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Earnings` (r:1 w:1)
+	/// Proof: `Rewards::Earnings` (`max_values`: None, `max_size`: Some(1209), added: 3684, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:1 w:1)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:1 w:1)
@@ -308,22 +314,22 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn submit_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `12947`
+		//  Measured:  `14252`
 		//  Estimated: `10466`
-		// Minimum execution time: 457_150_000 picoseconds.
-		Weight::from_parts(487_728_000, 0)
+		// Minimum execution time: 528_969_000 picoseconds.
+		Weight::from_parts(559_910_000, 0)
 			.saturating_add(Weight::from_parts(0, 10466))
-			.saturating_add(T::DbWeight::get().reads(13))
-			.saturating_add(T::DbWeight::get().writes(12))
+			.saturating_add(T::DbWeight::get().reads(17))
+			.saturating_add(T::DbWeight::get().writes(15))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
 	fn commit_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2237`
+		//  Measured:  `2270`
 		//  Estimated: `6101`
-		// Minimum execution time: 102_518_000 picoseconds.
-		Weight::from_parts(111_397_000, 0)
+		// Minimum execution time: 100_681_000 picoseconds.
+		Weight::from_parts(105_454_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -334,8 +340,14 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:4 w:4)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:8 w:8)
+	/// Storage: `System::Account` (r:9 w:9)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::CurrentEra` (r:1 w:0)
+	/// Proof: `Rewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Eras` (r:1 w:1)
+	/// Proof: `Rewards::Eras` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Earnings` (r:4 w:4)
+	/// Proof: `Rewards::Earnings` (`max_values`: None, `max_size`: Some(1209), added: 3684, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:7 w:7)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:7 w:7)
@@ -356,13 +368,13 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn reveal_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `36784`
-		//  Estimated: `21814`
-		// Minimum execution time: 1_441_648_000 picoseconds.
-		Weight::from_parts(1_550_791_000, 0)
-			.saturating_add(Weight::from_parts(0, 21814))
-			.saturating_add(T::DbWeight::get().reads(48))
-			.saturating_add(T::DbWeight::get().writes(47))
+		//  Measured:  `37588`
+		//  Estimated: `24417`
+		// Minimum execution time: 1_842_714_000 picoseconds.
+		Weight::from_parts(1_924_545_000, 0)
+			.saturating_add(Weight::from_parts(0, 24417))
+			.saturating_add(T::DbWeight::get().reads(55))
+			.saturating_add(T::DbWeight::get().writes(53))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
@@ -384,10 +396,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn expire() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `68971`
+		//  Measured:  `69041`
 		//  Estimated: `321406`
-		// Minimum execution time: 1_434_509_000 picoseconds.
-		Weight::from_parts(1_643_733_000, 0)
+		// Minimum execution time: 1_607_987_000 picoseconds.
+		Weight::from_parts(1_680_050_000, 0)
 			.saturating_add(Weight::from_parts(0, 321406))
 			.saturating_add(T::DbWeight::get().reads(120))
 			.saturating_add(T::DbWeight::get().writes(38))
@@ -402,10 +414,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn clear_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4176`
+		//  Measured:  `4209`
 		//  Estimated: `6101`
-		// Minimum execution time: 208_469_000 picoseconds.
-		Weight::from_parts(226_510_000, 0)
+		// Minimum execution time: 211_035_000 picoseconds.
+		Weight::from_parts(221_357_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -428,10 +440,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Draws` (`max_values`: Some(1), `max_size`: Some(1538), added: 2033, mode: `MaxEncodedLen`)
 	fn dispute() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3582`
+		//  Measured:  `3615`
 		//  Estimated: `6101`
-		// Minimum execution time: 227_517_000 picoseconds.
-		Weight::from_parts(231_403_000, 0)
+		// Minimum execution time: 230_101_000 picoseconds.
+		Weight::from_parts(236_949_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -442,10 +454,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Grants` (`max_values`: None, `max_size`: Some(1368), added: 3843, mode: `MaxEncodedLen`)
 	fn grant_input() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1555`
+		//  Measured:  `1588`
 		//  Estimated: `6101`
-		// Minimum execution time: 90_937_000 picoseconds.
-		Weight::from_parts(98_573_000, 0)
+		// Minimum execution time: 92_569_000 picoseconds.
+		Weight::from_parts(95_166_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -456,8 +468,14 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:5 w:5)
+	/// Storage: `System::Account` (r:6 w:6)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::CurrentEra` (r:1 w:0)
+	/// Proof: `Rewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Eras` (r:1 w:1)
+	/// Proof: `Rewards::Eras` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Earnings` (r:3 w:3)
+	/// Proof: `Rewards::Earnings` (`max_values`: None, `max_size`: Some(1209), added: 3684, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:4 w:4)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:4 w:4)
@@ -480,13 +498,13 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Grants` (`max_values`: None, `max_size`: Some(1368), added: 3843, mode: `MaxEncodedLen`)
 	fn reveal_result_resolving_dispute() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `37804`
+		//  Measured:  `39213`
 		//  Estimated: `38894`
-		// Minimum execution time: 1_009_612_000 picoseconds.
-		Weight::from_parts(1_165_551_000, 0)
+		// Minimum execution time: 1_336_968_000 picoseconds.
+		Weight::from_parts(1_393_663_000, 0)
 			.saturating_add(Weight::from_parts(0, 38894))
-			.saturating_add(T::DbWeight::get().reads(38))
-			.saturating_add(T::DbWeight::get().writes(36))
+			.saturating_add(T::DbWeight::get().reads(44))
+			.saturating_add(T::DbWeight::get().writes(41))
 	}
 	/// Storage: `Market::Draws` (r:1 w:0)
 	/// Proof: `Market::Draws` (`max_values`: Some(1), `max_size`: Some(1538), added: 2033, mode: `MaxEncodedLen`)
@@ -512,10 +530,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn match_queued_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `53183`
+		//  Measured:  `53253`
 		//  Estimated: `321406`
-		// Minimum execution time: 1_117_111_000 picoseconds.
-		Weight::from_parts(1_170_698_000, 0)
+		// Minimum execution time: 1_143_131_000 picoseconds.
+		Weight::from_parts(1_152_825_000, 0)
 			.saturating_add(Weight::from_parts(0, 321406))
 			.saturating_add(T::DbWeight::get().reads(95))
 			.saturating_add(T::DbWeight::get().writes(19))
@@ -540,10 +558,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(472), added: 2947, mode: `MaxEncodedLen`)
 	fn match_drawn_check() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `108909`
+		//  Measured:  `108979`
 		//  Estimated: `321406`
-		// Minimum execution time: 1_100_440_000 picoseconds.
-		Weight::from_parts(1_200_138_000, 0)
+		// Minimum execution time: 1_121_969_000 picoseconds.
+		Weight::from_parts(1_191_135_000, 0)
 			.saturating_add(Weight::from_parts(0, 321406))
 			.saturating_add(T::DbWeight::get().reads(102))
 			.saturating_add(T::DbWeight::get().writes(3))
