@@ -103,8 +103,11 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 	assert!(out.trim_end().ends_with("2 12 72"), "the output is wc's:\n{out}");
 
 	// Money: Bob was paid once, 2% of it went to the treasury, Alice paid it and the fee,
-	// and her job deposit stays held until she clears the record.
-	let events = all_events(&chain).await;
+	// and her job deposit stays held until she clears the record. Events and balances are
+	// read at one block: the workers' heartbeats keep paying fees after it.
+	let head = chain.finalized().await.expect("head");
+	let events: Vec<Event> =
+		numbered_events(&chain, 1, head.number).await.into_iter().map(|(_, e)| e).collect();
 	let paid = payments(&events, id);
 	assert_eq!(paid.len(), 1, "one payment: {paid:?}");
 	let (provider, amount, fee) = paid[0].clone();
@@ -122,11 +125,11 @@ async fn wasm_jobs_settle_with_one_and_three_workers_and_every_balance_adds_up()
 		})
 		.expect("the program was uploaded");
 	assert_eq!(
-		chain.free_balance(&alice, None).await.unwrap(),
+		chain.free_balance(&alice, Some(head.hash)).await.unwrap(),
 		alice_start - deposit - amount - fee - JobDeposit::get() - fees_paid(&events, &alice)
 	);
 	assert_eq!(
-		chain.free_balance(&bob, None).await.unwrap(),
+		chain.free_balance(&bob, Some(head.hash)).await.unwrap(),
 		bob_start - MinBond::get() + amount - fees_paid(&events, &bob)
 	);
 	let bond = chain.storage(api::storage().escrow().bonds(), (bob.clone(),), None).await.unwrap();
@@ -951,7 +954,6 @@ async fn rewards_accrue_over_an_era_each_claim_pays_the_formula_and_the_treasury
 		})
 		.expect("the spend was approved");
 	let dave_before = chain.free_balance(&dave, None).await.unwrap();
-	let treasury_before = chain.free_balance(&treasury, None).await.unwrap();
 	let paid =
 		chain.execute(&Eve.pair(), &api::tx().treasury().payout(index)).await.expect("payout");
 	assert!(paid
@@ -959,9 +961,34 @@ async fn rewards_accrue_over_an_era_each_claim_pays_the_formula_and_the_treasury
 		.iter()
 		.any(|event| matches!(event, Event::System(SystemEvent::ExtrinsicSuccess { .. }))));
 	assert_eq!(chain.free_balance(&dave, None).await.unwrap(), dave_before + amount);
-	// The treasury paid the spend and received Eve's transaction fee.
+	// In the payout's block the treasury paid the spend and received every transaction fee
+	// paid there: Eve's, and the workers' heartbeats that may share the block.
+	let head = chain.finalized().await.expect("head").number;
+	let mut number = head;
+	while chain.block_hash(number).await.expect("block hash") != paid.block {
+		assert!(number > 0, "the payout's block is on the finalized chain");
+		number -= 1;
+	}
+	let parent = chain.block_hash(number - 1).await.expect("parent");
+	let block_fees: Balance = chain
+		.events(paid.block)
+		.await
+		.expect("events")
+		.into_iter()
+		.filter_map(|(_, event)| match event {
+			Event::TransactionPayment(
+				api::runtime::runtime_types::pallet_transaction_payment::pallet::Event::TransactionFeePaid {
+					actual_fee,
+					tip,
+					..
+				},
+			) => Some(actual_fee + tip),
+			_ => None,
+		})
+		.sum();
+	assert!(block_fees >= fees_paid(&paid.events, &account(Eve)));
 	assert_eq!(
-		chain.free_balance(&treasury, None).await.unwrap(),
-		treasury_before - amount + fees_paid(&paid.events, &account(Eve))
+		chain.free_balance(&treasury, Some(paid.block)).await.unwrap(),
+		chain.free_balance(&treasury, Some(parent)).await.unwrap() - amount + block_fees
 	);
 }
