@@ -184,7 +184,12 @@ mod tests {
 			assert_eq!(Balances::free_balance(&pool), EXISTENTIAL_DEPOSIT);
 			assert_eq!(
 				pallet_offload_rewards::CurrentEra::<Runtime>::get(),
-				pallet_offload_rewards::ActiveEra { index: 0, start: 0, length: DEV_ERA_LENGTH }
+				pallet_offload_rewards::ActiveEra {
+					index: 0,
+					start: 0,
+					length: DEV_ERA_LENGTH,
+					..Default::default()
+				}
 			);
 			assert_eq!(pallet_offload_rewards::Emission::<Runtime>::get(), DEV_EMISSION);
 			assert_eq!(

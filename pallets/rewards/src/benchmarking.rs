@@ -27,8 +27,7 @@ fn ended_eras<T: Config>(eras: u32) {
 	let total = pot::<T>().saturating_mul(eras.into());
 	let _ = T::Currency::mint_into(&Pallet::<T>::pool(), total);
 	let start = length.saturating_mul(eras.into());
-	CurrentEra::<T>::put(ActiveEra { index: eras, start, length });
-	Eras::<T>::insert(eras, EraTotals { length, ..Default::default() });
+	CurrentEra::<T>::put(ActiveEra { index: eras, start, length, ..Default::default() });
 	frame_system::Pallet::<T>::set_block_number(start.saturating_add(One::one()));
 }
 
@@ -71,6 +70,7 @@ mod benchmarks {
 			index: current,
 			start: One::one(),
 			length: T::MinEraLength::get(),
+			..Default::default()
 		});
 		let who: T::AccountId = account("provider", 0, 0);
 		records::<T>(&who, 0, n);
@@ -114,17 +114,18 @@ mod benchmarks {
 		assert_eq!(CurrentEra::<T>::get().index, 1);
 	}
 
-	/// The block that ends an era with work: emission minted, and the era whose claim window
-	/// closes sent, unclaimed, to the treasury.
+	/// The block that ends an era with work: its fee share moved from the treasury, emission
+	/// minted, and the era whose claim window closes sent, unclaimed, to the treasury.
 	#[benchmark]
 	fn on_initialize_era_end() {
 		let claim_eras = T::ClaimEras::get();
 		ended_eras::<T>(claim_eras);
-		let current = CurrentEra::<T>::get();
-		Eras::<T>::mutate(current.index, |totals| {
-			if let Some(totals) = totals {
-				totals.work = 1_000u32.into();
-			}
+		let share: BalanceOf<T> = 1_000_000u32.into();
+		let _ = T::Currency::mint_into(&T::Treasury::get(), share);
+		let current = CurrentEra::<T>::mutate(|era| {
+			era.work = 1_000u32.into();
+			era.fee_share = share;
+			*era
 		});
 		Emission::<T>::put(T::MaxEmission::get());
 		let end = current.start.saturating_add(current.length);
@@ -134,6 +135,7 @@ mod benchmarks {
 		}
 		assert_eq!(CurrentEra::<T>::get().index, claim_eras + 1);
 		assert!(!Eras::<T>::contains_key(0));
+		assert!(Eras::<T>::get(claim_eras).is_some_and(|era| era.pot >= share));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);

@@ -5,7 +5,7 @@ use frame_support::{
 	ensure,
 	traits::{
 		fungible::{Inspect, Mutate},
-		tokens::Preservation,
+		tokens::{Fortitude, Preservation},
 		Get,
 	},
 };
@@ -42,19 +42,39 @@ impl<T: Config> Pallet<T> {
 		era.length.is_zero() || now >= era.start.saturating_add(era.length)
 	}
 
-	/// Opens era `index` at `start` with `pot` carried into it.
-	fn start_era(index: EraIndex, start: BlockNumberFor<T>, pot: BalanceOf<T>) {
+	/// Opens era `index` at `start` with `carried` carried into its pot.
+	fn start_era(index: EraIndex, start: BlockNumberFor<T>, carried: BalanceOf<T>) {
 		let length = EraLength::<T>::get().max(T::MinEraLength::get());
-		CurrentEra::<T>::put(ActiveEra { index, start, length });
-		Eras::<T>::insert(
-			index,
-			EraTotals { pot, work: Zero::zero(), claimed: Zero::zero(), length },
-		);
+		CurrentEra::<T>::put(ActiveEra { index, start, length, carried, ..Default::default() });
 	}
 
-	/// Ends the era in progress at `now`: fixes its length, mints its emission if anyone
-	/// worked (else carries its pot to the next era), starts the next era, and expires the era
-	/// whose claim window just closed. Constant work.
+	/// What the treasury owes the pool: the current era's share of the protocol fees, moved
+	/// when the era ends. Treasury spends keep it back.
+	pub fn owed_by_treasury() -> BalanceOf<T> {
+		CurrentEra::<T>::get().fee_share
+	}
+
+	/// Moves the era's fee share from the treasury into the pool, as much of it as the
+	/// treasury can give while it keeps existing (all of it, unless governance spent it
+	/// around the spend path that keeps it back). Returns what moved.
+	fn feed_pool(era: EraIndex, share: BalanceOf<T>) -> BalanceOf<T> {
+		let treasury = T::Treasury::get();
+		let available =
+			T::Currency::reducible_balance(&treasury, Preservation::Preserve, Fortitude::Polite);
+		let amount = share.min(available);
+		if amount.is_zero()
+			|| T::Currency::transfer(&treasury, &Self::pool(), amount, Preservation::Preserve)
+				.is_err()
+		{
+			return Zero::zero();
+		}
+		Self::deposit_event(Event::PoolFed { era, amount });
+		amount
+	}
+
+	/// Ends the era in progress at `now`: moves its fee share into the pool, fixes its length,
+	/// mints its emission if anyone worked (else carries its pot to the next era), starts the
+	/// next era, and expires the era whose claim window just closed. Constant work.
 	pub(crate) fn end_era(now: BlockNumberFor<T>) {
 		let era = CurrentEra::<T>::get();
 		if era.length.is_zero() {
@@ -63,33 +83,30 @@ impl<T: Config> Pallet<T> {
 			return;
 		}
 		let next = era.index.saturating_add(1);
-		let mut totals = Eras::<T>::get(era.index).unwrap_or_default();
-		totals.length = now.saturating_sub(era.start);
-		if totals.work.is_zero() {
-			Eras::<T>::remove(era.index);
-			Self::start_era(next, now, totals.pot);
-			if !totals.pot.is_zero() {
+		let pot = era.carried.saturating_add(Self::feed_pool(era.index, era.fee_share));
+		let length = now.saturating_sub(era.start);
+		if era.work.is_zero() {
+			Self::start_era(next, now, pot);
+			if !pot.is_zero() {
 				Self::deposit_event(Event::PotCarriedOver {
 					from: era.index,
 					to: next,
-					amount: totals.pot,
+					amount: pot,
 				});
 			}
 		} else {
-			let blocks: u32 = totals.length.unique_saturated_into();
+			let blocks: u32 = length.unique_saturated_into();
 			let mut emission = Emission::<T>::get().saturating_mul(blocks.into());
 			if emission.is_zero() || T::Currency::mint_into(&Self::pool(), emission).is_err() {
 				emission = Zero::zero();
 			}
-			totals.pot = totals.pot.saturating_add(emission);
-			Eras::<T>::insert(era.index, totals);
+			let pot = pot.saturating_add(emission);
+			Eras::<T>::insert(
+				era.index,
+				EraTotals { pot, work: era.work, claimed: Zero::zero(), length },
+			);
 			Self::start_era(next, now, Zero::zero());
-			Self::deposit_event(Event::EraEnded {
-				era: era.index,
-				pot: totals.pot,
-				work: totals.work,
-				emission,
-			});
+			Self::deposit_event(Event::EraEnded { era: era.index, pot, work: era.work, emission });
 		}
 		if let Some(expired) = era.index.checked_sub(T::ClaimEras::get()) {
 			Self::expire(expired);
@@ -207,17 +224,14 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let era = CurrentEra::<T>::get();
-		let mut owed = BalanceOf::<T>::zero();
+		let mut owed = era.carried;
 		for (index, totals) in Eras::<T>::iter() {
 			ensure!(totals.claimed <= totals.pot, "an era paid more than its pot");
-			ensure!(index <= era.index, "an era record lies in the future");
+			ensure!(index < era.index, "an era in progress or in the future has a record");
 			ensure!(!Self::expired(index, era.index), "an expired era was kept");
 			owed = owed
 				.checked_add(&totals.pot.saturating_sub(totals.claimed))
 				.ok_or("pots overflow")?;
-		}
-		if !era.length.is_zero() {
-			ensure!(Eras::<T>::contains_key(era.index), "the current era has no totals");
 		}
 		ensure!(
 			T::Currency::balance(&Self::pool())
@@ -237,9 +251,7 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		if let Some(totals) = Eras::<T>::get(era.index) {
-			ensure!(totals.work == work, "the era's work differs from its providers' work");
-		}
+		ensure!(era.work == work, "the era's work differs from its providers' work");
 		Ok(())
 	}
 }
@@ -251,38 +263,27 @@ impl<T: Config> RewardWork<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pa
 		amount: BalanceOf<T>,
 		fee: BalanceOf<T>,
 	) {
-		let era = CurrentEra::<T>::get().index;
 		let share = T::FeeShare::get().mul_floor(fee);
-		// The fee has just landed in the treasury, so it can pay the share and keep existing;
-		// should the transfer fail anyway, the pool simply gets nothing from this fee.
-		if !share.is_zero()
-			&& T::Currency::transfer(
-				&T::Treasury::get(),
-				&Self::pool(),
-				share,
-				Preservation::Preserve,
-			)
-			.is_ok()
-		{
-			Eras::<T>::mutate(era, |totals| {
-				if let Some(totals) = totals {
-					totals.pot = totals.pot.saturating_add(share);
-				}
-			});
-			Self::deposit_event(Event::PoolFed { era, amount: share });
-		}
 		// Self-matched and fee-free work earns nothing.
-		if provider == requester || fee.is_zero() || amount.is_zero() {
+		let earns = provider != requester && !fee.is_zero() && !amount.is_zero();
+		if share.is_zero() && !earns {
+			return;
+		}
+		// The fee has just landed in the treasury; the era counts the pool's share of it, which
+		// moves when the era ends.
+		let era = CurrentEra::<T>::mutate(|era| {
+			era.fee_share = era.fee_share.saturating_add(share);
+			if earns {
+				era.work = era.work.saturating_add(amount);
+			}
+			era.index
+		});
+		if !earns {
 			return;
 		}
 		Self::accrue(provider, |earning| {
 			earning.work = earning.work.saturating_add(amount);
 			earning.fees = earning.fees.saturating_add(fee);
-		});
-		Eras::<T>::mutate(era, |totals| {
-			if let Some(totals) = totals {
-				totals.work = totals.work.saturating_add(amount);
-			}
 		});
 		Self::deposit_event(Event::WorkRecorded {
 			provider: provider.clone(),

@@ -3,8 +3,10 @@
 //! Pays providers for the capacity they share, in eras, out of a reward pool. The pool is an
 //! account of its own ([`Config::PalletId`]) fed by:
 //!
-//! - a share ([`Config::FeeShare`]) of every protocol fee, moved out of the treasury as the fee
-//!   lands there (the market reports each payment through [`RewardWork::work_settled`]);
+//! - a share ([`Config::FeeShare`]) of every protocol fee (the market reports each payment
+//!   through [`RewardWork::work_settled`]); the era counts the shares of the fees that land in
+//!   the treasury during it and moves them out of the treasury once, when it ends (one transfer
+//!   an era rather than one a job; until then the treasury keeps them back from its spends);
 //! - if governance enables it, an emission of [`Emission`] new tokens per block of an era,
 //!   at most [`Config::MaxEmission`], minted when the era ends and only if someone worked in it.
 //!
@@ -20,9 +22,14 @@
 //! be claimed. Era changes happen in `on_initialize`, with constant work per era change: no
 //! hook iterates providers.
 //!
+//! The era in progress lives in [`CurrentEra`], which every block's `on_initialize` reads and
+//! which is therefore whitelisted from the benchmarks' storage accounting; the hook charges
+//! the block one write of it, so a settlement that updates the era's totals pays for neither.
+//! [`Eras`] keeps only ended eras.
+//!
 //! Invariants (checked by `try_state`): each era's claims never exceed its pot; the pool holds
-//! at least the existential deposit plus every era's unclaimed pot; the current era's work is
-//! the sum of its providers' work.
+//! at least the existential deposit plus every ended era's unclaimed pot and what the current
+//! era carried over; the current era's work is the sum of its providers' work.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -59,32 +66,39 @@ pub mod pallet {
 		<T as frame_system::Config>::AccountId,
 	>>::Balance;
 
-	/// The era in progress.
+	/// The era in progress and its running totals.
 	#[derive(
 		Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo,
 	)]
-	pub struct ActiveEra<BlockNumber> {
+	pub struct ActiveEra<Balance, BlockNumber> {
 		/// Its index, counted from 0 at genesis.
 		pub index: EraIndex,
 		/// The block it started at.
 		pub start: BlockNumber,
 		/// Its length in blocks, fixed when it started.
 		pub length: BlockNumber,
+		/// What an earlier era without work carried into its pot (already in the pool).
+		pub carried: Balance,
+		/// The pool's share of the protocol fees that landed in the treasury during it; moved
+		/// from the treasury to the pool when it ends.
+		pub fee_share: Balance,
+		/// The work all providers settled in it.
+		pub work: Balance,
 	}
 
-	/// An era's pot and work.
+	/// An ended era's pot and work.
 	#[derive(
 		Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo,
 	)]
 	pub struct EraTotals<Balance, BlockNumber> {
-		/// What the era pays out: its fee shares, its emission once it ended, and what an
-		/// earlier era without work carried over.
+		/// What the era pays out: its fee shares, its emission, and what an earlier era
+		/// without work carried over.
 		pub pot: Balance,
 		/// The work all providers settled in it.
 		pub work: Balance,
 		/// What was claimed of the pot.
 		pub claimed: Balance,
-		/// Its length in blocks (the planned length until it ends, then the actual one).
+		/// Its length in blocks.
 		pub length: BlockNumber,
 	}
 
@@ -105,6 +119,8 @@ pub mod pallet {
 
 	/// An era's totals, in this runtime's types.
 	pub type EraTotalsOf<T> = EraTotals<BalanceOf<T>, BlockNumberFor<T>>;
+	/// The era in progress, in this runtime's types.
+	pub type ActiveEraOf<T> = ActiveEra<BalanceOf<T>, BlockNumberFor<T>>;
 	/// A provider's earning in one era, in this runtime's types.
 	pub type EarningOf<T> = Earning<BalanceOf<T>, BlockNumberFor<T>>;
 
@@ -170,9 +186,11 @@ pub mod pallet {
 		type WeightInfo: WeightInfo;
 	}
 
-	/// The era in progress.
+	/// The era in progress and its running totals. Read by every block's `on_initialize`,
+	/// hence whitelisted (see the crate docs).
 	#[pallet::storage]
-	pub type CurrentEra<T: Config> = StorageValue<_, ActiveEra<BlockNumberFor<T>>, ValueQuery>;
+	#[pallet::whitelist_storage]
+	pub type CurrentEra<T: Config> = StorageValue<_, ActiveEraOf<T>, ValueQuery>;
 
 	/// The length of eras that start from now on.
 	#[pallet::storage]
@@ -182,7 +200,7 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Emission<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
 
-	/// The totals of the current era and of ended eras that can still be claimed.
+	/// The totals of ended eras that can still be claimed.
 	#[pallet::storage]
 	pub type Eras<T: Config> = StorageMap<_, Twox64Concat, EraIndex, EraTotalsOf<T>>;
 
@@ -211,7 +229,8 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// Part of a protocol fee moved from the treasury into the current era's pot.
+		/// An era ended and the pool's share of the protocol fees that landed during it moved
+		/// from the treasury into its pot.
 		PoolFed {
 			/// The era.
 			era: EraIndex,
@@ -310,12 +329,15 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			if Self::era_due(now) {
+			let hook = if Self::era_due(now) {
 				Self::end_era(now);
 				T::WeightInfo::on_initialize_era_end()
 			} else {
 				T::WeightInfo::on_initialize_idle()
-			}
+			};
+			// Settlements in this block may update the era's running totals; their one write
+			// reaches the database once per block and is charged here, not to them.
+			hook.saturating_add(T::DbWeight::get().writes(1))
 		}
 
 		fn integrity_test() {

@@ -8,6 +8,7 @@ use codec::{Codec, Decode, Encode};
 use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
+use sp_runtime::Saturating;
 
 /// The era in progress.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
@@ -69,16 +70,26 @@ sp_api::decl_runtime_apis! {
 }
 
 impl<T: Config> Pallet<T> {
+	/// The era in progress as if it ended now, without emission: its pot so far (what was
+	/// carried into it and its fee share) and its planned length.
+	fn running_totals(era: &ActiveEraOf<T>) -> EraTotalsOf<T> {
+		EraTotals {
+			pot: era.carried.saturating_add(era.fee_share),
+			work: era.work,
+			claimed: Default::default(),
+			length: era.length,
+		}
+	}
+
 	/// See [`RewardsApi::era`].
 	pub fn era_status() -> EraStatus<BalanceOf<T>, BlockNumberFor<T>> {
 		let era = CurrentEra::<T>::get();
-		let totals = Eras::<T>::get(era.index).unwrap_or_default();
 		EraStatus {
 			index: era.index,
 			start: era.start,
 			length: era.length,
-			pot: totals.pot,
-			work: totals.work,
+			pot: Self::running_totals(&era).pot,
+			work: era.work,
 			emission_per_block: Emission::<T>::get(),
 			claim_eras: T::ClaimEras::get(),
 		}
@@ -86,12 +97,17 @@ impl<T: Config> Pallet<T> {
 
 	/// See [`RewardsApi::earnings`].
 	pub fn earnings_of(who: &T::AccountId) -> Vec<EraEarning<BalanceOf<T>, BlockNumberFor<T>>> {
-		let current = CurrentEra::<T>::get().index;
+		let era = CurrentEra::<T>::get();
+		let current = era.index;
 		Earnings::<T>::get(who)
 			.into_iter()
 			.filter(|earning| !Self::expired(earning.era, current))
 			.filter_map(|earning| {
-				let totals = Eras::<T>::get(earning.era)?;
+				let totals = if earning.era == current {
+					Self::running_totals(&era)
+				} else {
+					Eras::<T>::get(earning.era)?
+				};
 				Some(EraEarning {
 					era: earning.era,
 					work: earning.work,

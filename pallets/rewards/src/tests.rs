@@ -2,7 +2,13 @@
 //! stops it; property tests for the money.
 
 use crate::{mock::*, pallet::*, Error, Event, RewardWork};
-use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{
+		fungible::{Inspect, Mutate},
+		tokens::Preservation,
+	},
+};
 use proptest::prelude::*;
 use sp_runtime::DispatchError;
 
@@ -28,20 +34,47 @@ fn era_zero_with_two_providers() {
 }
 
 #[test]
-fn half_of_each_fee_feeds_the_pool_and_work_accrues_to_its_provider() {
+fn half_of_each_fee_feeds_the_pool_when_the_era_ends_and_work_accrues_to_its_provider() {
 	run(|| {
 		let treasury = balance(TREASURY);
 		settle(PROVIDER, REQUESTER, 1_000, 101);
-		// 50% of 101, rounded down, moved from the treasury to the pool.
-		assert_eq!(balance(TREASURY), treasury + 101 - 50);
-		assert_eq!(balance(pool()), ED + 50);
-		System::assert_has_event(Event::PoolFed { era: 0, amount: 50 }.into());
+		settle(OTHER, REQUESTER, 1_000, 3);
+		// 50% of each fee, rounded down, is owed to the pool; the treasury holds it until the
+		// era ends.
+		assert_eq!(balance(TREASURY), treasury + 104);
+		assert_eq!(balance(pool()), ED);
+		let era = CurrentEra::<Test>::get();
+		assert_eq!((era.fee_share, era.work), (50 + 1, 2_000));
+		assert_eq!(Rewards::owed_by_treasury(), 51);
 		System::assert_has_event(
 			Event::WorkRecorded { provider: PROVIDER, era: 0, work: 1_000, fee: 101 }.into(),
 		);
-		let totals = Eras::<Test>::get(0).expect("era 0 is open");
-		assert_eq!((totals.pot, totals.work), (50, 1_000));
 		assert_eq!(Earnings::<Test>::get(PROVIDER)[0].fees, 101);
+		run_to(ERA);
+		System::assert_has_event(Event::PoolFed { era: 0, amount: 51 }.into());
+		assert_eq!(balance(TREASURY), treasury + 104 - 51);
+		assert_eq!(balance(pool()), ED + 51);
+		let totals = Eras::<Test>::get(0).expect("era 0 ended");
+		assert_eq!((totals.pot, totals.work, totals.length), (51, 2_000, ERA));
+		assert_eq!(Rewards::owed_by_treasury(), 0);
+	});
+}
+
+#[test]
+fn a_fee_share_spent_out_of_the_treasury_feeds_the_pool_only_what_is_left() {
+	run(|| {
+		settle(PROVIDER, REQUESTER, 1_000, 100);
+		// Governance spends the treasury around the spend path that keeps the share back,
+		// down to 20 above its existential deposit.
+		let spent = balance(TREASURY) - ED - 20;
+		assert_ok!(Balances::transfer(&TREASURY, &OTHER, spent, Preservation::Preserve));
+		run_to(ERA);
+		System::assert_has_event(Event::PoolFed { era: 0, amount: 20 }.into());
+		System::assert_has_event(
+			Event::EraEnded { era: 0, pot: 20, work: 1_000, emission: 0 }.into(),
+		);
+		assert_eq!(balance(TREASURY), ED, "the treasury keeps existing");
+		assert_eq!(balance(pool()), ED + 20);
 	});
 }
 
@@ -84,12 +117,14 @@ fn a_requester_matched_to_itself_feeds_the_pool_but_earns_nothing() {
 		run_to(5);
 		heartbeat(PROVIDER, 0);
 		settle(PROVIDER, PROVIDER, 1_000, 100);
-		assert_eq!(balance(pool()), ED + 50);
+		assert_eq!(CurrentEra::<Test>::get().fee_share, 50);
 		assert!(Earnings::<Test>::get(PROVIDER).iter().all(|earning| earning.work == 0));
 		run_to(ERA);
 		// Nobody worked in era 0: its pot moves on and nothing is claimable.
+		assert_eq!(balance(pool()), ED + 50);
 		System::assert_has_event(Event::PotCarriedOver { from: 0, to: 1, amount: 50 }.into());
-		assert_eq!(Eras::<Test>::get(1).map(|totals| totals.pot), Some(50));
+		assert_eq!(CurrentEra::<Test>::get().carried, 50);
+		assert!(!Eras::<Test>::contains_key(0));
 		assert_ok!(claim(PROVIDER));
 		assert_eq!(
 			System::events()
@@ -110,7 +145,7 @@ fn fee_free_work_earns_nothing() {
 	run(|| {
 		Rewards::work_settled(&PROVIDER, &REQUESTER, 1_000, 0);
 		assert!(!Earnings::<Test>::contains_key(PROVIDER));
-		assert_eq!(Eras::<Test>::get(0).map(|totals| totals.work), Some(0));
+		assert_eq!(CurrentEra::<Test>::get().work, 0);
 	});
 }
 
@@ -224,7 +259,10 @@ fn a_new_era_length_applies_from_the_next_era() {
 		assert_noop!(Rewards::set_era_length(RuntimeOrigin::root(), 4), Error::<Test>::EraTooShort);
 		assert_ok!(Rewards::set_era_length(RuntimeOrigin::root(), 20));
 		run_to(ERA);
-		assert_eq!(CurrentEra::<Test>::get(), ActiveEra { index: 1, start: ERA, length: 20 });
+		assert_eq!(
+			CurrentEra::<Test>::get(),
+			ActiveEra { index: 1, start: ERA, length: 20, ..Default::default() }
+		);
 		run_to(ERA + 19);
 		assert_eq!(CurrentEra::<Test>::get().index, 1);
 		run_to(ERA + 20);
@@ -255,7 +293,8 @@ proptest! {
 
 	/// Whatever happens, money adds up: what the accounts, the treasury and the pool hold
 	/// grows exactly by the emission minted; the pool holds exactly its existential deposit
-	/// plus every era's unclaimed pot; no reward exceeds half the fees its work carried.
+	/// plus every ended era's unclaimed pot and what the current era carried; the treasury
+	/// holds what it owes the pool; no reward exceeds half the fees its work carried.
 	#[test]
 	fn money_is_conserved_on_every_path(
 		emission in 0u64..=MAX_EMISSION,
@@ -299,7 +338,9 @@ proptest! {
 				let owed: u64 = Eras::<Test>::iter()
 					.map(|(_, totals)| totals.pot - totals.claimed)
 					.sum();
-				prop_assert_eq!(balance(pool()), ED + owed);
+				let era = CurrentEra::<Test>::get();
+				prop_assert_eq!(balance(pool()), ED + owed + era.carried);
+				prop_assert!(balance(TREASURY) >= ED + era.fee_share);
 			}
 			for provider in 0..2 {
 				prop_assert!(rewarded[provider] <= fees[provider] / 2);

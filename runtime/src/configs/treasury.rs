@@ -4,29 +4,30 @@
 //!   slashes not paid to requesters, dust, and unclaimed rewards. Its governance origin (root:
 //!   sudo on test networks) spends it with `treasury.spend` and anyone pays an approved spend
 //!   out with `treasury.payout`. Its account is the one fees always went to (`ofl/trsy`).
-//! - The reward pool (`pallet-offload-rewards`, account `ofl/rwrd`) takes half of every protocol
-//!   fee out of the treasury as it lands, plus an emission governance may turn on, and pays it to
+//! - The reward pool (`pallet-offload-rewards`, account `ofl/rwrd`) is owed half of every
+//!   protocol fee; the treasury keeps the era's share back from its spends and the pool takes
+//!   it once, when the era ends. With an emission governance may turn on, the pool pays
 //!   providers per era for fee-paying work and uptime (`docs/providers.md` has the formula).
 
 use crate::{
 	configs::compute::{TreasuryAccount, TREASURY_PALLET_ID},
-	weights, AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeEvent, System, DAYS,
-	MILLI_UNIT,
+	weights, AccountId, Balance, Balances, BlockNumber, Rewards, Runtime, RuntimeEvent, System,
+	DAYS, MILLI_UNIT,
 };
 use frame_support::{
 	parameter_types,
 	traits::{
-		fungible::Mutate,
+		fungible::{Inspect, Mutate},
 		tokens::{
 			pay::{Pay, PaymentStatus},
-			Preservation, UnityAssetBalanceConversion,
+			Fortitude, Preservation, UnityAssetBalanceConversion,
 		},
 		ConstU32,
 	},
 	PalletId,
 };
 use frame_system::{EnsureRoot, EnsureRootWithSuccess};
-use sp_runtime::{traits::IdentityLookup, Perbill, Permill};
+use sp_runtime::{traits::IdentityLookup, Perbill, Permill, TokenError};
 
 parameter_types! {
 	/// The treasury's id: its account is the one fees have always gone to.
@@ -41,12 +42,14 @@ parameter_types! {
 	pub const MaxSpend: Balance = Balance::MAX;
 }
 
-/// Pays approved spends out of the treasury's account, never below its existential deposit.
+/// Pays approved spends out of the treasury's account, never below its existential deposit
+/// plus what it owes the reward pool for the era in progress.
 ///
 /// Upstream's `PayFromAccount` may empty the account; an emptied treasury could no longer
 /// receive a fee smaller than the existential deposit, and every job settlement carrying one
-/// would fail. A spend of more than the treasury can keep is refused (its payout fails, and
-/// can be retried once the treasury holds enough).
+/// would fail; and a spend could take the fee shares the pool collects at the era's end. A
+/// spend of more than the treasury can give is refused (its payout fails, and can be retried
+/// once the treasury holds enough).
 pub struct PayFromTreasury;
 
 impl Pay for PayFromTreasury {
@@ -57,7 +60,14 @@ impl Pay for PayFromTreasury {
 	type Error = sp_runtime::DispatchError;
 
 	fn pay(who: &AccountId, _: (), amount: Balance) -> Result<(), Self::Error> {
-		Balances::transfer(&TreasuryAccount::get(), who, amount, Preservation::Preserve).map(|_| ())
+		let treasury = TreasuryAccount::get();
+		let spendable =
+			Balances::reducible_balance(&treasury, Preservation::Preserve, Fortitude::Polite)
+				.saturating_sub(Rewards::owed_by_treasury());
+		if amount > spendable {
+			return Err(TokenError::FundsUnavailable.into());
+		}
+		Balances::transfer(&treasury, who, amount, Preservation::Preserve).map(|_| ())
 	}
 
 	fn check_payment(_: ()) -> PaymentStatus {
@@ -153,6 +163,27 @@ mod tests {
 			assert!(PayFromTreasury::pay(&beneficiary, (), 10 * UNIT - EXISTENTIAL_DEPOSIT).is_ok());
 			assert_eq!(Balances::free_balance(TreasuryAccount::get()), EXISTENTIAL_DEPOSIT);
 			assert_eq!(Balances::free_balance(&beneficiary), 10 * UNIT - EXISTENTIAL_DEPOSIT);
+		});
+	}
+
+	#[test]
+	fn a_spend_keeps_back_what_the_treasury_owes_the_reward_pool() {
+		use pallet_offload_rewards::RewardWork;
+		let (provider, requester, beneficiary): (AccountId, AccountId, AccountId) =
+			([1; 32].into(), [2; 32].into(), [7; 32].into());
+		let mut config = RuntimeGenesisConfig::default();
+		config.balances.balances = vec![(TreasuryAccount::get(), 10 * UNIT)];
+		let mut ext: sp_io::TestExternalities =
+			config.build_storage().expect("genesis builds").into();
+		ext.execute_with(|| {
+			// A job's 2 OFL fee landed in the treasury: 1 OFL of it is the pool's.
+			Rewards::work_settled(&provider, &requester, 100 * UNIT, 2 * UNIT);
+			assert_eq!(Rewards::owed_by_treasury(), UNIT);
+			let spendable = 10 * UNIT - EXISTENTIAL_DEPOSIT - UNIT;
+			assert!(PayFromTreasury::pay(&beneficiary, (), spendable + 1).is_err());
+			assert_eq!(Balances::free_balance(TreasuryAccount::get()), 10 * UNIT);
+			assert!(PayFromTreasury::pay(&beneficiary, (), spendable).is_ok());
+			assert_eq!(Balances::free_balance(TreasuryAccount::get()), EXISTENTIAL_DEPOSIT + UNIT);
 		});
 	}
 }
