@@ -53,7 +53,14 @@ async fn bad_parameters_get_json_rpc_errors(client: &WsClient, id: u64) {
 		.iter()
 		.filter_map(|method| method.as_str().map(String::from))
 		.collect();
-	for method in ["offload_quote", "offload_providers", "offload_job", "offload_stats"] {
+	for method in [
+		"offload_quote",
+		"offload_providers",
+		"offload_job",
+		"offload_stats",
+		"offload_rewards",
+		"offload_subscriptions",
+	] {
 		assert!(methods.iter().any(|listed| listed == method), "{method} is not in rpc_methods");
 	}
 	let invalid = -32602;
@@ -81,6 +88,14 @@ async fn bad_parameters_get_json_rpc_errors(client: &WsClient, id: u64) {
 	});
 	let (code, message) = error_code(client, "offload_quote", rpc_params![refused]).await;
 	assert_eq!((code, message.contains("Market(UnknownProgram)")), (2, true), "{message}");
+	let (code, _) =
+		error_code(client, "offload_subscriptions", rpc_params!["not an account"]).await;
+	assert_eq!(code, invalid);
+	let nobody = offload_runtime::AccountId::from([9; 32]).to_ss58check();
+	assert_eq!(
+		rpc(client, "offload_subscriptions", rpc_params![nobody]).await,
+		json!({ "subscriptions": [] })
+	);
 	// Unknown jobs are `null`, and the node still answers.
 	assert_eq!(rpc(client, "offload_job", rpc_params![id + 1_000]).await, Value::Null);
 }
@@ -280,8 +295,8 @@ async fn a_job_runs_from_submission_to_settlement_and_every_balance_adds_up() {
 	assert!(reputation > 500_000, "a success raises the score, not {reputation}");
 	bad_parameters_get_json_rpc_errors(&client, id).await;
 
-	// Where the money went: Bob got the payment, the treasury the protocol fee (and the
-	// transaction fees) less the reward pool's half, Alice paid the payment, the fee, the deposits and her transaction fees.
+	// Where the money went: Bob got the payment, the treasury the protocol fee and the
+	// transaction fees, Alice paid the payment, the fee, the deposits and her transaction fees.
 	let held_bond: u128 = storage(
 		&client,
 		key_hex(pallet_offload_escrow::Bonds::<Runtime>::hashed_key_for(&bob)),
@@ -291,14 +306,18 @@ async fn a_job_runs_from_submission_to_settlement_and_every_balance_adds_up() {
 	.expect("Bob's bond is recorded");
 	assert_eq!(held_bond, bond, "the bond is intact");
 	assert_eq!(free_balance(&client, &bob, None).await, bob_start - bond + paid - bob_fees);
-	// Half of the protocol fee (rounded down) went on from the treasury to the reward pool.
+	// Half of the protocol fee (rounded down) is the reward pool's: the treasury keeps it
+	// until the era ends (200 blocks on the dev chain), and the era's pot counts it.
 	let to_pool = protocol_fee / 2;
 	assert_eq!(
 		free_balance(&client, &treasury, None).await,
-		treasury_start + protocol_fee - to_pool + tx_fees
+		treasury_start + protocol_fee + tx_fees
 	);
 	let pool = offload_runtime::Rewards::pool();
-	assert_eq!(free_balance(&client, &pool, None).await, EXISTENTIAL_DEPOSIT + to_pool);
+	assert_eq!(free_balance(&client, &pool, None).await, EXISTENTIAL_DEPOSIT);
+	let rewards = rpc(&client, "offload_rewards", rpc_params![bob.to_ss58check()]).await;
+	assert_eq!(rewards["era"]["index"], 0, "era 0 is still in progress");
+	assert_eq!(rewards["era"]["pot"], to_pool.to_string());
 	let job_deposit = JobDeposit::get();
 	assert_eq!(
 		free_balance(&client, &alice, None).await,

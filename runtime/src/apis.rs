@@ -5,7 +5,8 @@ use super::InherentDataExt;
 use crate::{
 	genesis_config_presets, AccountId, Balance, Block, BlockNumber, ConsensusHook, Executive,
 	Market, Nonce, ParachainInfo, ParachainSystem, Registry, Rewards, Runtime, RuntimeCall,
-	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, SLOT_DURATION, VERSION,
+	RuntimeGenesisConfig, SessionKeys, Subscriptions, System, TransactionPayment, SLOT_DURATION,
+	VERSION,
 };
 use alloc::vec::Vec;
 use frame_support::{
@@ -255,6 +256,32 @@ impl_runtime_apis! {
 			who: AccountId,
 		) -> Vec<pallet_offload_rewards::runtime_api::EraEarning<Balance, BlockNumber>> {
 			Rewards::earnings_of(&who)
+		}
+	}
+
+	impl pallet_offload_subscriptions::runtime_api::SubscriptionsApi<Block, AccountId, Balance, BlockNumber>
+		for Runtime
+	{
+		fn subscription(
+			id: pallet_offload_subscriptions::SubscriptionId,
+		) -> Option<pallet_offload_subscriptions::runtime_api::SubscriptionView<AccountId, Balance, BlockNumber>> {
+			Subscriptions::view(id)
+		}
+
+		fn subscriptions_of(
+			who: AccountId,
+		) -> Vec<pallet_offload_subscriptions::runtime_api::SubscriptionView<AccountId, Balance, BlockNumber>> {
+			Subscriptions::views_of(&who)
+		}
+
+		fn quote(
+			who: AccountId,
+			kind: offload_primitives::RuntimeKind,
+			resources: offload_primitives::Resources,
+			min_reputation: sp_runtime::Permill,
+			period: BlockNumber,
+		) -> Option<pallet_offload_subscriptions::runtime_api::PeriodQuote<AccountId, Balance>> {
+			Subscriptions::quote_for(&who, kind, resources, min_reputation, period)
 		}
 	}
 

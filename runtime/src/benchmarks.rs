@@ -19,6 +19,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_offload_market, Market]
 	[pallet_offload_reputation, Reputation]
 	[pallet_offload_rewards, Rewards]
+	[pallet_offload_subscriptions, Subscriptions]
 );
 
 /// Fees go to the treasury account, which needs no setting up.

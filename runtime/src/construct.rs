@@ -93,4 +93,6 @@ mod runtime {
 	pub type Reputation = pallet_offload_reputation;
 	#[runtime::pallet_index(54)]
 	pub type Rewards = pallet_offload_rewards;
+	#[runtime::pallet_index(55)]
+	pub type Subscriptions = pallet_offload_subscriptions;
 }

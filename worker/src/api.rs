@@ -38,6 +38,10 @@ pub use runtime::runtime_types::{
 		pallet::{Offer, Provider, Status},
 	},
 	pallet_offload_rewards::runtime_api::{EraEarning, EraStatus},
+	pallet_offload_subscriptions::{
+		pallet::{EndReason, Subscription},
+		runtime_api::{PeriodQuote, SubscriptionView},
+	},
 	sp_arithmetic::per_things::Permill,
 };
 pub use runtime::{constants, runtime_apis, storage, transactions as tx};
@@ -55,6 +59,8 @@ pub type EscrowEvent = runtime::runtime_types::pallet_offload_escrow::pallet::Ev
 pub type RegistryEvent = runtime::runtime_types::pallet_offload_registry::pallet::Event;
 /// The reward pool's events.
 pub type RewardsEvent = runtime::runtime_types::pallet_offload_rewards::pallet::Event;
+/// The subscriptions' events.
+pub type SubscriptionsEvent = runtime::runtime_types::pallet_offload_subscriptions::pallet::Event;
 /// The system pallet's events.
 pub type SystemEvent = runtime::runtime_types::frame_system::pallet::Event;
 

@@ -26,3 +26,4 @@ pub mod metrics;
 pub mod requester;
 pub mod rewards;
 pub mod store;
+pub mod subscriptions;

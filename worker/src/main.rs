@@ -8,6 +8,7 @@ use offload_worker::{
 	config::{format_ofl, parse_ofl, Config},
 	daemon::{shutdown_signal, Daemon},
 	requester::{self, JobArgs, WorkloadArgs},
+	subscriptions,
 };
 use std::{io::Write, path::PathBuf, time::Duration};
 
@@ -130,6 +131,47 @@ enum Command {
 		#[arg(long)]
 		claim: bool,
 	},
+	/// Rent a provider's capacity by the period: the cheapest provider whose price per period
+	/// is at most --max-price, for --periods periods of --period, prepaid. Each period is
+	/// paid to the provider if it stayed live, refunded otherwise.
+	Subscribe {
+		/// The kind of jobs the capacity runs.
+		#[arg(long, value_enum, default_value = "container")]
+		runtime: RuntimeArg,
+		#[command(flatten)]
+		capacity: Capacity,
+		/// A period: blocks (600), or a duration (90s, 30m, 2h, 1d) at the chain's block time.
+		#[arg(long)]
+		period: String,
+		/// Periods to prepay.
+		#[arg(long, default_value_t = 1)]
+		periods: u32,
+		/// The most to pay per period, in OFL (the fee is on top).
+		#[arg(long, required_unless_present = "quote")]
+		max_price: Option<String>,
+		/// Least provider reputation, in percent.
+		#[arg(long, default_value_t = 0)]
+		min_reputation: u8,
+		/// Only show the provider and price it would get.
+		#[arg(long)]
+		quote: bool,
+	},
+	/// The subscriptions of --suri's account (or --who's), as requester and as provider;
+	/// --renew or --cancel one of them.
+	Subscriptions {
+		/// The account to show (SS58).
+		#[arg(long, conflicts_with_all = ["renew", "cancel"])]
+		who: Option<String>,
+		/// Prepay --periods more periods of this subscription.
+		#[arg(long, conflicts_with = "cancel")]
+		renew: Option<u64>,
+		/// Periods to add with --renew.
+		#[arg(long, default_value_t = 1, requires = "renew")]
+		periods: u32,
+		/// End this subscription when its running period settles.
+		#[arg(long)]
+		cancel: Option<u64>,
+	},
 	/// A sandbox process of the daemon (started by it, not by hand): `prepare` compiles a
 	/// module, `execute` runs jobs.
 	#[command(hide = true)]
@@ -198,15 +240,9 @@ struct JobOptions {
 	/// Agreeing providers needed (default: a majority).
 	#[arg(long)]
 	quorum: Option<u8>,
-	/// CPU per replica, in millicores.
-	#[arg(long, default_value_t = 1000)]
-	cpu: u32,
-	/// Memory per replica, in MiB.
-	#[arg(long, default_value_t = 256)]
-	memory: u32,
-	/// Storage per replica, in GiB.
-	#[arg(long, default_value_t = 1)]
-	storage: u32,
+	/// What each replica needs.
+	#[command(flatten)]
+	capacity: Capacity,
 	/// Least provider reputation, in percent.
 	#[arg(long, default_value_t = 0)]
 	min_reputation: u8,
@@ -221,11 +257,49 @@ struct JobOptions {
 	queue_blocks: u32,
 }
 
+/// Capacity: what a job's replica needs, or what a subscription rents.
+#[derive(Args)]
+struct Capacity {
+	/// CPU, in millicores.
+	#[arg(long, default_value_t = 1000)]
+	cpu: u32,
+	/// Memory, in MiB.
+	#[arg(long, default_value_t = 256)]
+	memory: u32,
+	/// Storage, in GiB.
+	#[arg(long, default_value_t = 1)]
+	storage: u32,
+}
+
+impl Capacity {
+	fn resources(&self) -> Resources {
+		Resources {
+			cpu_millicores: self.cpu,
+			memory_mib: self.memory,
+			storage_gib: self.storage,
+			gpus: 0,
+		}
+	}
+}
+
 /// A runtime, as `--runtime` takes it.
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum RuntimeArg {
 	Wasm,
 	Container,
+}
+
+impl From<RuntimeArg> for RuntimeKind {
+	fn from(runtime: RuntimeArg) -> Self {
+		match runtime {
+			RuntimeArg::Wasm => RuntimeKind::Wasm,
+			RuntimeArg::Container => RuntimeKind::Container,
+		}
+	}
+}
+
+fn parse_account(text: &str) -> Result<chain::AccountId> {
+	text.parse().map_err(|_| anyhow!("`{text}` is not an SS58 account"))
 }
 
 fn parse_hash(text: &str) -> Result<Hash32> {
@@ -287,12 +361,7 @@ async fn job_args(cli: &Cli, chain: &Chain, options: &JobOptions) -> Result<JobA
 		workload,
 		input,
 		encrypted: false,
-		resources: Resources {
-			cpu_millicores: options.cpu,
-			memory_mib: options.memory,
-			storage_gib: options.storage,
-			gpus: 0,
-		},
+		resources: options.capacity.resources(),
 		pricing,
 		replicas: options.replicas,
 		quorum: options.quorum.unwrap_or(options.replicas / 2 + 1),
@@ -382,10 +451,7 @@ async fn run(cli: Cli) -> Result<()> {
 			limit,
 		} => {
 			let filter = ProviderFilter {
-				runtime: runtime.map(|runtime| match runtime {
-					RuntimeArg::Wasm => RuntimeKind::Wasm,
-					RuntimeArg::Container => RuntimeKind::Container,
-				}),
+				runtime: runtime.map(RuntimeKind::from),
 				free: Resources {
 					cpu_millicores: *cpu,
 					memory_mib: *memory,
@@ -427,11 +493,51 @@ async fn run(cli: Cli) -> Result<()> {
 			let (bytes, ok) = requester::result(&chain, &cli.signer()?, *job).await?;
 			print_output(&bytes, ok, out.as_ref())?;
 		},
+		Command::Subscribe {
+			runtime,
+			capacity,
+			period,
+			periods,
+			max_price,
+			min_reputation,
+			quote,
+		} => {
+			let millis = subscriptions::millis_per_block(&chain).await?;
+			let rent = subscriptions::Rent {
+				kind: (*runtime).into(),
+				resources: capacity.resources(),
+				min_reputation: *min_reputation,
+				period: subscriptions::parse_period(period, millis).context("--period")?,
+			};
+			if *quote {
+				let who = match cli.signer() {
+					Ok(pair) => chain::account_of(&pair),
+					Err(_) => chain::AccountId::from([0; 32]),
+				};
+				subscriptions::quote(&chain, &who, &rent).await?;
+			} else {
+				let max_price =
+					parse_ofl(max_price.as_deref().unwrap_or_default()).context("--max-price")?;
+				subscriptions::subscribe(&chain, &cli.signer()?, &rent, max_price, *periods)
+					.await?;
+			}
+		},
+		Command::Subscriptions { who, renew, periods, cancel } => {
+			if let Some(id) = renew {
+				subscriptions::renew(&chain, &cli.signer()?, *id, *periods).await?;
+			}
+			if let Some(id) = cancel {
+				subscriptions::cancel(&chain, &cli.signer()?, *id).await?;
+			}
+			let account = match who {
+				Some(text) => parse_account(text)?,
+				None => chain::account_of(&cli.signer()?),
+			};
+			subscriptions::list(&chain, &account).await?;
+		},
 		Command::Rewards { who, claim } => {
 			let account = match who {
-				Some(text) => {
-					text.parse().map_err(|_| anyhow!("`{text}` is not an SS58 account"))?
-				},
+				Some(text) => parse_account(text)?,
 				None => chain::account_of(&cli.signer()?),
 			};
 			let (_, ended) = offload_worker::rewards::show(&chain, &account).await?;

@@ -962,7 +962,8 @@ async fn rewards_accrue_over_an_era_each_claim_pays_the_formula_and_the_treasury
 		.any(|event| matches!(event, Event::System(SystemEvent::ExtrinsicSuccess { .. }))));
 	assert_eq!(chain.free_balance(&dave, None).await.unwrap(), dave_before + amount);
 	// In the payout's block the treasury paid the spend and received every transaction fee
-	// paid there: Eve's, and the workers' heartbeats that may share the block.
+	// paid there: Eve's, and the workers' heartbeats that may share the block (and, were an
+	// era to end in it, paid the pool the era's fee share).
 	let head = chain.finalized().await.expect("head").number;
 	let mut number = head;
 	while chain.block_hash(number).await.expect("block hash") != paid.block {
@@ -970,25 +971,188 @@ async fn rewards_accrue_over_an_era_each_claim_pays_the_formula_and_the_treasury
 		number -= 1;
 	}
 	let parent = chain.block_hash(number - 1).await.expect("parent");
-	let block_fees: Balance = chain
-		.events(paid.block)
-		.await
-		.expect("events")
-		.into_iter()
-		.filter_map(|(_, event)| match event {
+	let (mut block_fees, mut to_pool) = (0, 0);
+	for (_, event) in chain.events(paid.block).await.expect("events") {
+		match event {
 			Event::TransactionPayment(
 				api::runtime::runtime_types::pallet_transaction_payment::pallet::Event::TransactionFeePaid {
 					actual_fee,
 					tip,
 					..
 				},
-			) => Some(actual_fee + tip),
-			_ => None,
-		})
-		.sum();
+			) => block_fees += actual_fee + tip,
+			Event::Rewards(RewardsEvent::PoolFed { amount, .. }) => to_pool += amount,
+			_ => {},
+		}
+	}
 	assert!(block_fees >= fees_paid(&paid.events, &account(Eve)));
 	assert_eq!(
 		chain.free_balance(&treasury, Some(paid.block)).await.unwrap(),
-		chain.free_balance(&treasury, Some(parent)).await.unwrap() - amount + block_fees
+		chain.free_balance(&treasury, Some(parent)).await.unwrap() - amount + block_fees - to_pool
 	);
+}
+
+/// Subscription `id`'s settlements in finalized blocks `from..`: (block, paid?, amount, fee),
+/// and its end if it ended.
+async fn settlements(
+	chain: &Chain,
+	id: u64,
+	from: u32,
+) -> (Vec<(u32, bool, Balance, Balance)>, Option<(u32, api::EndReason, Balance)>) {
+	use offload_worker::api::SubscriptionsEvent;
+	let head = chain.finalized().await.expect("head").number;
+	let mut periods = Vec::new();
+	let mut ended = None;
+	for (number, event) in numbered_events(chain, from, head).await {
+		match event {
+			Event::Subscriptions(SubscriptionsEvent::PeriodPaid {
+				subscription,
+				amount,
+				fee,
+				..
+			}) if subscription == id => periods.push((number, true, amount, fee)),
+			Event::Subscriptions(SubscriptionsEvent::PeriodRefunded {
+				subscription,
+				amount,
+				..
+			}) if subscription == id => periods.push((number, false, amount, 0)),
+			Event::Subscriptions(SubscriptionsEvent::Ended { subscription, reason, refunded })
+				if subscription == id =>
+			{
+				ended = Some((number, reason, refunded))
+			},
+			_ => {},
+		}
+	}
+	(periods, ended)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_subscription_pays_the_periods_its_provider_served_and_refunds_the_one_it_did_not() {
+	use offload_worker::api::SubscriptionsEvent;
+	// Three periods outlast the default 256 blocks of state kept; the money check reads them
+	// all.
+	let mut node = DevNode::start(&["--dev-block-time", "500", "--state-pruning", "archive"]);
+	let (_client, chain) = start_chain(&mut node).await;
+	let dir = TempDir::new("offload-subscription");
+	let (alice, bob) = (account(Alice), account(Bob));
+	let mut bob_worker = Worker::start(Bob, &node.ws_url, &dir.0);
+	bob_worker.wait_for_offer();
+	let period = offload_runtime::configs::compute::MinPeriod::get();
+
+	// Alice asks, then rents a core of Bob's for three of the shortest periods.
+	let quote = offload(
+		&node.ws_url,
+		Alice,
+		&["subscribe", "--quote", "--runtime", "wasm", "--period", &period.to_string()],
+	);
+	assert!(quote.contains(&format!("provider {bob}")), "{quote}");
+	let before = chain.finalized().await.expect("head");
+	let alice_start = chain.free_balance(&alice, Some(before.hash)).await.unwrap();
+	let bob_start = chain.free_balance(&bob, Some(before.hash)).await.unwrap();
+	let out = offload(
+		&node.ws_url,
+		Alice,
+		&[
+			"subscribe",
+			"--runtime",
+			"wasm",
+			"--period",
+			&period.to_string(),
+			"--periods",
+			"3",
+			"--max-price",
+			"10",
+		],
+	);
+	let id: u64 = out
+		.split_whitespace()
+		.nth(1)
+		.and_then(|word| word.trim_end_matches(':').parse().ok())
+		.unwrap_or_else(|| panic!("a subscription id in {out:?}"));
+	let events =
+		numbered_events(&chain, before.number + 1, chain.finalized().await.unwrap().number).await;
+	let price = events
+		.iter()
+		.find_map(|(_, event)| match event {
+			Event::Subscriptions(SubscriptionsEvent::Subscribed {
+				subscription, price, ..
+			}) if *subscription == id => Some(*price),
+			_ => None,
+		})
+		.expect("subscribed");
+	let listed = offload(&node.ws_url, Alice, &["subscriptions"]);
+	assert!(listed.contains(&format!("subscription {id}: rented from {bob}")), "{listed}");
+	let served = offload(&node.ws_url, Bob, &["subscriptions"]);
+	assert!(served.contains(&format!("subscription {id}: rented by {alice}")), "{served}");
+
+	// Waits until `count` periods settled; returns them and the end.
+	let wait = |count: usize| {
+		let chain = &chain;
+		async move {
+			let deadline = Instant::now() + Duration::from_secs(u64::from(period) * 2);
+			loop {
+				let found = settlements(chain, id, before.number + 1).await;
+				if found.0.len() >= count {
+					return found;
+				}
+				assert!(
+					Instant::now() < deadline,
+					"period {count} of subscription {id} did not settle"
+				);
+				tokio::time::sleep(Duration::from_secs(2)).await;
+			}
+		}
+	};
+	// Period 1: Bob's worker heartbeats all along: paid.
+	let (periods, _) = wait(1).await;
+	assert!(periods[0].1, "period 1 was served and paid: {periods:?}");
+	// Period 2: Bob's worker is down all period: refunded whole.
+	bob_worker.kill();
+	let (periods, _) = wait(2).await;
+	assert!(!periods[1].1, "period 2 was not served: {periods:?}");
+	// Period 3: back up: paid; then the subscription ends, its prepayment spent.
+	bob_worker.spawn();
+	let (periods, ended) = wait(3).await;
+	assert!(periods[2].1, "period 3 was served again: {periods:?}");
+	let deadline = Instant::now() + Duration::from_secs(30);
+	let (end_block, reason, refunded) = loop {
+		if let (_, Some(ended)) = settlements(&chain, id, before.number + 1).await {
+			break ended;
+		}
+		assert!(Instant::now() < deadline, "subscription {id} did not end: {ended:?}");
+		tokio::time::sleep(Duration::from_secs(1)).await;
+	};
+	assert!(matches!(reason, api::EndReason::Expired), "{reason:?}");
+	assert_eq!(refunded, 0, "every prepaid period was settled");
+
+	// Money: each paid period moved its price to Bob and its fee to the treasury; the refunded
+	// one came back to Alice whole, with the deposit. Balances read at the end's block.
+	let fee = periods[0].3;
+	assert_eq!(
+		fee,
+		(price * 2).div_ceil(100).max(MinFee::get()),
+		"2%, rounded up, at least the floor"
+	);
+	assert_eq!(
+		periods.iter().filter(|period| period.1).map(|period| period.2).sum::<Balance>(),
+		2 * price
+	);
+	assert_eq!(periods[1].2, price + fee, "the refund is the period and its fee");
+	let end = chain.block_hash(end_block).await.expect("the end's block");
+	let window: Vec<Event> = numbered_events(&chain, before.number + 1, end_block)
+		.await
+		.into_iter()
+		.map(|(_, event)| event)
+		.collect();
+	assert_eq!(
+		chain.free_balance(&alice, Some(end)).await.unwrap(),
+		alice_start - 2 * (price + fee) - fees_paid(&window, &alice)
+	);
+	assert_eq!(
+		chain.free_balance(&bob, Some(end)).await.unwrap(),
+		bob_start + 2 * price - fees_paid(&window, &bob)
+	);
+	let listed = offload(&node.ws_url, Alice, &["subscriptions"]);
+	assert!(listed.contains("no subscriptions"), "{listed}");
 }

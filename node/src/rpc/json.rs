@@ -12,6 +12,7 @@ use pallet_offload_market::{
 };
 use pallet_offload_registry::{ProviderFilter, ProviderSummary, Status};
 use pallet_offload_rewards::runtime_api::{EraEarning, EraStatus};
+use pallet_offload_subscriptions::runtime_api::SubscriptionView;
 use serde::{Deserialize, Serialize};
 use sp_core::crypto::Ss58Codec;
 use sp_runtime::Permill;
@@ -830,6 +831,73 @@ impl RewardsJson {
 				})
 				.collect(),
 			claimable: Amount(claimable),
+		}
+	}
+}
+
+/// A subscription, in `offload_subscriptions`' answer.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionJson {
+	/// Its id.
+	pub id: u64,
+	/// Who rents (SS58).
+	pub requester: String,
+	/// Who provides (SS58).
+	pub provider: String,
+	/// The kind of jobs the capacity runs.
+	pub runtime: RuntimeJson,
+	/// The capacity reserved.
+	pub resources: ResourcesJson,
+	/// What each period pays the provider.
+	pub price: Amount,
+	/// Blocks per period.
+	pub period: BlockNumber,
+	/// The block the running period started at.
+	pub period_start: BlockNumber,
+	/// The block it settles at.
+	pub period_end: BlockNumber,
+	/// The provider's live blocks so far in it.
+	pub live: BlockNumber,
+	/// Prepaid periods not settled yet, the running one included.
+	pub periods_left: u32,
+	/// What is still held for them, fees included.
+	pub prepaid: Amount,
+	/// Cancelled: ends when the running period settles.
+	pub ending: bool,
+	/// The requester's deposit for the record.
+	pub deposit: Amount,
+}
+
+/// `offload_subscriptions`' answer: an object, as `@polkadot/api`'s `Json` type decodes one.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionsJson {
+	/// The account's subscriptions, as requester and as provider.
+	pub subscriptions: Vec<SubscriptionJson>,
+}
+
+impl From<SubscriptionView<AccountId, Balance, BlockNumber>> for SubscriptionJson {
+	fn from(view: SubscriptionView<AccountId, Balance, BlockNumber>) -> Self {
+		let sub = view.subscription;
+		SubscriptionJson {
+			id: view.id,
+			requester: account_text(&sub.requester),
+			provider: account_text(&sub.provider),
+			runtime: match sub.kind {
+				RuntimeKind::Wasm => RuntimeJson::Wasm,
+				RuntimeKind::Container => RuntimeJson::Container,
+			},
+			resources: sub.resources.into(),
+			price: Amount(sub.price),
+			period: sub.period,
+			period_start: sub.period_start,
+			period_end: sub.period_end,
+			live: view.live,
+			periods_left: sub.periods_left,
+			prepaid: Amount(view.prepaid),
+			ending: sub.ending,
+			deposit: Amount(sub.deposit),
 		}
 	}
 }

@@ -5,7 +5,7 @@
 
 use super::json::{
 	parse_account, JobJson, JobSpecJson, ProviderFilterJson, ProviderJson, ProvidersPageJson,
-	QuoteJson, RewardsJson, StatsJson,
+	QuoteJson, RewardsJson, StatsJson, SubscriptionJson, SubscriptionsJson,
 };
 use jsonrpsee::{
 	core::RpcResult,
@@ -18,6 +18,7 @@ use offload_runtime::{
 use pallet_offload_market::{runtime_api::ComputeApi, JobOf, JobSpec};
 use pallet_offload_registry::{ProviderFilter, ProviderSummary};
 use pallet_offload_rewards::runtime_api::RewardsApi;
+use pallet_offload_subscriptions::runtime_api::SubscriptionsApi;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use std::sync::Arc;
@@ -65,6 +66,11 @@ pub trait OffloadApi {
 	/// what a claim pays now.
 	#[method(name = "rewards")]
 	fn rewards(&self, who: String, at: Option<Hash>) -> RpcResult<RewardsJson>;
+
+	/// `who`'s subscriptions, as requester and as provider (at most the requester's bound
+	/// plus the provider's job slots).
+	#[method(name = "subscriptions")]
+	fn subscriptions(&self, who: String, at: Option<Hash>) -> RpcResult<SubscriptionsJson>;
 }
 
 /// The methods' implementation over a client.
@@ -108,12 +114,14 @@ where
 			JobOf<Runtime>,
 			ProviderFilter<Balance>,
 			ProviderSummary<Runtime>,
-		> + RewardsApi<Block, AccountId, Balance, BlockNumber>,
+		> + RewardsApi<Block, AccountId, Balance, BlockNumber>
+		+ SubscriptionsApi<Block, AccountId, Balance, BlockNumber>,
 {
 	fn quote(&self, spec: JobSpecJson, at: Option<Hash>) -> RpcResult<QuoteJson> {
 		let spec = spec.into_spec().map_err(invalid)?;
 		let at = block(&*self.client, at)?;
-		match self.client.runtime_api().quote(at, spec).map_err(runtime_error)? {
+		let api = self.client.runtime_api();
+		match ComputeApi::quote(&*api, at, spec).map_err(runtime_error)? {
 			Ok(quote) => Ok(quote.into()),
 			Err(error) => {
 				let name = match RuntimeError::from_dispatch_error(error) {
@@ -193,5 +201,14 @@ where
 		let era = api.era(at).map_err(runtime_error)?;
 		let earnings = api.earnings(at, who).map_err(runtime_error)?;
 		Ok(RewardsJson::new(era, earnings))
+	}
+
+	fn subscriptions(&self, who: String, at: Option<Hash>) -> RpcResult<SubscriptionsJson> {
+		let who = parse_account(&who).map_err(invalid)?;
+		let at = block(&*self.client, at)?;
+		let views = self.client.runtime_api().subscriptions_of(at, who).map_err(runtime_error)?;
+		Ok(SubscriptionsJson {
+			subscriptions: views.into_iter().map(SubscriptionJson::from).collect(),
+		})
 	}
 }

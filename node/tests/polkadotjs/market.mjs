@@ -36,6 +36,7 @@ const rpc = {
     job: { description: 'A job', params: [{ name: 'id', type: 'u64' }, at], type: 'Json' },
     stats: { description: 'Market totals', params: [at], type: 'Json' },
     rewards: { description: 'The reward era and an account\'s unclaimed eras', params: [{ name: 'who', type: 'Text' }, at], type: 'Json' },
+    subscriptions: { description: 'An account\'s subscriptions', params: [{ name: 'who', type: 'Text' }, at], type: 'Json' },
   },
 };
 
@@ -76,7 +77,7 @@ step(`connected to ${(await api.rpc.system.chain()).toString()}, ${properties.to
 
 // Every call, event, error and storage item of the compute pallets carries documentation, so
 // apps shows it.
-for (const pallet of api.runtimeMetadata.asLatest.pallets.filter((p) => ['Registry', 'Market', 'Escrow', 'Reputation', 'Rewards'].includes(p.name.toString()))) {
+for (const pallet of api.runtimeMetadata.asLatest.pallets.filter((p) => ['Registry', 'Market', 'Escrow', 'Reputation', 'Rewards', 'Subscriptions'].includes(p.name.toString()))) {
   const name = pallet.name.toString();
   for (const kind of ['calls', 'events', 'errors']) {
     if (pallet[kind].isNone) continue;
@@ -91,7 +92,7 @@ for (const pallet of api.runtimeMetadata.asLatest.pallets.filter((p) => ['Regist
     }
   }
 }
-step('every call, event, error and storage item of Registry, Market, Escrow, Reputation and Rewards is documented');
+step('every call, event, error and storage item of Registry, Market, Escrow, Reputation, Rewards and Subscriptions is documented');
 
 const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
 const alice = keyring.addFromUri('//Alice');
@@ -217,6 +218,40 @@ assert.equal(rewarded.data.era.toNumber(), era);
 assert.equal(rewarded.data.amount.toBigInt(), paid.data.fee.toBigInt() / 2n);
 assert.equal((await api.call.rewardsApi.earnings(bob.address)).length, 0);
 step(`rewards: era ${era} ended and Bob claimed ${rewarded.data.amount.toHuman()}, half the fee his work carried`);
+
+// Subscriptions: Bob starts selling time (a per-second price), Alice asks what renting a core
+// of his for two of the shortest periods costs, subscribes, sees it listed, and cancels.
+events = await send(api, api.tx.registry.updateOffer({ ...offer, maxConcurrent: 3, prices: { ...offer.prices, perSecond: 10n ** 8n } }), bob);
+find(events, 'registry', 'OfferUpdated');
+// (His last heartbeat may be older than the era just waited for: he reports he is alive.)
+find(await send(api, api.tx.registry.heartbeat(), bob), 'registry', 'Heartbeat');
+const period = api.consts.subscriptions.minPeriod.toNumber();
+const slot = { cpuMillicores: 1000, memoryMib: 256, storageGib: 1, gpus: 0 };
+const periodQuote = (await api.call.subscriptionsApi.quote(alice.address, 'Wasm', slot, 0, period)).unwrap();
+assert.equal(periodQuote.provider.toString(), bob.address);
+const seconds = BigInt(period) * api.consts.subscriptions.millisPerBlock.toBigInt() / 1000n;
+assert.equal(periodQuote.price.toBigInt(), seconds * 10n ** 8n + offer.prices.basePerJob);
+const aliceBefore = (await api.query.system.account(alice.address)).data;
+events = await send(api, api.tx.subscriptions.subscribe('Wasm', slot, periodQuote.price, 0, period, 2), alice);
+const subscribed = find(events, 'subscriptions', 'Subscribed');
+const subscription = subscribed.data.subscription.toNumber();
+assert.equal(subscribed.data.provider.toString(), bob.address);
+assert.equal(subscribed.data.price.toBigInt(), periodQuote.price.toBigInt());
+const aliceAfter = (await api.query.system.account(alice.address)).data;
+const prepaid = 2n * (periodQuote.price.toBigInt() + periodQuote.fee.toBigInt());
+assert.equal(aliceAfter.reserved.toBigInt() - aliceBefore.reserved.toBigInt(), prepaid + periodQuote.deposit.toBigInt());
+const view = (await api.call.subscriptionsApi.subscription(subscription)).unwrap();
+assert.equal(view.prepaid.toBigInt(), prepaid);
+assert.equal(view.subscription.periodsLeft.toNumber(), 2);
+const listed = (await api.rpc.offload.subscriptions(alice.address)).toJSON().subscriptions;
+assert.equal(listed.length, 1);
+assert.equal(listed[0].provider, bob.address);
+assert.equal(listed[0].prepaid, prepaid.toString());
+assert.equal((await api.rpc.offload.subscriptions(bob.address)).toJSON().subscriptions[0].id, subscription);
+events = await send(api, api.tx.subscriptions.cancel(subscription), alice);
+find(events, 'subscriptions', 'Cancelled');
+await assert.rejects(send(api, api.tx.subscriptions.renew(subscription, 1), alice), /subscriptions\.Ending/);
+step(`subscriptions: Alice rented a core of Bob's for ${periodQuote.price.toHuman()} a period of ${period} blocks, saw it listed and cancelled it`);
 
 await api.disconnect();
 step('done');

@@ -1,6 +1,6 @@
 //! The escrow's logic: [`JobEscrow`] for the pallet, and its invariants.
 
-use crate::{pallet::*, JobEscrow, JobId, Payout};
+use crate::{pallet::*, JobEscrow, JobId, Payout, PeriodEscrow, SubscriptionId};
 use frame_support::{
 	ensure,
 	storage::with_storage_layer,
@@ -58,16 +58,22 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		use frame_support::traits::fungible::InspectHold;
-		let mut per_requester: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-		for (_, escrow) in Escrows::<T>::iter() {
-			let entry = per_requester.entry(escrow.requester).or_default();
-			*entry = entry.checked_add(&escrow.held).ok_or("escrows overflow")?;
-		}
-		for (requester, held) in per_requester {
-			ensure!(
-				T::Currency::balance_on_hold(&HoldReason::JobPayment.into(), &requester) == held,
-				"a requester's job hold differs from its escrows"
-			);
+		let escrows = [
+			(HoldReason::JobPayment, Escrows::<T>::iter_values().collect::<alloc::vec::Vec<_>>()),
+			(HoldReason::SubscriptionPayment, Prepaid::<T>::iter_values().collect()),
+		];
+		for (reason, escrows) in escrows {
+			let mut per_requester: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			for escrow in escrows {
+				let entry = per_requester.entry(escrow.requester).or_default();
+				*entry = entry.checked_add(&escrow.held).ok_or("escrows overflow")?;
+			}
+			for (requester, held) in per_requester {
+				ensure!(
+					T::Currency::balance_on_hold(&reason.into(), &requester) == held,
+					"a requester's hold differs from its escrows"
+				);
+			}
 		}
 		for (provider, bond) in Bonds::<T>::iter() {
 			ensure!(
@@ -252,5 +258,117 @@ impl<T: Config> Pallet<T> {
 		} else {
 			Bonds::<T>::insert(provider, bond);
 		}
+	}
+}
+
+impl<T: Config> PeriodEscrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn periods_with_fee(price: BalanceOf<T>, periods: u32) -> Result<BalanceOf<T>, DispatchError> {
+		// The same arithmetic as a job's replicas: each period carries the fee on its price.
+		Self::with_fee(price, periods)
+	}
+
+	fn hold_periods(
+		subscription: SubscriptionId,
+		requester: &T::AccountId,
+		price: BalanceOf<T>,
+		periods: u32,
+	) -> DispatchResult {
+		with_storage_layer(|| {
+			let amount = Self::periods_with_fee(price, periods)?;
+			let mut escrow = Prepaid::<T>::get(subscription)
+				.unwrap_or(Escrow { requester: requester.clone(), held: Zero::zero() });
+			ensure!(escrow.requester == *requester, Error::<T>::EscrowExists);
+			escrow.held = escrow.held.checked_add(&amount).ok_or(Error::<T>::Overflow)?;
+			T::Currency::hold(&HoldReason::SubscriptionPayment.into(), requester, amount)?;
+			Prepaid::<T>::insert(subscription, escrow);
+			Self::deposit_event(Event::PeriodsHeld {
+				subscription,
+				requester: requester.clone(),
+				amount,
+			});
+			Ok(())
+		})
+	}
+
+	fn pay_period(
+		subscription: SubscriptionId,
+		provider: &T::AccountId,
+		price: BalanceOf<T>,
+	) -> Result<Payout<BalanceOf<T>>, DispatchError> {
+		with_storage_layer(|| {
+			let fee = Self::fee_on(price);
+			let escrow = Self::debit_periods(subscription, price.checked_add(&fee))?;
+			let reason = HoldReason::SubscriptionPayment;
+			Self::transfer_held(reason, &escrow.requester, provider, price)?;
+			Self::transfer_held(reason, &escrow.requester, &T::Treasury::get(), fee)?;
+			Self::deposit_event(Event::PeriodPaid {
+				subscription,
+				provider: provider.clone(),
+				amount: price,
+				fee,
+			});
+			Ok(Payout { to_provider: price, fee })
+		})
+	}
+
+	fn refund_period(
+		subscription: SubscriptionId,
+		price: BalanceOf<T>,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		with_storage_layer(|| {
+			let amount = Self::periods_with_fee(price, 1)?;
+			let escrow = Self::debit_periods(subscription, Some(amount))?;
+			T::Currency::release(
+				&HoldReason::SubscriptionPayment.into(),
+				&escrow.requester,
+				amount,
+				Precision::Exact,
+			)?;
+			Self::deposit_event(Event::PeriodsRefunded {
+				subscription,
+				requester: escrow.requester,
+				amount,
+			});
+			Ok(amount)
+		})
+	}
+
+	fn close_periods(subscription: SubscriptionId) -> Result<BalanceOf<T>, DispatchError> {
+		with_storage_layer(|| {
+			let escrow = Prepaid::<T>::take(subscription).ok_or(Error::<T>::NoEscrow)?;
+			T::Currency::release(
+				&HoldReason::SubscriptionPayment.into(),
+				&escrow.requester,
+				escrow.held,
+				Precision::Exact,
+			)?;
+			if !escrow.held.is_zero() {
+				Self::deposit_event(Event::PeriodsRefunded {
+					subscription,
+					requester: escrow.requester,
+					amount: escrow.held,
+				});
+			}
+			Ok(escrow.held)
+		})
+	}
+
+	fn held_for_periods(subscription: SubscriptionId) -> BalanceOf<T> {
+		Prepaid::<T>::get(subscription).map(|escrow| escrow.held).unwrap_or_default()
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Takes `amount` (`None`: it overflowed) out of `subscription`'s escrow, failing if it
+	/// holds less.
+	fn debit_periods(
+		subscription: SubscriptionId,
+		amount: Option<BalanceOf<T>>,
+	) -> Result<EscrowOf<T>, DispatchError> {
+		let amount = amount.ok_or(Error::<T>::Overflow)?;
+		let mut escrow = Prepaid::<T>::get(subscription).ok_or(Error::<T>::NoEscrow)?;
+		escrow.held = escrow.held.checked_sub(&amount).ok_or(Error::<T>::InsufficientEscrow)?;
+		Prepaid::<T>::insert(subscription, &escrow);
+		Ok(escrow)
 	}
 }

@@ -5,7 +5,8 @@
 //! one [`HoldReason`] per purpose) from the moment they are committed, then transferred on hold
 //! to a provider, released back, or slashed.
 //!
-//! Other pallets use it through [`JobEscrow`]; it has no calls of its own.
+//! Other pallets use it through [`JobEscrow`] (jobs and bonds) and [`PeriodEscrow`]
+//! (subscriptions' prepaid periods); it has no calls of its own.
 //!
 //! - A job's hold is, per replica, its cap plus the fee on the cap ([`Config::ProtocolFee`],
 //!   rounded up, at least [`Config::MinFee`]); each replica's payment carries the fee on what
@@ -13,9 +14,13 @@
 //! - Paying a provider moves the amount to the provider and the fee on that amount to the
 //!   treasury ([`Config::Treasury`]); the rest stays held until the job's escrow is refunded.
 //! - A bond slash compensates the harmed party first and sends the rest to the treasury.
+//! - A subscription's hold is, per prepaid period, its price plus the fee on the price; each
+//!   kept period pays the price to the provider and the fee to the treasury, each failed one
+//!   goes back to the requester whole.
 //!
 //! Invariants (checked by `try_state`): each requester's balance on hold for jobs equals the sum
-//! of its jobs' escrows, and each provider's balance on hold as a bond equals its recorded bond.
+//! of its jobs' escrows, and for subscriptions the sum of its subscriptions' escrows; each
+//! provider's balance on hold as a bond equals its recorded bond.
 //! No running totals are kept: they would add a read and a write to every job's submission,
 //! payment and refund, and the holds themselves already are the balances' own totals.
 
@@ -32,7 +37,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use offload_primitives::{JobEscrow, JobId, Payout};
+pub use offload_primitives::{JobEscrow, JobId, Payout, PeriodEscrow, SubscriptionId};
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -96,11 +101,18 @@ pub mod pallet {
 		JobPayment,
 		/// A provider's bond, until it unbonds (or is slashed).
 		ProviderBond,
+		/// A requester's prepaid subscription periods (and their fees), until each period is
+		/// paid or refunded.
+		SubscriptionPayment,
 	}
 
 	/// The escrow of each open job.
 	#[pallet::storage]
 	pub type Escrows<T: Config> = StorageMap<_, Twox64Concat, JobId, EscrowOf<T>>;
+
+	/// The escrow of each open subscription: its prepaid periods and their fees.
+	#[pallet::storage]
+	pub type Prepaid<T: Config> = StorageMap<_, Twox64Concat, SubscriptionId, EscrowOf<T>>;
 
 	/// Each provider's bond.
 	#[pallet::storage]
@@ -143,6 +155,35 @@ pub mod pallet {
 		Refunded {
 			/// The job.
 			job: JobId,
+			/// Who got it back.
+			requester: T::AccountId,
+			/// How much.
+			amount: BalanceOf<T>,
+		},
+		/// A requester's funds were held for a subscription's periods.
+		PeriodsHeld {
+			/// The subscription.
+			subscription: SubscriptionId,
+			/// Whose funds.
+			requester: T::AccountId,
+			/// Prices plus fees held.
+			amount: BalanceOf<T>,
+		},
+		/// A provider was paid a period out of a subscription's escrow.
+		PeriodPaid {
+			/// The subscription.
+			subscription: SubscriptionId,
+			/// Who was paid.
+			provider: T::AccountId,
+			/// What the provider received.
+			amount: BalanceOf<T>,
+			/// The protocol fee sent to the treasury.
+			fee: BalanceOf<T>,
+		},
+		/// Part or all of a subscription's escrow went back to its requester.
+		PeriodsRefunded {
+			/// The subscription.
+			subscription: SubscriptionId,
 			/// Who got it back.
 			requester: T::AccountId,
 			/// How much.

@@ -1,6 +1,8 @@
 //! The escrow: every path moves exactly what it says, and a failure moves nothing.
 
-use crate::{mock::*, Bonds, Error, Escrows, Event, HoldReason, JobEscrow, Payout};
+use crate::{
+	mock::*, Bonds, Error, Escrows, Event, HoldReason, JobEscrow, Payout, PeriodEscrow, Prepaid,
+};
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 
 type E = crate::Pallet<Test>;
@@ -24,6 +26,51 @@ fn holding_for_a_job_holds_payment_plus_fee_in_the_requesters_account() {
 		System::assert_last_event(
 			Event::JobFundsHeld { job: 7, requester: REQUESTER, amount: 1_100 }.into(),
 		);
+	});
+}
+
+#[test]
+fn a_subscriptions_periods_are_held_paid_refunded_and_closed_each_with_its_fee() {
+	run(|| {
+		// Three periods of 1,000: 3 × (1,000 + 100) held; a renewal adds one more.
+		assert_ok!(E::hold_periods(4, &REQUESTER, 1_000, 3));
+		assert_ok!(E::hold_periods(4, &REQUESTER, 1_000, 1));
+		assert_eq!(E::held_for_periods(4), 4_400);
+		assert_eq!(held(HoldReason::SubscriptionPayment, REQUESTER), 4_400);
+		assert_eq!(held(HoldReason::JobPayment, REQUESTER), 0, "apart from job holds");
+		// Someone else's money cannot join it.
+		assert_noop!(E::hold_periods(4, &PROVIDER, 1_000, 1), Error::<Test>::EscrowExists);
+		// A kept period: the price to the provider, the fee to the treasury.
+		assert_eq!(E::pay_period(4, &PROVIDER, 1_000), Ok(Payout { to_provider: 1_000, fee: 100 }));
+		assert_eq!(free(PROVIDER), START + 1_000);
+		assert_eq!(free(TREASURY), ED + 100);
+		System::assert_last_event(
+			Event::PeriodPaid { subscription: 4, provider: PROVIDER, amount: 1_000, fee: 100 }
+				.into(),
+		);
+		// A failed period: price and fee back to the requester.
+		assert_eq!(E::refund_period(4, 1_000), Ok(1_100));
+		System::assert_last_event(
+			Event::PeriodsRefunded { subscription: 4, requester: REQUESTER, amount: 1_100 }.into(),
+		);
+		// The end: the two periods left go back.
+		assert_eq!(E::close_periods(4), Ok(2_200));
+		assert!(Prepaid::<Test>::get(4).is_none());
+		assert_eq!(held(HoldReason::SubscriptionPayment, REQUESTER), 0);
+		assert_eq!(free(REQUESTER), START - 1_100);
+		assert_noop!(E::pay_period(4, &PROVIDER, 1), Error::<Test>::NoEscrow);
+	});
+}
+
+#[test]
+fn a_period_is_never_paid_or_refunded_beyond_what_is_held() {
+	run(|| {
+		assert_ok!(E::hold_periods(4, &REQUESTER, 1_000, 1));
+		assert_noop!(E::pay_period(4, &PROVIDER, 1_001), Error::<Test>::InsufficientEscrow);
+		assert_ok!(E::pay_period(4, &PROVIDER, 1_000));
+		assert_noop!(E::refund_period(4, 1_000), Error::<Test>::InsufficientEscrow);
+		assert_noop!(E::pay_period(4, &PROVIDER, u64::MAX), Error::<Test>::Overflow);
+		assert_eq!(E::close_periods(4), Ok(0));
 	});
 }
 
@@ -260,6 +307,37 @@ mod properties {
 				assert!(E::held_for(7) >= 3, "the deposit is untouched");
 				assert_eq!(E::refund(7), Ok(held - out));
 				assert_eq!(free(REQUESTER) + free(PROVIDER) + free(TREASURY), 2 * START + ED);
+			});
+		}
+
+		/// However a subscription's periods go (kept, failed, renewed), what left the
+		/// requester is exactly what the provider and the treasury got, and each kept period
+		/// paid the price and the fee on it.
+		#[test]
+		fn prepaid_periods_add_up_on_every_path(
+			price in 0u64..=1_000,
+			periods in 1u32..=6,
+			outcomes in proptest::collection::vec(any::<bool>(), 0..=6),
+			renewal in 0u32..=3,
+		) {
+			run(|| {
+				assert_ok!(E::hold_periods(9, &REQUESTER, price, periods));
+				assert_ok!(E::hold_periods(9, &REQUESTER, price, renewal));
+				let mut paid = 0;
+				for kept in outcomes.iter().take((periods + renewal) as usize) {
+					if *kept {
+						let payout = E::pay_period(9, &PROVIDER, price).expect("held");
+						assert_eq!(payout.fee, E::fee_on(price));
+						paid += payout.to_provider + payout.fee;
+					} else {
+						assert_ok!(E::refund_period(9, price));
+					}
+				}
+				assert_ok!(E::close_periods(9));
+				assert_eq!(free(REQUESTER), START - paid);
+				assert_eq!(free(PROVIDER) + free(TREASURY), START + ED + paid);
+				assert_eq!(held(HoldReason::SubscriptionPayment, REQUESTER), 0);
+				assert_ok!(E::do_try_state());
 			});
 		}
 	}

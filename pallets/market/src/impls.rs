@@ -1031,6 +1031,14 @@ impl<T: Config> Pallet<T> {
 			entry.2 = entry.2.saturating_add(job.spec.pricing.cap());
 		}
 		for (provider, counted) in taken {
+			// Subscriptions take capacity from the same providers.
+			let (slots, resources, value) =
+				<T::Reservations as crate::Reservations<_, _>>::reserved(&provider);
+			let counted = (
+				counted.0.saturating_add(slots),
+				counted.1.checked_add(&resources).ok_or("resources overflow")?,
+				counted.2.saturating_add(value),
+			);
 			ensure!(
 				T::Registry::in_use(&provider) == Some(counted),
 				"a provider's running jobs, reserved resources or exposure differ from its assignments"

@@ -60,8 +60,8 @@ pub mod types;
 pub mod weights;
 
 pub use offload_primitives::{
-	JobEscrow, JobId, Outcome, Prices, ProviderRegistry, ReputationOf, Resources, RewardWork,
-	RuntimeKind,
+	JobEscrow, JobId, Outcome, Prices, ProviderRegistry, ReputationOf, Reservations, Resources,
+	RewardWork, RuntimeKind,
 };
 pub use types::*;
 pub use weights::WeightInfo;
@@ -110,6 +110,10 @@ pub mod pallet {
 
 		/// The reward pool, told of every payment to a provider and the fee it carried.
 		type Rewards: RewardWork<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
+
+		/// Capacity providers reserved outside the market (subscriptions), which the invariant
+		/// checks add to what the market's own assignments take.
+		type Reservations: Reservations<Self::AccountId, BalanceOf<Self>>;
 
 		/// Longest program, in bytes. Too large and one upload fills blocks; too small and real
 		/// programs do not fit.

@@ -124,6 +124,7 @@ impl pallet_offload_market::Config for Test {
 	type Registry = Registry;
 	type Reputation = Reputation;
 	type Rewards = WorkLog;
+	type Reservations = ();
 	type MaxCodeLen = ConstU32<1_024>;
 	type ProgramDepositBase = ProgramDepositBase;
 	type ProgramDepositPerByte = ProgramDepositPerByte;

@@ -124,6 +124,24 @@ impl<AccountId, Balance, BlockNumber> RewardWork<AccountId, Balance, BlockNumber
 	fn live(_: &AccountId, _: BlockNumber, _: BlockNumber) {}
 }
 
+/// Both are told: the reward pool and the subscriptions, which count uptime too.
+impl<AccountId, Balance: Copy, BlockNumber: Copy, A, B> RewardWork<AccountId, Balance, BlockNumber>
+	for (A, B)
+where
+	A: RewardWork<AccountId, Balance, BlockNumber>,
+	B: RewardWork<AccountId, Balance, BlockNumber>,
+{
+	fn work_settled(provider: &AccountId, requester: &AccountId, amount: Balance, fee: Balance) {
+		A::work_settled(provider, requester, amount, fee);
+		B::work_settled(provider, requester, amount, fee);
+	}
+
+	fn live(provider: &AccountId, from: BlockNumber, to: BlockNumber) {
+		A::live(provider, from, to);
+		B::live(provider, from, to);
+	}
+}
+
 /// Identifier of a job.
 pub type JobId = u64;
 
@@ -198,6 +216,48 @@ pub trait JobEscrow<AccountId, Balance> {
 
 	/// `provider`'s bond.
 	fn bond_of(provider: &AccountId) -> Balance;
+}
+
+/// Identifier of a subscription.
+pub type SubscriptionId = u64;
+
+/// Moves money for subscriptions: a requester prepays periods (each period's price plus the
+/// fee on it), held in its own account under a reason of its own until each period is paid
+/// to the provider or refunded.
+pub trait PeriodEscrow<AccountId, Balance> {
+	/// What `periods` periods at `price` each cost with the fee on each.
+	fn periods_with_fee(price: Balance, periods: u32) -> Result<Balance, DispatchError>;
+
+	/// Holds [`Self::periods_with_fee`]`(price, periods)` more of `requester`'s funds for
+	/// `subscription` (opening its escrow, or adding to it on a renewal).
+	fn hold_periods(
+		subscription: SubscriptionId,
+		requester: &AccountId,
+		price: Balance,
+		periods: u32,
+	) -> DispatchResult;
+
+	/// Pays `provider` one period's `price` out of `subscription`'s hold and the fee on it to
+	/// the treasury.
+	fn pay_period(
+		subscription: SubscriptionId,
+		provider: &AccountId,
+		price: Balance,
+	) -> Result<Payout<Balance>, DispatchError>;
+
+	/// Gives one period's `price` and the fee held on it back to the requester; returns the
+	/// amount released.
+	fn refund_period(
+		subscription: SubscriptionId,
+		price: Balance,
+	) -> Result<Balance, DispatchError>;
+
+	/// Releases what is left of `subscription`'s hold to its requester and closes the
+	/// escrow; returns the amount released.
+	fn close_periods(subscription: SubscriptionId) -> Result<Balance, DispatchError>;
+
+	/// What is still held for `subscription`.
+	fn held_for_periods(subscription: SubscriptionId) -> Balance;
 }
 
 /// Compute resources: what a provider offers, what a job needs, what is free.
@@ -395,6 +455,24 @@ pub trait ProviderRegistry<AccountId, Balance> {
 	/// What `who` has taken on: its open jobs, the resources they reserve and their value (for
 	/// invariant checks against the market's assignments). `None` if not registered.
 	fn in_use(who: &AccountId) -> Option<(u32, Resources, Balance)>;
+
+	/// Whether `who` still serves what it took on: registered, not leaving, and bonded at
+	/// least the minimum (a paused provider still serves, if badly).
+	fn in_service(who: &AccountId) -> bool;
+}
+
+/// Capacity taken from providers outside the market's jobs (subscriptions'), for the
+/// market's invariant check that what the registry counts as taken is what was taken.
+pub trait Reservations<AccountId, Balance> {
+	/// What `who` has reserved outside the market: job slots, resources and value.
+	fn reserved(who: &AccountId) -> (u32, Resources, Balance);
+}
+
+/// Nothing reserved outside the market.
+impl<AccountId, Balance: Default> Reservations<AccountId, Balance> for () {
+	fn reserved(_: &AccountId) -> (u32, Resources, Balance) {
+		Default::default()
+	}
 }
 
 /// The x25519 public keys of low order, as 32 bytes little-endian with the top bit clear (the

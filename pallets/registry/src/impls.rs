@@ -716,6 +716,12 @@ impl<T: Config> ProviderRegistry<T::AccountId, T::Balance> for Pallet<T> {
 		Some((provider.running.into(), used, provider.exposure))
 	}
 
+	fn in_service(who: &T::AccountId) -> bool {
+		Providers::<T>::get(who)
+			.is_some_and(|provider| !matches!(provider.status, Status::Leaving { .. }))
+			&& T::Escrow::bond_of(who) >= T::MinBond::get()
+	}
+
 	fn bond_changed(who: &T::AccountId) -> DispatchResult {
 		if !Providers::<T>::contains_key(who) {
 			return Ok(());

@@ -215,6 +215,7 @@ impl Chain {
 				RuntimeCall::Utility(call) => call.get_call_name(),
 				RuntimeCall::Reputation(call) => call.get_call_name(),
 				RuntimeCall::Rewards(call) => call.get_call_name(),
+				RuntimeCall::Subscriptions(call) => call.get_call_name(),
 				_ => "other",
 			}
 		};
@@ -285,6 +286,8 @@ impl Chain {
 			.map_err(|error| format!("market: {error:?}"))?;
 		pallet_offload_rewards::Pallet::<Runtime>::do_try_state()
 			.map_err(|error| format!("rewards: {error:?}"))?;
+		pallet_offload_subscriptions::Pallet::<Runtime>::do_try_state()
+			.map_err(|error| format!("subscriptions: {error:?}"))?;
 		check_holds()?;
 
 		// Fees go to the treasury and the reward pool, slashes to requesters and the
@@ -336,6 +339,16 @@ pub fn check_holds() -> Result<(), String> {
 	for (_, program) in pallet_offload_market::Programs::<Runtime>::iter() {
 		add(program.owner, Market::ProgramDeposit.into(), program.deposit);
 	}
+	for (_, prepaid) in pallet_offload_escrow::Prepaid::<Runtime>::iter() {
+		add(prepaid.requester, Escrow::SubscriptionPayment.into(), prepaid.held);
+	}
+	for (_, subscription) in pallet_offload_subscriptions::Records::<Runtime>::iter() {
+		add(
+			subscription.requester,
+			pallet_offload_subscriptions::HoldReason::Deposit.into(),
+			subscription.deposit,
+		);
+	}
 	for (who, holds) in pallet_balances::Holds::<Runtime>::iter() {
 		for hold in holds {
 			let recorded = expected.remove(&(who.clone(), hold.id.encode())).unwrap_or_default();
@@ -366,7 +379,7 @@ impl Action {
 		let who = u.choose_index(keys().len())?;
 		// Mostly the market and the registry; transfers rarely, so that accounts keep enough
 		// to pay fees.
-		let call = match u.int_in_range(0u8..=33)? {
+		let call = match u.int_in_range(0u8..=35)? {
 			0..=8 => registry_call(u)?,
 			9..=28 => market_call(u, who)?,
 			29 => balances_call(u)?,
@@ -383,7 +396,8 @@ impl Action {
 			31 => RuntimeCall::Reputation(pallet_offload_reputation::Call::prune {
 				provider: account(u)?,
 			}),
-			_ => rewards_call(u)?,
+			32 | 33 => rewards_call(u)?,
+			_ => subscriptions_call(u)?,
 		};
 		Ok((who, call))
 	}
@@ -395,6 +409,36 @@ fn rewards_call(u: &mut Unstructured) -> ArbitraryResult<RuntimeCall> {
 		pallet_offload_rewards::Call::claim {}
 	} else {
 		pallet_offload_rewards::Call::clear_expired { who: account(u)? }
+	}))
+}
+
+/// A call of the subscriptions: subscribing with edge periods and prices, renewing or
+/// cancelling one of the first few ids (which may or may not exist, or be someone else's).
+fn subscriptions_call(u: &mut Unstructured) -> ArbitraryResult<RuntimeCall> {
+	use pallet_offload_subscriptions::Call;
+	let min = offload_runtime::configs::compute::MinPeriod::get();
+	let max = offload_runtime::configs::compute::MaxPeriod::get();
+	let subscription = u.int_in_range(0u64..=4)?;
+	Ok(RuntimeCall::Subscriptions(match u.int_in_range(0u8..=3)? {
+		0 | 1 => Call::subscribe {
+			kind: if u.arbitrary()? {
+				pallet_offload_subscriptions::RuntimeKind::Wasm
+			} else {
+				pallet_offload_subscriptions::RuntimeKind::Container
+			},
+			resources: pallet_offload_subscriptions::Resources {
+				cpu_millicores: *u.choose(&[0, 1, 1_000, 4_000, u32::MAX])?,
+				memory_mib: *u.choose(&[0, 256, 4_096, u32::MAX])?,
+				storage_gib: *u.choose(&[0, 1, u32::MAX])?,
+				gpus: 0,
+			},
+			max_price: amount(u)?,
+			min_reputation: Permill::from_parts(u.int_in_range(0..=1_000_000)?),
+			period: *u.choose(&[0, min - 1, min, min + 1, max, max + 1, u32::MAX])?,
+			periods: *u.choose(&[0, 1, 2, 64, 65, u32::MAX])?,
+		},
+		2 => Call::renew { subscription, periods: *u.choose(&[0, 1, 63, 64, u32::MAX])? },
+		_ => Call::cancel { subscription },
 	}))
 }
 

@@ -1,10 +1,12 @@
-//! The compute market: escrow, registry, reputation and market, and the treasury account that
+//! The compute market: escrow, registry, reputation, market and subscriptions, and the treasury
+//! account that
 //! receives protocol fees, the unpaid part of slashes, and transaction fees (the treasury pallet
 //! and the reward pool are configured in `treasury.rs`).
 
 use crate::{
 	weights, AccountId, Balance, Balances, Escrow, Registry, Reputation, Rewards, Runtime,
-	RuntimeHoldReason, DAYS, HOURS, MICRO_UNIT, MILLI_UNIT, MINUTES, UNIT,
+	RuntimeHoldReason, Subscriptions, DAYS, HOURS, MICRO_UNIT, MILLI_SECS_PER_BLOCK, MILLI_UNIT,
+	MINUTES, UNIT,
 };
 use frame_support::{
 	parameter_types,
@@ -128,6 +130,15 @@ parameter_types! {
 	pub const NoShowSlash: Perbill = Perbill::from_percent(2);
 	/// Half of a slash compensates the requester.
 	pub const Compensation: Perbill = Perbill::from_percent(50);
+	/// 0.1 OFL held per subscription while its record exists.
+	pub const SubscriptionDeposit: Balance = 100 * MILLI_UNIT;
+	/// Periods of 20 minutes at least: twice the heartbeat timeout, which a paid period may
+	/// miss.
+	pub const MinPeriod: u32 = 20 * MINUTES;
+	/// A period lasts a month at most.
+	pub const MaxPeriod: u32 = 30 * DAYS;
+	/// Milliseconds per block, to price periods by the second.
+	pub const MillisPerBlock: u64 = MILLI_SECS_PER_BLOCK;
 }
 
 impl pallet_offload_escrow::Config for Runtime {
@@ -143,7 +154,8 @@ impl pallet_offload_registry::Config for Runtime {
 	type Escrow = Escrow;
 	type Reputation = Reputation;
 	type Verifier = PositiveJudgement;
-	type Rewards = Rewards;
+	// Heartbeats count as uptime for the reward pool and for subscriptions' service level.
+	type Rewards = (Rewards, Subscriptions);
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type MinBond = MinBond;
 	type MaxEndpointLen = ConstU32<256>;
@@ -171,6 +183,7 @@ impl pallet_offload_market::Config for Runtime {
 	type Registry = Registry;
 	type Reputation = Reputation;
 	type Rewards = Rewards;
+	type Reservations = Subscriptions;
 	type MaxCodeLen = ConstU32<{ offload_primitives::MAX_PROGRAM_BYTES }>;
 	type ProgramDepositBase = ProgramDepositBase;
 	type ProgramDepositPerByte = ProgramDepositPerByte;
@@ -196,6 +209,28 @@ impl pallet_offload_market::Config for Runtime {
 	type NoShowSlash = NoShowSlash;
 	type Compensation = Compensation;
 	type WeightInfo = weights::pallet_offload_market::WeightInfo<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = benchmarks::Helper;
+}
+
+impl pallet_offload_subscriptions::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Escrow = Escrow;
+	type Registry = Registry;
+	type Reputation = Reputation;
+	type Rewards = Rewards;
+	type Deposit = SubscriptionDeposit;
+	type MinPeriod = MinPeriod;
+	type MaxPeriod = MaxPeriod;
+	type MaxPeriods = ConstU32<64>;
+	// A provider may be silent at most one heartbeat timeout in a period it is paid for.
+	type UptimeSlack = HeartbeatTimeout;
+	type MaxEndsPerBlock = ConstU32<16>;
+	type MaxPerRequester = ConstU32<16>;
+	type MaxScan = ConstU32<32>;
+	type MillisPerBlock = MillisPerBlock;
+	type WeightInfo = weights::pallet_offload_subscriptions::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = benchmarks::Helper;
 }
@@ -259,6 +294,18 @@ pub mod benchmarks {
 
 		fn set_verified(who: &AccountId) {
 			let _ = Registry::set_verified(frame_system::RawOrigin::Root.into(), who.clone(), true);
+		}
+	}
+
+	impl pallet_offload_subscriptions::BenchmarkHelper<AccountId, Balance> for Helper {
+		fn fund(who: &AccountId, amount: Balance) {
+			let _ = Balances::set_balance(who, amount);
+		}
+
+		fn register_provider(who: &AccountId, per_second: Balance, slots: u16) {
+			<Self as pallet_offload_market::BenchmarkHelper<Runtime>>::register_provider(
+				who, per_second, slots,
+			);
 		}
 	}
 }

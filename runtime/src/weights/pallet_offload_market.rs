@@ -47,35 +47,35 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Market::Programs` (r:1 w:1)
 	/// Proof: `Market::Programs` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Code` (r:0 w:1)
 	/// Proof: `Market::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[1, 524288]`.
 	fn upload_program(l: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `109`
-		//  Estimated: `3604`
-		// Minimum execution time: 50_031_000 picoseconds.
-		Weight::from_parts(58_231_737, 0)
-			.saturating_add(Weight::from_parts(0, 3604))
+		//  Measured:  `4`
+		//  Estimated: `3640`
+		// Minimum execution time: 50_897_000 picoseconds.
+		Weight::from_parts(64_046_177, 0)
+			.saturating_add(Weight::from_parts(0, 3640))
 			// Standard Error: 3
-			.saturating_add(Weight::from_parts(2_075, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(2_098, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `Market::Programs` (r:1 w:1)
 	/// Proof: `Market::Programs` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Code` (r:0 w:1)
 	/// Proof: `Market::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn free_program() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `314`
-		//  Estimated: `3604`
-		// Minimum execution time: 46_660_000 picoseconds.
-		Weight::from_parts(51_213_000, 0)
-			.saturating_add(Weight::from_parts(0, 3604))
+		//  Measured:  `209`
+		//  Estimated: `3640`
+		// Minimum execution time: 47_854_000 picoseconds.
+		Weight::from_parts(51_758_000, 0)
+			.saturating_add(Weight::from_parts(0, 3640))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -84,16 +84,16 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Code` (r:0 w:1)
 	/// Proof: `Market::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_program() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2621`
-		//  Estimated: `3604`
-		// Minimum execution time: 148_314_000 picoseconds.
-		Weight::from_parts(153_210_000, 0)
-			.saturating_add(Weight::from_parts(0, 3604))
+		//  Measured:  `2516`
+		//  Estimated: `3640`
+		// Minimum execution time: 135_733_000 picoseconds.
+		Weight::from_parts(137_658_000, 0)
+			.saturating_add(Weight::from_parts(0, 3640))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -104,7 +104,7 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Bands` (r:1 w:0)
 	/// Proof: `Registry::Bands` (`max_values`: None, `max_size`: Some(521), added: 2996, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Index` (r:5 w:2)
@@ -122,13 +122,13 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// The range of component `k` is `[1, 7]`.
 	fn submit_job(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `14518 + k * (2490 ±0)`
+		//  Measured:  `14413 + k * (2490 ±0)`
 		//  Estimated: `24680 + k * (2947 ±0)`
-		// Minimum execution time: 728_768_000 picoseconds.
-		Weight::from_parts(716_600_580, 0)
+		// Minimum execution time: 771_910_000 picoseconds.
+		Weight::from_parts(871_378_195, 0)
 			.saturating_add(Weight::from_parts(0, 24680))
-			// Standard Error: 42_664_915
-			.saturating_add(Weight::from_parts(148_418_879, 0).saturating_mul(k.into()))
+			// Standard Error: 52_405_444
+			.saturating_add(Weight::from_parts(280_871_478, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -142,7 +142,7 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Bands` (r:1 w:0)
 	/// Proof: `Registry::Bands` (`max_values`: None, `max_size`: Some(521), added: 2996, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Index` (r:5 w:2)
@@ -162,13 +162,13 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// The range of component `k` is `[1, 7]`.
 	fn submit_job_verified(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `38151 + k * (2219 ±0)`
+		//  Measured:  `38046 + k * (2219 ±0)`
 		//  Estimated: `321406 + k * (2947 ±0)`
-		// Minimum execution time: 846_616_000 picoseconds.
-		Weight::from_parts(818_676_055, 0)
+		// Minimum execution time: 814_148_000 picoseconds.
+		Weight::from_parts(793_690_790, 0)
 			.saturating_add(Weight::from_parts(0, 321406))
-			// Standard Error: 3_145_038
-			.saturating_add(Weight::from_parts(62_680_561, 0).saturating_mul(k.into()))
+			// Standard Error: 4_564_336
+			.saturating_add(Weight::from_parts(62_952_038, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(74))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -182,7 +182,7 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Bands` (r:1 w:0)
 	/// Proof: `Registry::Bands` (`max_values`: None, `max_size`: Some(521), added: 2996, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Index` (r:4 w:2)
@@ -200,13 +200,13 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// The range of component `p` is `[10, 10000]`.
 	fn submit_job_among(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `14082`
+		//  Measured:  `13977`
 		//  Estimated: `16664`
-		// Minimum execution time: 134_780_000 picoseconds.
-		Weight::from_parts(289_877_561, 0)
+		// Minimum execution time: 140_124_000 picoseconds.
+		Weight::from_parts(302_040_818, 0)
 			.saturating_add(Weight::from_parts(0, 16664))
-			// Standard Error: 3_558
-			.saturating_add(Weight::from_parts(15_212, 0).saturating_mul(p.into()))
+			// Standard Error: 4_074
+			.saturating_add(Weight::from_parts(12_942, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
@@ -229,17 +229,17 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Assignments` (r:0 w:6)
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `7938`
+		//  Measured:  `7833`
 		//  Estimated: `18672`
-		// Minimum execution time: 278_429_000 picoseconds.
-		Weight::from_parts(296_970_000, 0)
+		// Minimum execution time: 274_433_000 picoseconds.
+		Weight::from_parts(296_521_000, 0)
 			.saturating_add(Weight::from_parts(0, 18672))
 			.saturating_add(T::DbWeight::get().reads(27))
 			.saturating_add(T::DbWeight::get().writes(21))
@@ -248,10 +248,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
 	fn ack() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2102`
+		//  Measured:  `1997`
 		//  Estimated: `6101`
-		// Minimum execution time: 93_846_000 picoseconds.
-		Weight::from_parts(95_401_000, 0)
+		// Minimum execution time: 86_082_000 picoseconds.
+		Weight::from_parts(91_250_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -274,10 +274,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn decline() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `44153`
+		//  Measured:  `44048`
 		//  Estimated: `321406`
-		// Minimum execution time: 805_859_000 picoseconds.
-		Weight::from_parts(846_112_000, 0)
+		// Minimum execution time: 756_610_000 picoseconds.
+		Weight::from_parts(782_633_000, 0)
 			.saturating_add(Weight::from_parts(0, 321406))
 			.saturating_add(T::DbWeight::get().reads(77))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -287,13 +287,9 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:3 w:3)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Rewards::CurrentEra` (r:1 w:0)
-	/// Proof: `Rewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
-	/// Storage: `Rewards::Eras` (r:1 w:1)
-	/// Proof: `Rewards::Eras` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::Earnings` (r:1 w:1)
 	/// Proof: `Rewards::Earnings` (`max_values`: None, `max_size`: Some(1209), added: 3684, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:1 w:1)
@@ -314,22 +310,22 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn submit_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `14252`
+		//  Measured:  `12912`
 		//  Estimated: `10466`
-		// Minimum execution time: 528_969_000 picoseconds.
-		Weight::from_parts(559_910_000, 0)
+		// Minimum execution time: 456_290_000 picoseconds.
+		Weight::from_parts(462_873_000, 0)
 			.saturating_add(Weight::from_parts(0, 10466))
-			.saturating_add(T::DbWeight::get().reads(17))
-			.saturating_add(T::DbWeight::get().writes(15))
+			.saturating_add(T::DbWeight::get().reads(14))
+			.saturating_add(T::DbWeight::get().writes(13))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
 	fn commit_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2270`
+		//  Measured:  `2165`
 		//  Estimated: `6101`
-		// Minimum execution time: 100_681_000 picoseconds.
-		Weight::from_parts(105_454_000, 0)
+		// Minimum execution time: 92_274_000 picoseconds.
+		Weight::from_parts(92_946_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -339,13 +335,9 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:4 w:4)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:9 w:9)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:8 w:8)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Rewards::CurrentEra` (r:1 w:0)
-	/// Proof: `Rewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
-	/// Storage: `Rewards::Eras` (r:1 w:1)
-	/// Proof: `Rewards::Eras` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::Earnings` (r:4 w:4)
 	/// Proof: `Rewards::Earnings` (`max_values`: None, `max_size`: Some(1209), added: 3684, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:7 w:7)
@@ -368,13 +360,13 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn reveal_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `37588`
-		//  Estimated: `24417`
-		// Minimum execution time: 1_842_714_000 picoseconds.
-		Weight::from_parts(1_924_545_000, 0)
-			.saturating_add(Weight::from_parts(0, 24417))
-			.saturating_add(T::DbWeight::get().reads(55))
-			.saturating_add(T::DbWeight::get().writes(53))
+		//  Measured:  `36749`
+		//  Estimated: `21814`
+		// Minimum execution time: 1_596_769_000 picoseconds.
+		Weight::from_parts(1_623_493_000, 0)
+			.saturating_add(Weight::from_parts(0, 21814))
+			.saturating_add(T::DbWeight::get().reads(52))
+			.saturating_add(T::DbWeight::get().writes(51))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
@@ -396,10 +388,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn expire() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `69041`
+		//  Measured:  `68936`
 		//  Estimated: `321406`
-		// Minimum execution time: 1_607_987_000 picoseconds.
-		Weight::from_parts(1_680_050_000, 0)
+		// Minimum execution time: 1_721_133_000 picoseconds.
+		Weight::from_parts(1_753_783_000, 0)
 			.saturating_add(Weight::from_parts(0, 321406))
 			.saturating_add(T::DbWeight::get().reads(120))
 			.saturating_add(T::DbWeight::get().writes(38))
@@ -409,15 +401,15 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn clear_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4209`
+		//  Measured:  `4104`
 		//  Estimated: `6101`
-		// Minimum execution time: 211_035_000 picoseconds.
-		Weight::from_parts(221_357_000, 0)
+		// Minimum execution time: 210_645_000 picoseconds.
+		Weight::from_parts(217_273_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -431,7 +423,7 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `ParachainSystem::ValidationData` (r:1 w:0)
 	/// Proof: `ParachainSystem::ValidationData` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
@@ -440,10 +432,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Draws` (`max_values`: Some(1), `max_size`: Some(1538), added: 2033, mode: `MaxEncodedLen`)
 	fn dispute() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3615`
+		//  Measured:  `3510`
 		//  Estimated: `6101`
-		// Minimum execution time: 230_101_000 picoseconds.
-		Weight::from_parts(236_949_000, 0)
+		// Minimum execution time: 219_441_000 picoseconds.
+		Weight::from_parts(232_766_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -454,10 +446,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Grants` (`max_values`: None, `max_size`: Some(1368), added: 3843, mode: `MaxEncodedLen`)
 	fn grant_input() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1588`
+		//  Measured:  `1483`
 		//  Estimated: `6101`
-		// Minimum execution time: 92_569_000 picoseconds.
-		Weight::from_parts(95_166_000, 0)
+		// Minimum execution time: 78_252_000 picoseconds.
+		Weight::from_parts(84_660_000, 0)
 			.saturating_add(Weight::from_parts(0, 6101))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -467,13 +459,9 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:6 w:6)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:5 w:5)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Rewards::CurrentEra` (r:1 w:0)
-	/// Proof: `Rewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
-	/// Storage: `Rewards::Eras` (r:1 w:1)
-	/// Proof: `Rewards::Eras` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::Earnings` (r:3 w:3)
 	/// Proof: `Rewards::Earnings` (`max_values`: None, `max_size`: Some(1209), added: 3684, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:4 w:4)
@@ -498,13 +486,13 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Grants` (`max_values`: None, `max_size`: Some(1368), added: 3843, mode: `MaxEncodedLen`)
 	fn reveal_result_resolving_dispute() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `39213`
+		//  Measured:  `37837`
 		//  Estimated: `38894`
-		// Minimum execution time: 1_336_968_000 picoseconds.
-		Weight::from_parts(1_393_663_000, 0)
+		// Minimum execution time: 1_149_450_000 picoseconds.
+		Weight::from_parts(1_171_623_000, 0)
 			.saturating_add(Weight::from_parts(0, 38894))
-			.saturating_add(T::DbWeight::get().reads(44))
-			.saturating_add(T::DbWeight::get().writes(41))
+			.saturating_add(T::DbWeight::get().reads(41))
+			.saturating_add(T::DbWeight::get().writes(39))
 	}
 	/// Storage: `Market::Draws` (r:1 w:0)
 	/// Proof: `Market::Draws` (`max_values`: Some(1), `max_size`: Some(1538), added: 2033, mode: `MaxEncodedLen`)
@@ -530,10 +518,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn match_queued_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `53253`
+		//  Measured:  `53148`
 		//  Estimated: `321406`
-		// Minimum execution time: 1_143_131_000 picoseconds.
-		Weight::from_parts(1_152_825_000, 0)
+		// Minimum execution time: 1_109_605_000 picoseconds.
+		Weight::from_parts(1_141_311_000, 0)
 			.saturating_add(Weight::from_parts(0, 321406))
 			.saturating_add(T::DbWeight::get().reads(95))
 			.saturating_add(T::DbWeight::get().writes(19))
@@ -558,10 +546,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(472), added: 2947, mode: `MaxEncodedLen`)
 	fn match_drawn_check() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `108979`
+		//  Measured:  `108874`
 		//  Estimated: `321406`
-		// Minimum execution time: 1_121_969_000 picoseconds.
-		Weight::from_parts(1_191_135_000, 0)
+		// Minimum execution time: 1_141_962_000 picoseconds.
+		Weight::from_parts(1_220_082_000, 0)
 			.saturating_add(Weight::from_parts(0, 321406))
 			.saturating_add(T::DbWeight::get().reads(102))
 			.saturating_add(T::DbWeight::get().writes(3))
