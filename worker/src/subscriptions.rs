@@ -2,7 +2,7 @@
 //! period, and following, renewing and cancelling what was rented.
 
 use crate::{
-	api::{self, EndReason, Event, Resources, RuntimeKind, SubscriptionView, SubscriptionsEvent},
+	api::{self, Event, Resources, RuntimeKind, SubscriptionView, SubscriptionsEvent},
 	chain::{AccountId, Balance, Chain},
 	config::format_ofl,
 };
@@ -43,7 +43,7 @@ pub fn parse_period(text: &str, millis_per_block: u64) -> Result<u32> {
 	u32::try_from(blocks).map_err(|_| anyhow!("`{text}` is too long"))
 }
 
-/// Blocks per period read from the chain: its block time.
+/// The chain's block time, in milliseconds, for periods given as durations.
 pub async fn millis_per_block(chain: &Chain) -> Result<u64> {
 	chain.constant(api::constants().subscriptions().millis_per_block()).await
 }
@@ -114,15 +114,6 @@ pub async fn subscribe(
 	Ok(id)
 }
 
-fn reason(reason: &EndReason) -> &'static str {
-	match reason {
-		EndReason::Expired => "its periods ran out",
-		EndReason::Cancelled => "cancelled",
-		EndReason::ProviderOutOfService => "the provider left or lost its bond",
-		EndReason::QueueFull => "no settlement block had room",
-	}
-}
-
 /// Prints `who`'s subscriptions (as requester and as provider); returns them.
 pub async fn list(
 	chain: &Chain,
@@ -151,38 +142,6 @@ pub async fn list(
 		);
 	}
 	Ok(views)
-}
-
-/// Prints what happened to subscription `id` in `events`: paid and refunded periods, its end.
-pub fn print_settlements(events: &[Event], id: u64) {
-	for event in events {
-		let Event::Subscriptions(event) = event else { continue };
-		match event {
-			SubscriptionsEvent::PeriodPaid { subscription, amount, fee, live, length }
-				if *subscription == id =>
-			{
-				println!(
-					"period paid: {} to the provider (fee {}), live {live} of {length} blocks",
-					format_ofl(*amount),
-					format_ofl(*fee)
-				)
-			},
-			SubscriptionsEvent::PeriodRefunded { subscription, amount, live, length }
-				if *subscription == id =>
-			{
-				println!(
-					"period refunded: {} back, the provider was live {live} of {length} blocks",
-					format_ofl(*amount)
-				)
-			},
-			SubscriptionsEvent::Ended { subscription, reason: why, refunded }
-				if *subscription == id =>
-			{
-				println!("ended ({}): {} given back", reason(why), format_ofl(*refunded))
-			},
-			_ => {},
-		}
-	}
 }
 
 /// Prepays `periods` more periods of the signer's subscription `id`.
