@@ -133,6 +133,7 @@ type Migrations = (
 	pallet_offload_registry::migrations::v5::MigrateV4ToV5<Runtime>,
 	pallet_offload_escrow::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_offload_market::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_offload_market::migrations::v3::MigrateV2ToV3<Runtime>,
 	UpgradeTestMigrations,
 );
 

@@ -52,6 +52,11 @@ enum Command {
 	Submit {
 		#[command(flatten)]
 		job: JobOptions,
+		/// Run it on this subscription's reserved capacity (`offload subscriptions` lists
+		/// them): on its provider, paid by its periods, one replica; its run must end within
+		/// the running period.
+		#[arg(long, conflicts_with_all = ["replicas", "quorum", "verified_only", "min_reputation"])]
+		subscription: Option<u64>,
 		/// Follow the job until it settles, then fetch and print its result.
 		#[arg(long)]
 		watch: bool,
@@ -318,7 +323,14 @@ impl Cli {
 }
 
 /// The job the options describe; uploads the program if a file is given and the chain lacks it.
-async fn job_args(cli: &Cli, chain: &Chain, options: &JobOptions) -> Result<JobArgs> {
+/// The job `options` describe; a sealed input is sealed to `provider` if given (the provider of
+/// the subscription it runs on), else to the providers matching would give it.
+async fn job_args(
+	cli: &Cli,
+	chain: &Chain,
+	options: &JobOptions,
+	provider: Option<chain::AccountId>,
+) -> Result<JobArgs> {
 	let workload = match (&options.program, &options.image) {
 		(Some(program), _) => WorkloadArgs::Wasm {
 			program: if program.starts_with("0x") {
@@ -371,7 +383,7 @@ async fn job_args(cli: &Cli, chain: &Chain, options: &JobOptions) -> Result<JobA
 		queue_blocks: options.queue_blocks,
 	};
 	if let Some(plaintext) = plaintext {
-		requester::seal_input(chain, &cli.signer()?, &mut args, &plaintext).await?;
+		requester::seal_input(chain, &cli.signer()?, &mut args, &plaintext, provider).await?;
 	}
 	Ok(args)
 }
@@ -417,13 +429,22 @@ async fn run(cli: Cli) -> Result<()> {
 			println!("0x{}", hex::encode(hash));
 		},
 		Command::Quote { job } => {
-			let spec = job_args(&cli, &chain, job).await?.spec()?;
+			let spec = job_args(&cli, &chain, job, None).await?.spec()?;
 			requester::quote(&chain, spec).await?;
 		},
-		Command::Submit { job, watch } => {
+		Command::Submit { job, watch, subscription } => {
 			let pair = cli.signer()?;
-			let spec = job_args(&cli, &chain, job).await?.spec()?;
-			let id = requester::submit(&chain, &pair, spec).await?;
+			let id = match subscription {
+				Some(subscription) => {
+					let provider = subscriptions::provider_of(&chain, *subscription).await?;
+					let spec = job_args(&cli, &chain, job, Some(provider)).await?.spec()?;
+					requester::submit_on_subscription(&chain, &pair, *subscription, spec).await?
+				},
+				None => {
+					let spec = job_args(&cli, &chain, job, None).await?.spec()?;
+					requester::submit(&chain, &pair, spec).await?
+				},
+			};
 			if *watch {
 				let ending =
 					requester::watch(&chain, id, Duration::from_secs(600), Some(&pair)).await?;

@@ -207,33 +207,44 @@ pub async fn seal_input(
 	pair: &sr25519::Pair,
 	args: &mut JobArgs,
 	plaintext: &[u8],
+	to: Option<AccountId>,
 ) -> Result<()> {
 	args.encrypted = true;
 	args.input = Input::Inline(bounded(Vec::new()));
-	// The same job with room for the spares: matching ranks candidates the same way whatever
-	// the replica count, so this quote lists the job's own providers first, then the spares.
-	let mut wider = args.spec()?;
-	wider.replicas = sealed_recipients(chain, args.replicas).await?;
-	wider.quorum = wider.replicas;
-	let quote = quote_of(chain, wider).await?;
-	if quote.providers.len() < usize::from(args.replicas) {
-		bail!(
-			"too few providers fit now to seal the input to; try again, or lower the job's needs"
-		);
-	}
+	// A job on a subscription goes to the subscription's provider; any other to whom
+	// matching gives it.
+	let candidates = match to {
+		Some(provider) => vec![provider],
+		None => {
+			// The same job with room for the spares: matching ranks candidates the same way
+			// whatever the replica count, so this quote lists the job's own providers first,
+			// then the spares.
+			let mut wider = args.spec()?;
+			wider.replicas = sealed_recipients(chain, args.replicas).await?;
+			wider.quorum = wider.replicas;
+			let quote = quote_of(chain, wider).await?;
+			if quote.providers.len() < usize::from(args.replicas) {
+				bail!(
+					"too few providers fit now to seal the input to; try again, or lower the \
+					 job's needs"
+				);
+			}
+			quote.providers.into_iter().map(|candidate| candidate.who).collect()
+		},
+	};
 	let mut recipients = Vec::new();
-	for candidate in &quote.providers {
+	for who in &candidates {
 		let provider = chain
-			.storage(api::storage().registry().providers(), (candidate.who.clone(),), None)
+			.storage(api::storage().registry().providers(), (who.clone(),), None)
 			.await?
-			.ok_or_else(|| anyhow!("provider {} left", candidate.who))?;
+			.ok_or_else(|| anyhow!("provider {who} left"))?;
 		if provider.offer.encryption_key == [0; 32] {
-			bail!("provider {} takes no sealed inputs", candidate.who);
+			bail!("provider {who} takes no sealed inputs");
 		}
 		// Wrapped for a low-order key, the input could be opened by anyone: such a provider
 		// gets nothing it can open, and gives its replica back to a spare if it is matched.
 		if !envelope::is_usable_key(&provider.offer.encryption_key) {
-			println!("provider {} publishes a key of low order: not sealing to it", candidate.who);
+			println!("provider {who} publishes a key of low order: not sealing to it");
 			continue;
 		}
 		recipients.push(provider.offer.encryption_key);
@@ -357,7 +368,26 @@ fn print_provider(summary: &ProviderSummary) {
 
 /// Submits a job; returns its id.
 pub async fn submit(chain: &Chain, pair: &sr25519::Pair, spec: JobSpec) -> Result<u64> {
-	let call = api::tx().market().submit_job(spec);
+	submitted(chain, pair, api::tx().market().submit_job(spec)).await
+}
+
+/// Submits a job that runs on subscription `subscription`'s reserved capacity; returns its id.
+pub async fn submit_on_subscription(
+	chain: &Chain,
+	pair: &sr25519::Pair,
+	subscription: u64,
+	spec: JobSpec,
+) -> Result<u64> {
+	let call = api::tx().market().submit_subscription_job(subscription, spec);
+	submitted(chain, pair, call).await
+}
+
+/// Sends a call that submits a job, prints where the job went; returns its id.
+async fn submitted(
+	chain: &Chain,
+	pair: &sr25519::Pair,
+	call: impl subxt::tx::Payload,
+) -> Result<u64> {
 	let included = execute(chain, pair, call).await?;
 	let mut id = None;
 	for event in &included.events {
@@ -371,6 +401,9 @@ pub async fn submit(chain: &Chain, pair: &sr25519::Pair, spec: JobSpec) -> Resul
 			},
 			Event::Market(MarketEvent::JobQueued { job, until }) => {
 				println!("job {job} waits for providers until block {until}");
+			},
+			Event::Market(MarketEvent::JobOnSubscription { job, subscription }) => {
+				println!("job {job} runs on subscription {subscription}, paid by its periods");
 			},
 			_ => {},
 		}

@@ -129,7 +129,7 @@ pub async fn list(
 		let role = if sub.requester == *who { "rented from" } else { "rented by" };
 		let other = if sub.requester == *who { &sub.provider } else { &sub.requester };
 		println!(
-			"subscription {}: {role} {other}, {} per period of {} blocks; {} periods left (prepaid {}); period {}..{}, provider live {} blocks so far{}",
+			"subscription {}: {role} {other}, {} per period of {} blocks; {} periods left (prepaid {}); period {}..{}, provider live {} blocks so far; {} job{} open, using {} of {} millicores and {} of {} MiB{}{}",
 			view.id,
 			format_ofl(sub.price),
 			sub.period,
@@ -138,10 +138,26 @@ pub async fn list(
 			sub.period_start,
 			sub.period_end,
 			view.live,
+			sub.jobs,
+			if sub.jobs == 1 { "" } else { "s" },
+			sub.in_use.cpu_millicores,
+			sub.resources.cpu_millicores,
+			sub.in_use.memory_mib,
+			sub.resources.memory_mib,
+			if sub.missed > 0 { format!("; {} job(s) missed this period", sub.missed) } else { String::new() },
 			if sub.ending { "; ends when this period settles" } else { "" },
 		);
 	}
 	Ok(views)
+}
+
+/// The provider of subscription `id`, which must be running.
+pub async fn provider_of(chain: &Chain, id: u64) -> Result<AccountId> {
+	let subscription = chain
+		.storage(api::storage().subscriptions().records(), (id,), None)
+		.await?
+		.ok_or_else(|| anyhow!("subscription {id} does not exist or has ended"))?;
+	Ok(subscription.provider)
 }
 
 /// Prepays `periods` more periods of the signer's subscription `id`.

@@ -992,13 +992,15 @@ async fn rewards_accrue_over_an_era_each_claim_pays_the_formula_and_the_treasury
 	);
 }
 
-/// Subscription `id`'s settlements in finalized blocks `from..`: (block, paid?, amount, fee),
-/// and its end if it ended.
+/// A settled period: (block, paid?, amount, fee, jobs missed).
+type Settlement = (u32, bool, Balance, Balance, u32);
+
+/// Subscription `id`'s settlements in finalized blocks `from..`, and its end if it ended.
 async fn settlements(
 	chain: &Chain,
 	id: u64,
 	from: u32,
-) -> (Vec<(u32, bool, Balance, Balance)>, Option<(u32, api::EndReason, Balance)>) {
+) -> (Vec<Settlement>, Option<(u32, api::EndReason, Balance)>) {
 	use offload_worker::api::SubscriptionsEvent;
 	let head = chain.finalized().await.expect("head").number;
 	let mut periods = Vec::new();
@@ -1010,12 +1012,13 @@ async fn settlements(
 				amount,
 				fee,
 				..
-			}) if subscription == id => periods.push((number, true, amount, fee)),
+			}) if subscription == id => periods.push((number, true, amount, fee, 0)),
 			Event::Subscriptions(SubscriptionsEvent::PeriodRefunded {
 				subscription,
 				amount,
+				missed_jobs,
 				..
-			}) if subscription == id => periods.push((number, false, amount, 0)),
+			}) if subscription == id => periods.push((number, false, amount, 0, missed_jobs)),
 			Event::Subscriptions(SubscriptionsEvent::Ended { subscription, reason, refunded })
 				if subscription == id =>
 			{
@@ -1028,7 +1031,8 @@ async fn settlements(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_subscription_pays_the_periods_its_provider_served_and_refunds_the_one_it_did_not() {
+async fn a_subscription_runs_the_requesters_jobs_pays_the_periods_served_and_refunds_the_one_missed(
+) {
 	use offload_worker::api::SubscriptionsEvent;
 	// Three periods outlast the default 256 blocks of state kept; the money check reads them
 	// all.
@@ -1039,6 +1043,9 @@ async fn a_subscription_pays_the_periods_its_provider_served_and_refunds_the_one
 	let mut bob_worker = Worker::start(Bob, &node.ws_url, &dir.0);
 	bob_worker.wait_for_offer();
 	let period = offload_runtime::configs::compute::MinPeriod::get();
+	// The program her jobs run, uploaded first: its deposit is not the subscription's money.
+	let uploaded = offload(&node.ws_url, Alice, &["upload", WORDCOUNT]);
+	let program = uploaded.trim().lines().last().expect("the program's hash").to_string();
 
 	// Alice asks, then rents a core of Bob's for three of the shortest periods.
 	let quote = offload(
@@ -1085,6 +1092,32 @@ async fn a_subscription_pays_the_periods_its_provider_served_and_refunds_the_one
 	assert!(listed.contains(&format!("subscription {id}: rented from {bob}")), "{listed}");
 	let served = offload(&node.ws_url, Bob, &["subscriptions"]);
 	assert!(served.contains(&format!("subscription {id}: rented by {alice}")), "{served}");
+	// Alice's jobs on the subscription: on Bob's worker, no matching, no price of their own;
+	// a short run, so that each fits in what is left of its period.
+	let on_subscription = |input: &str, watch: bool| {
+		let subscription = id.to_string();
+		let mut args = vec![
+			"submit",
+			"--subscription",
+			&subscription,
+			"--program",
+			&program,
+			"--input",
+			input,
+			"--run-blocks",
+			"20",
+		];
+		if watch {
+			args.push("--watch");
+		}
+		let out = offload(&node.ws_url, Alice, &args);
+		assert!(out.contains(&format!("runs on subscription {id}")), "{out}");
+		assert!(out.contains(&format!("assigned to {bob}")), "{out}");
+		(job_id(&out), out)
+	};
+	let (first_job, out) = on_subscription("rented time\n", true);
+	assert!(out.contains("providers paid 0 OFL"), "the periods pay, not the job: {out}");
+	assert!(out.trim_end().ends_with("1 2 12"), "the output is wc's:\n{out}");
 
 	// Waits until `count` periods settled; returns them and the end.
 	let wait = |count: usize| {
@@ -1104,15 +1137,22 @@ async fn a_subscription_pays_the_periods_its_provider_served_and_refunds_the_one
 			}
 		}
 	};
-	// Period 1: Bob's worker heartbeats all along: paid.
+	// Period 1: Bob's worker heartbeats all along and ran the job: paid.
 	let (periods, _) = wait(1).await;
 	assert!(periods[0].1, "period 1 was served and paid: {periods:?}");
-	// Period 2: Bob's worker is down all period: refunded whole.
+	// Period 2: Bob's worker is down all period, and Alice's job of it is never run: refunded
+	// whole, the job counted as missed.
 	bob_worker.kill();
+	let (missed_job, _) = on_subscription("nobody runs this\n", false);
 	let (periods, _) = wait(2).await;
 	assert!(!periods[1].1, "period 2 was not served: {periods:?}");
-	// Period 3: back up: paid; then the subscription ends, its prepayment spent.
+	assert_eq!(periods[1].4, 1, "its job was missed: {periods:?}");
+	// Period 3: back up: the worker ends the missed job itself (its deadline passed), runs
+	// Alice's new job, and is paid; then the subscription ends, its prepayment spent.
 	bob_worker.spawn();
+	bob_worker.wait_for_lines(&["connected", "node="], 2, Duration::from_secs(60));
+	let (third_job, out) = on_subscription("served again\n", true);
+	assert!(out.trim_end().ends_with("1 2 13"), "the output is wc's:\n{out}");
 	let (periods, ended) = wait(3).await;
 	assert!(periods[2].1, "period 3 was served again: {periods:?}");
 	let deadline = Instant::now() + Duration::from_secs(30);
@@ -1145,13 +1185,26 @@ async fn a_subscription_pays_the_periods_its_provider_served_and_refunds_the_one
 		.into_iter()
 		.map(|(_, event)| event)
 		.collect();
+	// The jobs themselves paid nobody: the two run hold their deposits until cleared; the
+	// missed one's went to whoever expired it (Bob's worker, on its return).
+	assert!(payments(&window, first_job).is_empty() && payments(&window, third_job).is_empty());
+	let expired_by = window
+		.iter()
+		.find_map(|event| match event {
+			Event::Market(MarketEvent::JobExpired { job, caller, .. }) if *job == missed_job => {
+				Some(caller.clone())
+			},
+			_ => None,
+		})
+		.expect("the missed job was expired");
+	assert_eq!(expired_by, bob);
 	assert_eq!(
 		chain.free_balance(&alice, Some(end)).await.unwrap(),
-		alice_start - 2 * (price + fee) - fees_paid(&window, &alice)
+		alice_start - 2 * (price + fee) - 3 * JobDeposit::get() - fees_paid(&window, &alice)
 	);
 	assert_eq!(
 		chain.free_balance(&bob, Some(end)).await.unwrap(),
-		bob_start + 2 * price - fees_paid(&window, &bob)
+		bob_start + 2 * price + JobDeposit::get() - fees_paid(&window, &bob)
 	);
 	let listed = offload(&node.ws_url, Alice, &["subscriptions"]);
 	assert!(listed.contains("no subscriptions"), "{listed}");

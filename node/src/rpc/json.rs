@@ -867,6 +867,12 @@ pub struct SubscriptionJson {
 	pub ending: bool,
 	/// The requester's deposit for the record.
 	pub deposit: Amount,
+	/// The requester's jobs of the running period still open.
+	pub jobs: u32,
+	/// What they take of `resources`.
+	pub in_use: ResourcesJson,
+	/// Jobs of the running period whose provider missed a deadline (any fails the period).
+	pub missed: u32,
 }
 
 /// `offload_subscriptions`' answer: an object, as `@polkadot/api`'s `Json` type decodes one.
@@ -898,6 +904,9 @@ impl From<SubscriptionView<AccountId, Balance, BlockNumber>> for SubscriptionJso
 			prepaid: Amount(view.prepaid),
 			ending: sub.ending,
 			deposit: Amount(sub.deposit),
+			jobs: sub.jobs,
+			in_use: sub.in_use.into(),
+			missed: sub.missed,
 		}
 	}
 }

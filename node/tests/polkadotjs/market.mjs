@@ -248,10 +248,23 @@ assert.equal(listed.length, 1);
 assert.equal(listed[0].provider, bob.address);
 assert.equal(listed[0].prepaid, prepaid.toString());
 assert.equal((await api.rpc.offload.subscriptions(bob.address)).toJSON().subscriptions[0].id, subscription);
+// A job on the subscription: straight to Bob, only its deposit held; cancelled before he runs it.
+const jobDeposit = api.consts.market.jobDeposit.toBigInt();
+const reservedBefore = (await api.query.system.account(alice.address)).data.reserved.toBigInt();
+events = await send(api, api.tx.market.submitSubscriptionJob(subscription, { ...spec, replicas: 1, quorum: 1 }), alice);
+const onSubscription = find(events, 'market', 'JobOnSubscription');
+assert.equal(onSubscription.data.subscription.toNumber(), subscription);
+assert.equal(find(events, 'market', 'JobAssigned').data.provider.toString(), bob.address);
+assert.equal((await api.query.system.account(alice.address)).data.reserved.toBigInt() - reservedBefore, jobDeposit);
+const rented = (await api.rpc.offload.subscriptions(alice.address)).toJSON().subscriptions[0];
+assert.equal(rented.jobs, 1);
+assert.equal(rented.inUse.cpuMillicores, spec.resources.cpuMillicores);
+find(await send(api, api.tx.market.cancel(onSubscription.data.job), alice), 'market', 'JobCancelled');
+assert.equal((await api.rpc.offload.subscriptions(alice.address)).toJSON().subscriptions[0].jobs, 0);
 events = await send(api, api.tx.subscriptions.cancel(subscription), alice);
 find(events, 'subscriptions', 'Cancelled');
 await assert.rejects(send(api, api.tx.subscriptions.renew(subscription, 1), alice), /subscriptions\.Ending/);
-step(`subscriptions: Alice rented a core of Bob's for ${periodQuote.price.toHuman()} a period of ${period} blocks, saw it listed and cancelled it`);
+step(`subscriptions: Alice rented a core of Bob's for ${periodQuote.price.toHuman()} a period of ${period} blocks, saw it listed, ran a job on it and cancelled both`);
 
 await api.disconnect();
 step('done');

@@ -254,6 +254,23 @@ mod benches {
 		assert_eq!(replicas_of::<T>(id).len(), 1);
 	}
 
+	/// A job on a subscription: no matching, only the subscription's record and the
+	/// program's; the registry as large as for the other benchmarks.
+	#[benchmark]
+	fn submit_subscription_job() {
+		registry::<T>();
+		let requester = funded::<T>("requester", 0);
+		let hash = program::<T>(&requester);
+		let subscription = T::BenchmarkHelper::subscribe(&requester);
+		let mut spec = spec::<T>(hash, 1);
+		spec.verified_only = false;
+		let id = NextJobId::<T>::get();
+		whitelist_account!(requester);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(requester), subscription, spec);
+		assert_eq!(replicas_of::<T>(id).len(), 1);
+	}
+
 	#[benchmark]
 	fn cancel() {
 		// A full queue (each requester's share of it), the job last, with all replicas but

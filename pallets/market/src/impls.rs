@@ -10,7 +10,7 @@ use frame_support::{
 	traits::{fungible::MutateHold, tokens::Precision, Randomness},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use offload_primitives::{JobId, Resources};
+use offload_primitives::{JobId, Resources, SubscribedCapacity, SubscriptionId};
 use sp_runtime::{
 	traits::{CheckedMul, One, Saturating, UniqueSaturatedInto, Zero},
 	DispatchResult, Perbill,
@@ -175,6 +175,7 @@ impl<T: Config> Pallet<T> {
 			excluded,
 			dispute: None,
 			checks,
+			subscription: None,
 		};
 		if checks.is_none() {
 			Self::fill(id, &mut job)?;
@@ -189,6 +190,56 @@ impl<T: Config> Pallet<T> {
 		}
 		Jobs::<T>::insert(id, job);
 		Ok(id)
+	}
+
+	pub(crate) fn do_submit_subscription_job(
+		requester: T::AccountId,
+		subscription: SubscriptionId,
+		spec: JobSpec<T>,
+	) -> DispatchResult {
+		Self::check_spec(&spec)?;
+		ensure!(spec.replicas == 1 && spec.quorum == 1, Error::<T>::BadReplicas);
+		let now = Self::now();
+		let ack_by = now.saturating_add(T::AckTimeout::get());
+		let (provider, period_end) = T::Subscriptions::take(
+			subscription,
+			&requester,
+			spec.workload.kind(),
+			&spec.resources,
+			ack_by.saturating_add(spec.run_blocks),
+		)?;
+		Self::use_program(&spec, true)?;
+		let id = NextJobId::<T>::get();
+		NextJobId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
+		// The periods pay for the work: only the record's deposit is held.
+		T::Escrow::hold_for_job(id, &requester, Zero::zero(), 0, T::JobDeposit::get())?;
+		Self::deposit_event(Event::JobSubmitted {
+			job: id,
+			requester: requester.clone(),
+			replicas: 1,
+		});
+		Self::deposit_event(Event::JobOnSubscription { job: id, subscription });
+		let assignment = Assignment {
+			provider: provider.clone(),
+			prices: Default::default(),
+			state: ReplicaState::Assigned { ack_by },
+		};
+		Assignments::<T>::insert(&provider, id, ());
+		Self::deposit_event(Event::JobAssigned { job: id, provider, ack_by });
+		let job = Job {
+			requester,
+			spec,
+			phase: Phase::Active,
+			submitted_at: now,
+			assignments: BoundedVec::truncate_from(alloc::vec![assignment]),
+			dropped: 0,
+			excluded: BoundedVec::new(),
+			dispute: None,
+			checks: None,
+			subscription: Some(OnSubscription { id: subscription, period_end }),
+		};
+		Jobs::<T>::insert(id, job);
+		Ok(())
 	}
 
 	/// Puts job `id` in line for providers: a dispute check among the draws, with the point
@@ -413,7 +464,7 @@ impl<T: Config> Pallet<T> {
 			_ => return Err(Error::<T>::WrongState.into()),
 		};
 		ensure!(Self::now() <= deadline, Error::<T>::DeadlinePassed);
-		let provider = Self::withdraw_replica(id, &mut job, index)?;
+		let provider = Self::withdraw_replica(id, &mut job, index, false)?;
 		Self::deposit_event(Event::JobDeclined { job: id, provider });
 		let requester = job.requester.clone();
 		Self::refill(id, job, requester)
@@ -548,13 +599,26 @@ impl<T: Config> Pallet<T> {
 	/// Gives back every replica's capacity and forgets the open assignments.
 	fn close_assignments(id: JobId, job: &JobOf<T>) -> DispatchResult {
 		for assignment in &job.assignments {
-			T::Registry::release(
-				&assignment.provider,
-				&job.spec.resources,
-				job.spec.pricing.cap(),
-			)?;
-			Assignments::<T>::remove(&assignment.provider, id);
+			Self::give_back(id, job, &assignment.provider, false)?;
 		}
+		Ok(())
+	}
+
+	/// Gives `provider`'s capacity taken by `job` back (to its subscription, for a job that
+	/// runs on one; `missed`: the provider missed a deadline of it) and forgets the assignment.
+	fn give_back(
+		id: JobId,
+		job: &JobOf<T>,
+		provider: &T::AccountId,
+		missed: bool,
+	) -> DispatchResult {
+		match job.subscription {
+			Some(on) => {
+				T::Subscriptions::job_ended(on.id, on.period_end, &job.spec.resources, missed)
+			},
+			None => T::Registry::release(provider, &job.spec.resources, job.spec.pricing.cap())?,
+		}
+		Assignments::<T>::remove(provider, id);
 		Ok(())
 	}
 
@@ -620,6 +684,9 @@ impl<T: Config> Pallet<T> {
 		for assignment in &job.assignments {
 			let provider = &assignment.provider;
 			match (assignment.state, winner, usage) {
+				// Paid by the subscription's period, which its delivery helps keep.
+				(ReplicaState::Revealed { report }, _, Some(_))
+					if job.subscription.is_some() && Some(key(&report)) == paying => {},
 				(ReplicaState::Revealed { report }, _, Some(usage))
 					if Some(key(&report)) == paying =>
 				{
@@ -691,7 +758,12 @@ impl<T: Config> Pallet<T> {
 		}
 		Self::close_assignments(id, &job)?;
 		Self::use_program(&job.spec, false)?;
-		let refunded = T::Escrow::refund_keeping(id, T::JobDeposit::get())?;
+		// A job on a subscription held only its deposit.
+		let refunded = if job.subscription.is_some() {
+			Zero::zero()
+		} else {
+			T::Escrow::refund_keeping(id, T::JobDeposit::get())?
+		};
 		let (result, ok) = match winner {
 			Some((result, ok)) => (Some(result), ok),
 			None => (None, false),
@@ -738,7 +810,18 @@ impl<T: Config> Pallet<T> {
 				index += 1;
 				continue;
 			}
-			let provider = Self::withdraw_replica(id, &mut job, index)?;
+			let provider = Self::withdraw_replica(id, &mut job, index, true)?;
+			if job.subscription.is_some() {
+				// The period's pay is what its provider loses (see the subscriptions pallet):
+				// never its bond, for what may be its machine's fault.
+				Self::deposit_event(Event::DeadlineMissed {
+					job: id,
+					provider,
+					slashed: Zero::zero(),
+				});
+				acted = true;
+				continue;
+			}
 			let slashed = if missed_run {
 				job.dropped = job.dropped.saturating_add(1);
 				Self::slash(&provider, T::NoShowSlash::get(), Zero::zero(), &job.requester)?
@@ -754,7 +837,9 @@ impl<T: Config> Pallet<T> {
 			acted = true;
 		}
 		let waited_out = matches!(job.phase, Phase::Queued { until } if now > until);
-		if waited_out || job.target() < job.spec.quorum {
+		// A job on a subscription has no other provider to go to.
+		let lost = acted && job.subscription.is_some();
+		if waited_out || lost || job.target() < job.spec.quorum {
 			return Self::end_without_result(id, job, caller);
 		}
 		ensure!(acted, Error::<T>::NotExpired);
@@ -763,15 +848,15 @@ impl<T: Config> Pallet<T> {
 
 	/// Takes replica `index` out of `job`: its provider's capacity comes back, and the
 	/// provider is not matched to the job again (the oldest exclusion makes room when the list
-	/// is full). Returns the provider.
+	/// is full). `missed`: the provider missed a deadline of it. Returns the provider.
 	fn withdraw_replica(
 		id: JobId,
 		job: &mut JobOf<T>,
 		index: usize,
+		missed: bool,
 	) -> Result<T::AccountId, DispatchError> {
 		let provider = job.assignments.remove(index).provider;
-		T::Registry::release(&provider, &job.spec.resources, job.spec.pricing.cap())?;
-		Assignments::<T>::remove(&provider, id);
+		Self::give_back(id, job, &provider, missed)?;
 		if job.excluded.is_full() {
 			job.excluded.remove(0);
 		}
@@ -783,6 +868,10 @@ impl<T: Config> Pallet<T> {
 	/// waits in the queue; one that may not wait, or finds no room there, ends without a
 	/// result (`caller` gets the deposit).
 	fn refill(id: JobId, mut job: JobOf<T>, caller: T::AccountId) -> DispatchResult {
+		// A job on a subscription runs on its provider or not at all.
+		if job.subscription.is_some() {
+			return Self::end_without_result(id, job, caller);
+		}
 		let now = Self::now();
 		// A dispute's replacement re-executor is drawn later, from randomness that whoever
 		// calls this cannot know.
@@ -943,7 +1032,9 @@ impl<T: Config> Pallet<T> {
 	// ---- invariants ----
 
 	/// Checks the invariants: an open job's escrow holds its whole maximum payment, fee and
-	/// deposit, a settled one's just the deposit; every open assignment is indexed and every
+	/// deposit (a job on a subscription just the deposit), a settled one's just the deposit;
+	/// the jobs of each subscription's running period are what it counts, and a job of a
+	/// period already judged is past its deadlines; every open assignment is indexed and every
 	/// index entry points at a live replica of an open job; queued jobs and the queue agree,
 	/// and every queue entry is a queued job; each provider's running jobs, reserved resources
 	/// and exposure are what its open assignments add up to; program use counts match the open
@@ -966,6 +1057,7 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		let mut users: BTreeMap<Hash32, u32> = BTreeMap::new();
+		let mut on_subscriptions: BTreeMap<SubscriptionId, (u32, Resources)> = BTreeMap::new();
 		for (id, job) in Jobs::<T>::iter() {
 			let held = T::Escrow::held_for(id);
 			if job.is_settled() {
@@ -974,9 +1066,27 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			Self::check_spec(&job.spec).map_err(|_| "a stored spec is bad")?;
-			let expected = T::Escrow::with_fee(job.spec.pricing.cap(), job.spec.replicas.into())
-				.map_err(|_| "fee overflow")?
-				.saturating_add(T::JobDeposit::get());
+			let expected = if let Some(on) = job.subscription {
+				// Its period's jobs are what the subscription counts; one of a period already
+				// judged is past every deadline.
+				match T::Subscriptions::in_use(on.id) {
+					Some((period_end, _, _)) if period_end == on.period_end => {
+						let entry = on_subscriptions.entry(on.id).or_default();
+						entry.0 = entry.0.saturating_add(1);
+						entry.1 = entry.1.checked_add(&job.spec.resources).ok_or("overflow")?;
+					},
+					_ => ensure!(
+						job.expirable_at(Self::now()),
+						"a job of a judged period is not past its deadlines"
+					),
+				}
+				ensure!(job.spec.replicas == 1, "a job on a subscription with replicas");
+				T::JobDeposit::get()
+			} else {
+				T::Escrow::with_fee(job.spec.pricing.cap(), job.spec.replicas.into())
+					.map_err(|_| "fee overflow")?
+					.saturating_add(T::JobDeposit::get())
+			};
 			ensure!(held == expected, "an open job's escrow is not its full hold");
 			ensure!(job.assignments.len() <= job.target() as usize, "too many replicas");
 			for assignment in &job.assignments {
@@ -997,6 +1107,11 @@ impl<T: Config> Pallet<T> {
 			if let Some(hash) = job.spec.workload.program() {
 				*users.entry(hash).or_default() += 1;
 			}
+		}
+		for (subscription, counted) in on_subscriptions {
+			let (_, jobs, in_use) =
+				T::Subscriptions::in_use(subscription).ok_or("a subscription went")?;
+			ensure!(counted == (jobs, in_use), "a subscription's jobs differ from the market's");
 		}
 		for (id, job) in Jobs::<T>::iter() {
 			if let Some(Dispute::Open(check)) = job.dispute {
@@ -1024,6 +1139,11 @@ impl<T: Config> Pallet<T> {
 			let job = Jobs::<T>::get(id).ok_or("an assignment of a missing job")?;
 			ensure!(!job.is_settled(), "an assignment of a settled job");
 			ensure!(job.assignment_of(&provider).is_some(), "an assignment the job lacks");
+			// A job on a subscription takes from the subscription's reservation (and may
+			// outlive it, past its deadlines, until someone expires it).
+			if job.subscription.is_some() {
+				continue;
+			}
 			ensure!(T::Registry::is_registered(&provider), "an assignment of an unknown provider");
 			let entry = taken.entry(provider).or_default();
 			entry.0 = entry.0.saturating_add(1);

@@ -11,6 +11,12 @@
 //!   finds fewer providers than replicas waits in a bounded queue (at most
 //!   [`Config::MaxQueuedPerAccount`] of one requester), which `on_idle` retries,
 //!   until its queue deadline.
+//! - **Subscriptions.** [`Pallet::submit_subscription_job`] runs a job on a subscription's
+//!   reserved capacity instead: its provider is the subscription's, nothing is matched or paid
+//!   per job (the period pays), only the deposit is held, and it must end within the running
+//!   period. Its provider missing a deadline fails the period (no slash: the period's pay is
+//!   what it loses), and the job ends; a decline ends it too, and never moves it to another
+//!   provider.
 //! - **Replicas.** Each assigned provider acknowledges ([`Pallet::ack`]) within
 //!   [`Config::AckTimeout`]. With one replica it then submits its result in one call
 //!   ([`Pallet::submit_result`]), which settles the job. With more, each commits to
@@ -61,7 +67,7 @@ pub mod weights;
 
 pub use offload_primitives::{
 	JobEscrow, JobId, Outcome, Prices, ProviderRegistry, ReputationOf, Reservations, Resources,
-	RewardWork, RuntimeKind,
+	RewardWork, RuntimeKind, SubscribedCapacity, SubscriptionId,
 };
 pub use types::*;
 pub use weights::WeightInfo;
@@ -84,7 +90,7 @@ pub mod pallet {
 	/// A program's record in this runtime's types.
 	pub type ProgramInfoOf<T> = ProgramInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -114,6 +120,9 @@ pub mod pallet {
 		/// Capacity providers reserved outside the market (subscriptions), which the invariant
 		/// checks add to what the market's own assignments take.
 		type Reservations: Reservations<Self::AccountId, BalanceOf<Self>>;
+
+		/// Subscriptions, on whose reserved capacity their requesters' jobs run.
+		type Subscriptions: SubscribedCapacity<Self::AccountId, BlockNumberFor<Self>>;
 
 		/// Longest program, in bytes. Too large and one upload fills blocks; too small and real
 		/// programs do not fit.
@@ -251,6 +260,10 @@ pub mod pallet {
 		fn page_size() -> u32;
 		/// Marks provider `who` verified.
 		fn set_verified(who: &T::AccountId);
+		/// Registers a provider and subscribes funded `requester` to one period of it, of
+		/// WASM capacity that a benchmark job fits, long enough for any benchmark job's
+		/// deadlines; returns the subscription.
+		fn subscribe(requester: &T::AccountId) -> SubscriptionId;
 	}
 
 	/// Why this pallet holds funds.
@@ -342,6 +355,13 @@ pub mod pallet {
 			requester: T::AccountId,
 			/// Replicas asked for.
 			replicas: u8,
+		},
+		/// A job runs on a subscription's reserved capacity (its provider is assigned next).
+		JobOnSubscription {
+			/// The job.
+			job: JobId,
+			/// The subscription.
+			subscription: SubscriptionId,
 		},
 		/// A job waits for providers.
 		JobQueued {
@@ -802,6 +822,29 @@ pub mod pallet {
 		pub fn dispute(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_dispute(who, job)
+		}
+
+		/// Submits a job that runs on subscription `subscription`'s reserved capacity: assigned
+		/// to its provider at once, with no matching and no price of its own (the subscription's
+		/// periods pay for it); only the job deposit is held. One replica (`replicas` and
+		/// `quorum` 1); the subscription's runtime kind; at most the resources the subscription
+		/// has free; its acknowledgement and run must end before the running period does.
+		/// `spec.pricing` is what the job is worth should its result be disputed (the
+		/// re-execution is paid by it like any job), and is not held. The provider missing a
+		/// deadline fails the period (refunded to the requester); see the subscriptions pallet.
+		///
+		/// Origin: the subscription's requester.
+		///
+		/// ## Complexity
+		/// O(1).
+		#[pallet::call_index(14)]
+		pub fn submit_subscription_job(
+			origin: OriginFor<T>,
+			subscription: SubscriptionId,
+			spec: JobSpec<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_submit_subscription_job(who, subscription, spec)
 		}
 
 		/// Grants the sealed input of `job`, a dispute's re-execution, to the providers drawn

@@ -6,7 +6,7 @@ use crate::{types::*, Prices, Resources};
 use codec::Encode;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU128, ConstU32, Hooks},
+	traits::{ConstU128, ConstU32, ConstU64, Hooks},
 	weights::Weight,
 	BoundedVec,
 };
@@ -24,6 +24,7 @@ frame_support::construct_runtime!(
 		Registry: pallet_offload_registry,
 		Reputation: pallet_offload_reputation,
 		Market: pallet_offload_market,
+		Subscriptions: pallet_offload_subscriptions,
 	}
 );
 
@@ -96,7 +97,7 @@ impl pallet_offload_registry::Config for Test {
 	type Escrow = Escrow;
 	type Reputation = Reputation;
 	type Verifier = ();
-	type Rewards = ();
+	type Rewards = Subscriptions;
 	type AdminOrigin = EnsureRoot<u64>;
 	type MinBond = MinBond;
 	type MaxEndpointLen = ConstU32<64>;
@@ -124,7 +125,8 @@ impl pallet_offload_market::Config for Test {
 	type Registry = Registry;
 	type Reputation = Reputation;
 	type Rewards = WorkLog;
-	type Reservations = ();
+	type Reservations = Subscriptions;
+	type Subscriptions = Subscriptions;
 	type MaxCodeLen = ConstU32<1_024>;
 	type ProgramDepositBase = ProgramDepositBase;
 	type ProgramDepositPerByte = ProgramDepositPerByte;
@@ -149,6 +151,31 @@ impl pallet_offload_market::Config for Test {
 	type FraudValueMultiple = ConstU32<2>;
 	type NoShowSlash = NoShowSlash;
 	type Compensation = Compensation;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = Helper;
+}
+
+/// Blocks per subscription period in these tests.
+pub const PERIOD: u64 = 40;
+
+impl pallet_offload_subscriptions::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Escrow = Escrow;
+	type Registry = Registry;
+	type Reputation = Reputation;
+	type Rewards = ();
+	type Deposit = ConstU64<JOB_DEPOSIT>;
+	type MinPeriod = ConstU64<20>;
+	type MaxPeriod = ConstU64<1_000>;
+	type MaxPeriods = ConstU32<12>;
+	type UptimeSlack = ConstU64<5>;
+	type MaxEndsPerBlock = ConstU32<4>;
+	type MaxPerRequester = ConstU32<4>;
+	type MaxOpenJobs = ConstU32<3>;
+	type MaxScan = ConstU32<16>;
+	type MillisPerBlock = ConstU64<1_000>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Helper;
@@ -191,6 +218,15 @@ impl pallet_offload_registry::BenchmarkHelper<u64, u64> for Helper {
 	}
 }
 #[cfg(feature = "runtime-benchmarks")]
+impl pallet_offload_subscriptions::BenchmarkHelper<u64, u64> for Helper {
+	fn fund(who: &u64, amount: u64) {
+		set_balance(who, amount);
+	}
+	fn register_provider(who: &u64, _: u64, slots: u16) {
+		<Self as crate::BenchmarkHelper<Test>>::register_provider(who, 1, slots);
+	}
+}
+#[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<Test> for Helper {
 	fn fund(who: &u64, amount: u64) {
 		set_balance(who, amount);
@@ -215,6 +251,21 @@ impl crate::BenchmarkHelper<Test> for Helper {
 	}
 	fn set_verified(who: &u64) {
 		let _ = Registry::set_verified(RuntimeOrigin::root(), *who, true);
+	}
+	fn subscribe(requester: &u64) -> offload_primitives::SubscriptionId {
+		let provider = 7_777;
+		<Self as crate::BenchmarkHelper<Test>>::register_provider(&provider, 10, 4);
+		let id = pallet_offload_subscriptions::NextSubscriptionId::<Test>::get();
+		frame_support::assert_ok!(Subscriptions::subscribe(
+			RuntimeOrigin::signed(*requester),
+			offload_primitives::RuntimeKind::Wasm,
+			Resources { cpu_millicores: 1_000, memory_mib: 1_024, storage_gib: 0, gpus: 0 },
+			u64::MAX / 4,
+			Permill::zero(),
+			1_000,
+			1,
+		));
+		id
 	}
 }
 
@@ -272,6 +323,22 @@ pub fn run_to_block(n: u64) {
 	}
 }
 
+/// Moves to block `n` as [`run_to_block`] does, also settling subscriptions' periods; the
+/// providers in `alive` heartbeat every other block.
+pub fn run_with_subscriptions(n: u64, alive: &[u64]) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Subscriptions::on_initialize(next);
+		if next % 2 == 0 {
+			for who in alive {
+				frame_support::assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(*who)));
+			}
+		}
+		Market::on_idle(next, Weight::MAX);
+	}
+}
+
 /// Runs `test` at block 1 with funded accounts and `CODE` uploaded by the requester, then
 /// checks every pallet's invariants.
 pub fn run(test: impl FnOnce()) {
@@ -292,6 +359,7 @@ pub fn run(test: impl FnOnce()) {
 		));
 		test();
 		Market::do_try_state().expect("market invariants hold");
+		Subscriptions::do_try_state().expect("subscription invariants hold");
 		Registry::do_try_state().expect("registry invariants hold");
 		Escrow::do_try_state().expect("escrow invariants hold");
 	});

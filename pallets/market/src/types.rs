@@ -7,7 +7,7 @@ use frame_support::{
 	pallet_prelude::ConstU32, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use offload_primitives::{JobId, Prices, Resources, RuntimeKind};
+use offload_primitives::{JobId, Prices, Resources, RuntimeKind, SubscriptionId};
 use scale_info::TypeInfo;
 use sp_runtime::Permill;
 
@@ -354,6 +354,29 @@ pub struct Job<T: Config> {
 	pub dispute: Option<Dispute>,
 	/// When this job re-executes another to settle a dispute: that job.
 	pub checks: Option<JobId>,
+	/// When this job runs on a subscription's reserved capacity: which, and its period.
+	pub subscription: Option<OnSubscription<BlockNumberFor<T>>>,
+}
+
+/// A job that runs on a subscription: its provider is the subscription's, it pays nothing of
+/// its own, and it must end within the period it was submitted in.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct OnSubscription<BlockNumber> {
+	/// The subscription.
+	pub id: SubscriptionId,
+	/// The end of the period the job belongs to.
+	pub period_end: BlockNumber,
 }
 
 /// A dispute of a single-replica job's result: the job is re-executed by other providers.

@@ -19,6 +19,8 @@ pub trait WeightInfo {
 	fn submit_job_verified(k: u32) -> Weight;
 	/// `submit_job` of one replica among `p` registered providers (a measurement).
 	fn submit_job_among(p: u32) -> Weight;
+	/// `submit_subscription_job`.
+	fn submit_subscription_job() -> Weight;
 	/// `cancel`.
 	fn cancel() -> Weight;
 	/// `ack`.
@@ -65,6 +67,9 @@ impl WeightInfo for () {
 		Weight::zero()
 	}
 	fn submit_job_among(_: u32) -> Weight {
+		Weight::zero()
+	}
+	fn submit_subscription_job() -> Weight {
 		Weight::zero()
 	}
 	fn cancel() -> Weight {

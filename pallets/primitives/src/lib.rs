@@ -475,6 +475,50 @@ impl<AccountId, Balance: Default> Reservations<AccountId, Balance> for () {
 	}
 }
 
+/// Capacity rented by the period (subscriptions), in which its requester's jobs run without
+/// matching or price: the market asks it for the provider and takes each job's resources out
+/// of it. A job of a subscription lives within one period; a job of the running period still
+/// open when the period settles, or one whose provider missed a deadline, fails the period.
+pub trait SubscribedCapacity<AccountId, BlockNumber> {
+	/// Takes `resources` for a job of `requester` running `kind` out of subscription `id`'s
+	/// free capacity, for a job whose last deadline is `last` (it must fall before the running
+	/// period's end). Returns the provider and the running period's end, which names the
+	/// period the job belongs to.
+	fn take(
+		id: SubscriptionId,
+		requester: &AccountId,
+		kind: RuntimeKind,
+		resources: &Resources,
+		last: BlockNumber,
+	) -> Result<(AccountId, BlockNumber), DispatchError>;
+
+	/// A job of `id`'s period ending at `period_end` ended: its `resources` come back. `missed`:
+	/// its provider missed a deadline of it, which fails the period. A job of a period already
+	/// settled (or of an ended subscription) changes nothing: it was counted then.
+	fn job_ended(id: SubscriptionId, period_end: BlockNumber, resources: &Resources, missed: bool);
+
+	/// The running period's end of `id`, its open jobs and the resources they take: for the
+	/// market's invariant check. `None` if `id` has ended.
+	fn in_use(id: SubscriptionId) -> Option<(BlockNumber, u32, Resources)>;
+}
+
+/// No subscriptions: no job runs on one.
+impl<AccountId, BlockNumber> SubscribedCapacity<AccountId, BlockNumber> for () {
+	fn take(
+		_: SubscriptionId,
+		_: &AccountId,
+		_: RuntimeKind,
+		_: &Resources,
+		_: BlockNumber,
+	) -> Result<(AccountId, BlockNumber), DispatchError> {
+		Err(DispatchError::Other("no subscriptions in this runtime"))
+	}
+	fn job_ended(_: SubscriptionId, _: BlockNumber, _: &Resources, _: bool) {}
+	fn in_use(_: SubscriptionId) -> Option<(BlockNumber, u32, Resources)> {
+		None
+	}
+}
+
 /// The x25519 public keys of low order, as 32 bytes little-endian with the top bit clear (the
 /// list libsodium refuses): 0, 1, the two points of order 8, and p − 1, p, p + 1. With any of
 /// them, every secret agrees on the same shared value, so what is sealed to it is open to all.

@@ -123,6 +123,9 @@ impl<T: Config> Pallet<T> {
 				periods_left: periods,
 				ending: false,
 				deposit,
+				jobs: 0,
+				in_use: Resources::default(),
+				missed: 0,
 			},
 		);
 		Self::deposit_event(Event::Subscribed {
@@ -188,7 +191,10 @@ impl<T: Config> Pallet<T> {
 		let live_now = Served::<T>::get(&provider).map(|service| service.live).unwrap_or_default();
 		let live = live_now.saturating_sub(subscription.live_at_start);
 		let length = now.saturating_sub(subscription.period_start);
-		let kept = live.saturating_add(T::UptimeSlack::get()) >= length;
+		// Jobs of the period still open now are past their deadlines (each had to fall
+		// before the period's end): missed as much as those expired before.
+		let missed_jobs = subscription.missed.saturating_add(subscription.jobs);
+		let kept = live.saturating_add(T::UptimeSlack::get()) >= length && missed_jobs == 0;
 		let size: u128 = subscription.price.unique_saturated_into();
 		let mut broken = false;
 		if kept {
@@ -219,6 +225,7 @@ impl<T: Config> Pallet<T> {
 					amount,
 					live,
 					length,
+					missed_jobs,
 				}),
 				Err(_) => broken = true,
 			}
@@ -242,6 +249,10 @@ impl<T: Config> Pallet<T> {
 				subscription.period_start = now;
 				subscription.period_end = ends;
 				subscription.live_at_start = live_now;
+				// The period's jobs were judged: those still open take nothing of the next.
+				subscription.jobs = 0;
+				subscription.in_use = Resources::default();
+				subscription.missed = 0;
 				Records::<T>::insert(id, subscription);
 				Self::deposit_event(Event::PeriodStarted { subscription: id, ends });
 			},
@@ -301,6 +312,11 @@ impl<T: Config> Pallet<T> {
 				"the escrow holds other than the periods left"
 			);
 			ensure!(subscription.periods_left >= 1, "a subscription without a period is kept");
+			ensure!(
+				subscription.in_use.fits_in(&subscription.resources),
+				"a subscription's jobs take more than it reserved"
+			);
+			ensure!(subscription.jobs <= T::MaxOpenJobs::get(), "too many jobs on a subscription");
 			ensure!(ByRequester::<T>::contains_key(&subscription.requester, id), "unlisted");
 			ensure!(ByProvider::<T>::contains_key(&subscription.provider, id), "unlisted");
 			*per_provider.entry(subscription.provider).or_default() += 1;
@@ -358,5 +374,58 @@ impl<T: Config> RewardWork<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pa
 			service.live = service.live.saturating_add(to.saturating_sub(from));
 			Served::<T>::insert(provider, service);
 		}
+	}
+}
+
+/// The requester's jobs on a subscription take their resources out of its reservation.
+impl<T: Config> offload_primitives::SubscribedCapacity<T::AccountId, BlockNumberFor<T>>
+	for Pallet<T>
+{
+	fn take(
+		id: SubscriptionId,
+		requester: &T::AccountId,
+		kind: RuntimeKind,
+		resources: &Resources,
+		last: BlockNumberFor<T>,
+	) -> Result<(T::AccountId, BlockNumberFor<T>), DispatchError> {
+		Records::<T>::try_mutate(id, |record| {
+			let subscription = record.as_mut().ok_or(Error::<T>::UnknownSubscription)?;
+			ensure!(subscription.requester == *requester, Error::<T>::NotYours);
+			ensure!(subscription.kind == kind, Error::<T>::WrongKind);
+			// At the period's end every job of it must be past its deadlines, so that what is
+			// still open then was missed.
+			ensure!(last < subscription.period_end, Error::<T>::PeriodEnding);
+			ensure!(subscription.jobs < T::MaxOpenJobs::get(), Error::<T>::TooManyJobs);
+			let in_use =
+				subscription.in_use.checked_add(resources).ok_or(Error::<T>::NoCapacity)?;
+			ensure!(in_use.fits_in(&subscription.resources), Error::<T>::NoCapacity);
+			subscription.in_use = in_use;
+			subscription.jobs = subscription.jobs.saturating_add(1);
+			Ok((subscription.provider.clone(), subscription.period_end))
+		})
+	}
+
+	fn job_ended(
+		id: SubscriptionId,
+		period_end: BlockNumberFor<T>,
+		resources: &Resources,
+		missed: bool,
+	) {
+		Records::<T>::mutate(id, |record| {
+			let Some(subscription) = record.as_mut() else { return };
+			if subscription.period_end != period_end {
+				return;
+			}
+			subscription.jobs = subscription.jobs.saturating_sub(1);
+			subscription.in_use = subscription.in_use.checked_sub(resources).unwrap_or_default();
+			if missed {
+				subscription.missed = subscription.missed.saturating_add(1);
+			}
+		})
+	}
+
+	fn in_use(id: SubscriptionId) -> Option<(BlockNumberFor<T>, u32, Resources)> {
+		Records::<T>::get(id)
+			.map(|subscription| (subscription.period_end, subscription.jobs, subscription.in_use))
 	}
 }

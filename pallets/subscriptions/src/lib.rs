@@ -25,6 +25,13 @@
 //!   and fee go back to the requester and the provider's reputation records a no-show. The
 //!   bond is never slashed for downtime, which depends on the provider's machine, not on
 //!   the requester; the pay it forfeits is the penalty.
+//! - **Jobs.** The requester's jobs on the subscription (the market's
+//!   `submit_subscription_job`) run on its provider without matching or a price of their own,
+//!   as many at once as its resources hold (at most [`Config::MaxOpenJobs`]). Each lives within
+//!   one period: its deadlines must fall before the running period's end. A job whose provider
+//!   missed its acknowledgement or delivery, or one still open when the period ends, fails the
+//!   period, which is then refunded like a period of downtime. A job the provider declines (an
+//!   abstention: its input could not be fetched, or it ran past the host's limits) does not.
 //! - **Renewal** adds prepaid periods at the same price; **cancellation**, by either side,
 //!   ends the subscription at the end of the running period, which is still settled by the
 //!   service level (so cancelling mid-period gets the requester nothing for free, and the
@@ -106,6 +113,13 @@ pub mod pallet {
 		pub ending: bool,
 		/// The deposit held from the requester for this record.
 		pub deposit: Balance,
+		/// The requester's jobs of the running period still open (see
+		/// [`offload_primitives::SubscribedCapacity`]).
+		pub jobs: u32,
+		/// What those jobs take of [`Self::resources`].
+		pub in_use: Resources,
+		/// Jobs of the running period whose provider missed a deadline.
+		pub missed: u32,
 	}
 
 	/// A subscription in this runtime's types.
@@ -210,6 +224,11 @@ pub mod pallet {
 		/// The most subscriptions one requester may hold.
 		#[pallet::constant]
 		type MaxPerRequester: Get<u32>;
+
+		/// The most jobs of one subscription open at once, whatever their resources: a
+		/// requester cannot flood its provider with jobs that ask for nothing.
+		#[pallet::constant]
+		type MaxOpenJobs: Get<u32>;
 
 		/// The most candidates looked at when subscribing.
 		#[pallet::constant]
@@ -348,6 +367,9 @@ pub mod pallet {
 			live: BlockNumberFor<T>,
 			/// The period's length.
 			length: BlockNumberFor<T>,
+			/// The requester's jobs of the period whose provider missed a deadline (or left
+			/// them undelivered when the period ended).
+			missed_jobs: u32,
 		},
 		/// A new period started.
 		PeriodStarted {
@@ -387,6 +409,15 @@ pub mod pallet {
 		TooManySubscriptions,
 		/// No block near the period's end has room in its settlement queue.
 		QueueFull,
+		/// A job of another runtime kind than the subscription's.
+		WrongKind,
+		/// The job asks for more than the subscription has free now.
+		NoCapacity,
+		/// The subscription has `MaxOpenJobs` jobs open.
+		TooManyJobs,
+		/// The job's deadlines run past the running period's end: submit it once the next
+		/// period has started, or with fewer run blocks.
+		PeriodEnding,
 		/// An amount overflowed.
 		Overflow,
 	}

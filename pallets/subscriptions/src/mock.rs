@@ -120,6 +120,7 @@ impl pallet_offload_subscriptions::Config for Test {
 	type UptimeSlack = HeartbeatTimeout;
 	type MaxEndsPerBlock = ConstU32<MAX_ENDS>;
 	type MaxPerRequester = ConstU32<4>;
+	type MaxOpenJobs = ConstU32<4>;
 	type MaxScan = ConstU32<16>;
 	type MillisPerBlock = ConstU64<1_000>;
 	type WeightInfo = ();

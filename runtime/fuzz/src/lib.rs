@@ -426,16 +426,17 @@ fn subscriptions_call(u: &mut Unstructured) -> ArbitraryResult<RuntimeCall> {
 			} else {
 				pallet_offload_subscriptions::RuntimeKind::Container
 			},
+			// Mostly a subscription some provider can serve, so that jobs run on it too.
 			resources: pallet_offload_subscriptions::Resources {
-				cpu_millicores: *u.choose(&[0, 1, 1_000, 4_000, u32::MAX])?,
-				memory_mib: *u.choose(&[0, 256, 4_096, u32::MAX])?,
-				storage_gib: *u.choose(&[0, 1, u32::MAX])?,
+				cpu_millicores: sane_or_edge(u, &[1_000, 2_000], &[0, 1, 4_000, u32::MAX])?,
+				memory_mib: sane_or_edge(u, &[256, 1_024], &[0, 4_096, u32::MAX])?,
+				storage_gib: sane_or_edge(u, &[1], &[0, u32::MAX])?,
 				gpus: 0,
 			},
-			max_price: amount(u)?,
-			min_reputation: Permill::from_parts(u.int_in_range(0..=1_000_000)?),
-			period: *u.choose(&[0, min - 1, min, min + 1, max, max + 1, u32::MAX])?,
-			periods: *u.choose(&[0, 1, 2, 64, 65, u32::MAX])?,
+			max_price: sane_or_edge(u, &[10 * UNIT, 10_000 * UNIT], &[0, 1, MILLI_UNIT])?,
+			min_reputation: Permill::from_parts(sane_or_edge(u, &[0], &[1, 1_000_000])?),
+			period: sane_or_edge(u, &[min, min + 1], &[0, min - 1, max, max + 1, u32::MAX])?,
+			periods: sane_or_edge(u, &[1, 2], &[0, 64, 65, u32::MAX])?,
 		},
 		2 => Call::renew { subscription, periods: *u.choose(&[0, 1, 63, 64, u32::MAX])? },
 		_ => Call::cancel { subscription },
@@ -613,8 +614,17 @@ fn salt(u: &mut Unstructured) -> ArbitraryResult<Hash32> {
 
 fn market_call(u: &mut Unstructured, who: usize) -> ArbitraryResult<RuntimeCall> {
 	use pallet_offload_market::Call;
-	Ok(match u.int_in_range(0u8..=17)? {
+	Ok(match u.int_in_range(0u8..=19)? {
 		15..=16 => Call::submit_job { spec: job_spec(u)? }.into(),
+		// A job on one of the first few subscriptions (which may not exist, be someone
+		// else's, or be full), mostly of one replica as such a job must be.
+		18..=19 => {
+			let mut spec = job_spec(u)?;
+			if u.ratio(3u8, 4u8)? {
+				(spec.replicas, spec.quorum) = (1, 1);
+			}
+			Call::submit_subscription_job { subscription: u.int_in_range(0u64..=4)?, spec }.into()
+		},
 		17 => {
 			let len = u.int_in_range(0..=96)?;
 			let grant = BoundedVec::truncate_from(u.bytes(len)?.to_vec());

@@ -184,6 +184,7 @@ impl pallet_offload_market::Config for Runtime {
 	type Reputation = Reputation;
 	type Rewards = Rewards;
 	type Reservations = Subscriptions;
+	type Subscriptions = Subscriptions;
 	type MaxCodeLen = ConstU32<{ offload_primitives::MAX_PROGRAM_BYTES }>;
 	type ProgramDepositBase = ProgramDepositBase;
 	type ProgramDepositPerByte = ProgramDepositPerByte;
@@ -228,6 +229,9 @@ impl pallet_offload_subscriptions::Config for Runtime {
 	type UptimeSlack = HeartbeatTimeout;
 	type MaxEndsPerBlock = ConstU32<16>;
 	type MaxPerRequester = ConstU32<16>;
+	// A worker runs its jobs in parallel up to its slots; sixteen at once is what a large
+	// machine rents out whole.
+	type MaxOpenJobs = ConstU32<16>;
 	type MaxScan = ConstU32<32>;
 	type MillisPerBlock = MillisPerBlock;
 	type WeightInfo = weights::pallet_offload_subscriptions::WeightInfo<Runtime>;
@@ -290,6 +294,25 @@ pub mod benchmarks {
 
 		fn page_size() -> u32 {
 			<<Runtime as pallet_offload_registry::Config>::IndexPageSize as frame_support::traits::Get<u32>>::get()
+		}
+
+		fn subscribe(requester: &AccountId) -> offload_primitives::SubscriptionId {
+			let provider: AccountId = frame_benchmarking::account("subscribed", 0, 0);
+			<Self as pallet_offload_market::BenchmarkHelper<Runtime>>::register_provider(
+				&provider, MICRO_UNIT, 4,
+			);
+			let id = pallet_offload_subscriptions::NextSubscriptionId::<Runtime>::get();
+			let subscribed = Subscriptions::subscribe(
+				frame_system::RawOrigin::Signed(requester.clone()).into(),
+				offload_primitives::RuntimeKind::Wasm,
+				Resources { cpu_millicores: 1_000, memory_mib: 1_024, storage_gib: 0, gpus: 0 },
+				Balance::MAX / 4,
+				sp_runtime::Permill::zero(),
+				MinPeriod::get(),
+				1,
+			);
+			assert!(subscribed.is_ok(), "the benchmark's subscription: {subscribed:?}");
+			id
 		}
 
 		fn set_verified(who: &AccountId) {

@@ -120,8 +120,9 @@ mod tests {
 	/// at 9.8 transfers with a calm `submit_job` measurement (716 µs + 148 µs per replica, the
 	/// previous run). On the build machine today `submit_job`'s samples are bimodal (0.7 ms or
 	/// 2.2 ms for the same replica count, interleaved), and its fitted weight for one replica
-	/// swung between 1,152 and 1,636 µs across runs of the same code; the budget stays at ten
-	/// and a half until a calm run regenerates it. Run with `--nocapture` to print the measures.
+	/// swung between 1,139 and 1,636 µs across four runs of the same code (the latest: 10.16
+	/// transfers); the budget stays at ten and a half until a calm run regenerates it. Run
+	/// with `--nocapture` to print the measures.
 	#[test]
 	fn a_single_replica_job_costs_at_most_ten_and_a_half_transfers() {
 		let transfer_call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {

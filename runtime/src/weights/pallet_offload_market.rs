@@ -55,11 +55,11 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `4`
 		//  Estimated: `3640`
-		// Minimum execution time: 50_897_000 picoseconds.
-		Weight::from_parts(64_046_177, 0)
+		// Minimum execution time: 49_732_000 picoseconds.
+		Weight::from_parts(60_604_726, 0)
 			.saturating_add(Weight::from_parts(0, 3640))
 			// Standard Error: 3
-			.saturating_add(Weight::from_parts(2_098, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(2_057, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -73,8 +73,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `209`
 		//  Estimated: `3640`
-		// Minimum execution time: 47_854_000 picoseconds.
-		Weight::from_parts(51_758_000, 0)
+		// Minimum execution time: 48_037_000 picoseconds.
+		Weight::from_parts(50_430_000, 0)
 			.saturating_add(Weight::from_parts(0, 3640))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -91,8 +91,8 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `2516`
 		//  Estimated: `3640`
-		// Minimum execution time: 135_733_000 picoseconds.
-		Weight::from_parts(137_658_000, 0)
+		// Minimum execution time: 129_572_000 picoseconds.
+		Weight::from_parts(137_288_000, 0)
 			.saturating_add(Weight::from_parts(0, 3640))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -116,7 +116,7 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Registry::IndexedIn` (r:7 w:0)
 	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Jobs` (r:0 w:1)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Assignments` (r:0 w:7)
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 7]`.
@@ -124,11 +124,11 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `14413 + k * (2490 ±0)`
 		//  Estimated: `24680 + k * (2947 ±0)`
-		// Minimum execution time: 771_910_000 picoseconds.
-		Weight::from_parts(871_378_195, 0)
+		// Minimum execution time: 725_157_000 picoseconds.
+		Weight::from_parts(1_068_447_430, 0)
 			.saturating_add(Weight::from_parts(0, 24680))
-			// Standard Error: 52_405_444
-			.saturating_add(Weight::from_parts(280_871_478, 0).saturating_mul(k.into()))
+			// Standard Error: 41_647_954
+			.saturating_add(Weight::from_parts(70_500_307, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -156,7 +156,7 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Registry::IndexedIn` (r:7 w:0)
 	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Jobs` (r:0 w:1)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Assignments` (r:0 w:7)
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 7]`.
@@ -164,11 +164,11 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `38046 + k * (2219 ±0)`
 		//  Estimated: `321406 + k * (2947 ±0)`
-		// Minimum execution time: 814_148_000 picoseconds.
-		Weight::from_parts(793_690_790, 0)
+		// Minimum execution time: 790_616_000 picoseconds.
+		Weight::from_parts(790_994_489, 0)
 			.saturating_add(Weight::from_parts(0, 321406))
-			// Standard Error: 4_564_336
-			.saturating_add(Weight::from_parts(62_952_038, 0).saturating_mul(k.into()))
+			// Standard Error: 3_850_844
+			.saturating_add(Weight::from_parts(59_862_029, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(74))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -194,7 +194,7 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Registry::IndexedIn` (r:1 w:0)
 	/// Proof: `Registry::IndexedIn` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Jobs` (r:0 w:1)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Assignments` (r:0 w:1)
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[10, 10000]`.
@@ -202,16 +202,40 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 		// Proof Size summary in bytes:
 		//  Measured:  `13977`
 		//  Estimated: `16664`
-		// Minimum execution time: 140_124_000 picoseconds.
-		Weight::from_parts(302_040_818, 0)
+		// Minimum execution time: 131_746_000 picoseconds.
+		Weight::from_parts(277_622_735, 0)
 			.saturating_add(Weight::from_parts(0, 16664))
-			// Standard Error: 4_074
-			.saturating_add(Weight::from_parts(12_942, 0).saturating_mul(p.into()))
+			// Standard Error: 3_310
+			.saturating_add(Weight::from_parts(15_420, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
+	/// Storage: `Subscriptions::Records` (r:1 w:1)
+	/// Proof: `Subscriptions::Records` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Programs` (r:1 w:1)
+	/// Proof: `Market::Programs` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Market::NextJobId` (r:1 w:1)
+	/// Proof: `Market::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::Escrows` (r:1 w:1)
+	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Jobs` (r:0 w:1)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Assignments` (r:0 w:1)
+	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	fn submit_subscription_job() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2333`
+		//  Estimated: `3640`
+		// Minimum execution time: 203_714_000 picoseconds.
+		Weight::from_parts(208_190_000, 0)
+			.saturating_add(Weight::from_parts(0, 3640))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(7))
+	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:6 w:6)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(472), added: 2947, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::IndexedIn` (r:6 w:0)
@@ -236,28 +260,28 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `7833`
+		//  Measured:  `7834`
 		//  Estimated: `18672`
-		// Minimum execution time: 274_433_000 picoseconds.
-		Weight::from_parts(296_521_000, 0)
+		// Minimum execution time: 271_283_000 picoseconds.
+		Weight::from_parts(288_847_000, 0)
 			.saturating_add(Weight::from_parts(0, 18672))
 			.saturating_add(T::DbWeight::get().reads(27))
 			.saturating_add(T::DbWeight::get().writes(21))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
 	fn ack() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1997`
-		//  Estimated: `6101`
-		// Minimum execution time: 86_082_000 picoseconds.
-		Weight::from_parts(91_250_000, 0)
-			.saturating_add(Weight::from_parts(0, 6101))
+		//  Measured:  `1998`
+		//  Estimated: `6114`
+		// Minimum execution time: 84_312_000 picoseconds.
+		Weight::from_parts(87_330_000, 0)
+			.saturating_add(Weight::from_parts(0, 6114))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:34 w:2)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(472), added: 2947, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::IndexedIn` (r:2 w:0)
@@ -274,16 +298,16 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn decline() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `44048`
+		//  Measured:  `44049`
 		//  Estimated: `321406`
-		// Minimum execution time: 756_610_000 picoseconds.
-		Weight::from_parts(782_633_000, 0)
+		// Minimum execution time: 787_979_000 picoseconds.
+		Weight::from_parts(820_042_000, 0)
 			.saturating_add(Weight::from_parts(0, 321406))
 			.saturating_add(T::DbWeight::get().reads(77))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -310,28 +334,28 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn submit_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `12912`
+		//  Measured:  `12913`
 		//  Estimated: `10466`
-		// Minimum execution time: 456_290_000 picoseconds.
-		Weight::from_parts(462_873_000, 0)
+		// Minimum execution time: 456_308_000 picoseconds.
+		Weight::from_parts(458_611_000, 0)
 			.saturating_add(Weight::from_parts(0, 10466))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(13))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
 	fn commit_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2165`
-		//  Estimated: `6101`
-		// Minimum execution time: 92_274_000 picoseconds.
-		Weight::from_parts(92_946_000, 0)
-			.saturating_add(Weight::from_parts(0, 6101))
+		//  Measured:  `2166`
+		//  Estimated: `6114`
+		// Minimum execution time: 84_188_000 picoseconds.
+		Weight::from_parts(91_846_000, 0)
+			.saturating_add(Weight::from_parts(0, 6114))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:4 w:4)
@@ -360,16 +384,16 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn reveal_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `36749`
+		//  Measured:  `36750`
 		//  Estimated: `21814`
-		// Minimum execution time: 1_596_769_000 picoseconds.
-		Weight::from_parts(1_623_493_000, 0)
+		// Minimum execution time: 1_559_544_000 picoseconds.
+		Weight::from_parts(1_617_299_000, 0)
 			.saturating_add(Weight::from_parts(0, 21814))
 			.saturating_add(T::DbWeight::get().reads(52))
 			.saturating_add(T::DbWeight::get().writes(51))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Providers` (r:46 w:14)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(472), added: 2947, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::IndexedIn` (r:14 w:0)
@@ -388,16 +412,16 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn expire() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `68936`
+		//  Measured:  `68937`
 		//  Estimated: `321406`
-		// Minimum execution time: 1_721_133_000 picoseconds.
-		Weight::from_parts(1_753_783_000, 0)
+		// Minimum execution time: 1_563_967_000 picoseconds.
+		Weight::from_parts(1_569_972_000, 0)
 			.saturating_add(Weight::from_parts(0, 321406))
 			.saturating_add(T::DbWeight::get().reads(120))
 			.saturating_add(T::DbWeight::get().writes(38))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -406,16 +430,16 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn clear_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4104`
-		//  Estimated: `6101`
-		// Minimum execution time: 210_645_000 picoseconds.
-		Weight::from_parts(217_273_000, 0)
-			.saturating_add(Weight::from_parts(0, 6101))
+		//  Measured:  `4105`
+		//  Estimated: `6114`
+		// Minimum execution time: 206_392_000 picoseconds.
+		Weight::from_parts(212_695_000, 0)
+			.saturating_add(Weight::from_parts(0, 6114))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:2)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Programs` (r:1 w:1)
 	/// Proof: `Market::Programs` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Market::NextJobId` (r:1 w:1)
@@ -432,30 +456,30 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Draws` (`max_values`: Some(1), `max_size`: Some(1538), added: 2033, mode: `MaxEncodedLen`)
 	fn dispute() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3510`
-		//  Estimated: `6101`
-		// Minimum execution time: 219_441_000 picoseconds.
-		Weight::from_parts(232_766_000, 0)
-			.saturating_add(Weight::from_parts(0, 6101))
+		//  Measured:  `3511`
+		//  Estimated: `6114`
+		// Minimum execution time: 219_886_000 picoseconds.
+		Weight::from_parts(226_967_000, 0)
+			.saturating_add(Weight::from_parts(0, 6114))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Grants` (r:0 w:1)
 	/// Proof: `Market::Grants` (`max_values`: None, `max_size`: Some(1368), added: 3843, mode: `MaxEncodedLen`)
 	fn grant_input() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1483`
-		//  Estimated: `6101`
-		// Minimum execution time: 78_252_000 picoseconds.
-		Weight::from_parts(84_660_000, 0)
-			.saturating_add(Weight::from_parts(0, 6101))
+		//  Measured:  `1484`
+		//  Estimated: `6114`
+		// Minimum execution time: 83_390_000 picoseconds.
+		Weight::from_parts(87_439_000, 0)
+			.saturating_add(Weight::from_parts(0, 6114))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Market::Jobs` (r:2 w:2)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
@@ -486,10 +510,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Grants` (`max_values`: None, `max_size`: Some(1368), added: 3843, mode: `MaxEncodedLen`)
 	fn reveal_result_resolving_dispute() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `37837`
+		//  Measured:  `37839`
 		//  Estimated: `38894`
-		// Minimum execution time: 1_149_450_000 picoseconds.
-		Weight::from_parts(1_171_623_000, 0)
+		// Minimum execution time: 1_101_825_000 picoseconds.
+		Weight::from_parts(1_134_439_000, 0)
 			.saturating_add(Weight::from_parts(0, 38894))
 			.saturating_add(T::DbWeight::get().reads(41))
 			.saturating_add(T::DbWeight::get().writes(39))
@@ -499,7 +523,7 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `Market::Queue` (r:1 w:1)
 	/// Proof: `Market::Queue` (`max_values`: Some(1), `max_size`: Some(1026), added: 1521, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Jobs` (r:1 w:1)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Bands` (r:1 w:0)
 	/// Proof: `Registry::Bands` (`max_values`: None, `max_size`: Some(521), added: 2996, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Index` (r:5 w:2)
@@ -518,10 +542,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Market::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn match_queued_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `53148`
+		//  Measured:  `53149`
 		//  Estimated: `321406`
-		// Minimum execution time: 1_109_605_000 picoseconds.
-		Weight::from_parts(1_141_311_000, 0)
+		// Minimum execution time: 1_102_758_000 picoseconds.
+		Weight::from_parts(1_233_360_000, 0)
 			.saturating_add(Weight::from_parts(0, 321406))
 			.saturating_add(T::DbWeight::get().reads(95))
 			.saturating_add(T::DbWeight::get().writes(19))
@@ -535,7 +559,7 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Jobs` (r:1 w:1)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2636), added: 5111, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(2649), added: 5124, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Bands` (r:1 w:0)
 	/// Proof: `Registry::Bands` (`max_values`: None, `max_size`: Some(521), added: 2996, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Index` (r:32 w:0)
@@ -546,10 +570,10 @@ impl<T: frame_system::Config> pallet_offload_market::WeightInfo for WeightInfo<T
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(472), added: 2947, mode: `MaxEncodedLen`)
 	fn match_drawn_check() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `108874`
+		//  Measured:  `108875`
 		//  Estimated: `321406`
-		// Minimum execution time: 1_141_962_000 picoseconds.
-		Weight::from_parts(1_220_082_000, 0)
+		// Minimum execution time: 1_152_373_000 picoseconds.
+		Weight::from_parts(1_185_539_000, 0)
 			.saturating_add(Weight::from_parts(0, 321406))
 			.saturating_add(T::DbWeight::get().reads(102))
 			.saturating_add(T::DbWeight::get().writes(3))

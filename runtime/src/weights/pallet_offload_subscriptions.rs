@@ -71,21 +71,21 @@ impl<T: frame_system::Config> pallet_offload_subscriptions::WeightInfo for Weigh
 	/// Storage: `Subscriptions::ByRequester` (r:0 w:1)
 	/// Proof: `Subscriptions::ByRequester` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Subscriptions::Records` (r:0 w:1)
-	/// Proof: `Subscriptions::Records` (`max_values`: None, `max_size`: Some(148), added: 2623, mode: `MaxEncodedLen`)
+	/// Proof: `Subscriptions::Records` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Subscriptions::ByProvider` (r:0 w:1)
 	/// Proof: `Subscriptions::ByProvider` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn subscribe() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `8156`
+		//  Measured:  `8150`
 		//  Estimated: `19302`
-		// Minimum execution time: 214_828_000 picoseconds.
-		Weight::from_parts(235_281_000, 0)
+		// Minimum execution time: 223_635_000 picoseconds.
+		Weight::from_parts(234_486_000, 0)
 			.saturating_add(Weight::from_parts(0, 19302))
 			.saturating_add(T::DbWeight::get().reads(20))
 			.saturating_add(T::DbWeight::get().writes(13))
 	}
 	/// Storage: `Subscriptions::Records` (r:1 w:1)
-	/// Proof: `Subscriptions::Records` (`max_values`: None, `max_size`: Some(148), added: 2623, mode: `MaxEncodedLen`)
+	/// Proof: `Subscriptions::Records` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Prepaid` (r:1 w:1)
 	/// Proof: `Escrow::Prepaid` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -94,30 +94,30 @@ impl<T: frame_system::Config> pallet_offload_subscriptions::WeightInfo for Weigh
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn renew() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `761`
+		//  Measured:  `783`
 		//  Estimated: `3640`
-		// Minimum execution time: 66_380_000 picoseconds.
-		Weight::from_parts(71_916_000, 0)
+		// Minimum execution time: 68_525_000 picoseconds.
+		Weight::from_parts(72_023_000, 0)
 			.saturating_add(Weight::from_parts(0, 3640))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Subscriptions::Records` (r:1 w:1)
-	/// Proof: `Subscriptions::Records` (`max_values`: None, `max_size`: Some(148), added: 2623, mode: `MaxEncodedLen`)
+	/// Proof: `Subscriptions::Records` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `345`
-		//  Estimated: `3613`
-		// Minimum execution time: 11_769_000 picoseconds.
-		Weight::from_parts(13_141_000, 0)
-			.saturating_add(Weight::from_parts(0, 3613))
+		//  Measured:  `367`
+		//  Estimated: `3635`
+		// Minimum execution time: 11_710_000 picoseconds.
+		Weight::from_parts(12_832_000, 0)
+			.saturating_add(Weight::from_parts(0, 3635))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Subscriptions::PeriodEnds` (r:1 w:1)
 	/// Proof: `Subscriptions::PeriodEnds` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Subscriptions::Records` (r:16 w:16)
-	/// Proof: `Subscriptions::Records` (`max_values`: None, `max_size`: Some(148), added: 2623, mode: `MaxEncodedLen`)
+	/// Proof: `Subscriptions::Records` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Subscriptions::Served` (r:16 w:16)
 	/// Proof: `Subscriptions::Served` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Prepaid` (r:16 w:16)
@@ -145,13 +145,13 @@ impl<T: frame_system::Config> pallet_offload_subscriptions::WeightInfo for Weigh
 	/// The range of component `n` is `[0, 16]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `829 + n * (772 ±0)`
+		//  Measured:  `829 + n * (794 ±0)`
 		//  Estimated: `3606 + n * (5206 ±0)`
-		// Minimum execution time: 2_726_000 picoseconds.
-		Weight::from_parts(11_843_977, 0)
+		// Minimum execution time: 2_627_000 picoseconds.
+		Weight::from_parts(12_907_080, 0)
 			.saturating_add(Weight::from_parts(0, 3606))
-			// Standard Error: 111_638
-			.saturating_add(Weight::from_parts(203_493_324, 0).saturating_mul(n.into()))
+			// Standard Error: 140_433
+			.saturating_add(Weight::from_parts(202_731_549, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((12_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))

@@ -11,6 +11,7 @@ mod queries;
 mod replicated;
 mod single;
 mod submission;
+mod subscribed;
 
 use crate::{mock::*, types::*, Event, JobId, Jobs, Phase};
 use frame_support::{assert_ok, traits::fungible::InspectHold};

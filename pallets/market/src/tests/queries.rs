@@ -108,3 +108,37 @@ fn migration_to_v2_drops_the_submitted_count_and_keeps_the_rest() {
 		assert_eq!(Totals::<Test>::get().settled, 5);
 	});
 }
+
+#[test]
+fn migration_to_v3_gives_every_job_no_subscription_and_keeps_the_rest() {
+	use crate::migrations::v3::{JobV2, MigrateV2ToV3};
+	use codec::Encode;
+	use frame_support::{
+		storage::unhashed,
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+	};
+	run(|| {
+		provider(1, 100);
+		let id = submit(wasm_job(1, 1));
+		let job = super::job(id);
+		let old = JobV2::<Test> {
+			requester: job.requester,
+			spec: job.spec.clone(),
+			phase: job.phase,
+			submitted_at: job.submitted_at,
+			assignments: job.assignments.clone(),
+			dropped: job.dropped,
+			excluded: job.excluded.clone(),
+			dispute: job.dispute,
+			checks: job.checks,
+		};
+		unhashed::put_raw(&Jobs::<Test>::hashed_key_for(id), &old.encode());
+		assert!(Jobs::<Test>::try_get(id).is_err(), "a version 2 job does not decode as 3");
+		StorageVersion::new(2).put::<Market>();
+
+		MigrateV2ToV3::<Test>::on_runtime_upgrade();
+
+		assert_eq!(super::job(id), job);
+		assert_eq!(Market::on_chain_storage_version(), StorageVersion::new(3));
+	});
+}
