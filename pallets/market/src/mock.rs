@@ -341,7 +341,7 @@ pub fn run_with_subscriptions(n: u64, alive: &[u64]) {
 
 /// Runs `test` at block 1 with funded accounts and `CODE` uploaded by the requester, then
 /// checks every pallet's invariants.
-pub fn run(test: impl FnOnce()) {
+pub fn run<R>(test: impl FnOnce() -> R) -> R {
 	let mut storage = frame_system::GenesisConfig::<Test>::default()
 		.build_storage()
 		.expect("system genesis builds");
@@ -357,12 +357,13 @@ pub fn run(test: impl FnOnce()) {
 			RuntimeOrigin::signed(REQUESTER),
 			BoundedVec::truncate_from(CODE.to_vec())
 		));
-		test();
+		let result = test();
 		Market::do_try_state().expect("market invariants hold");
 		Subscriptions::do_try_state().expect("subscription invariants hold");
 		Registry::do_try_state().expect("registry invariants hold");
 		Escrow::do_try_state().expect("escrow invariants hold");
-	});
+		result
+	})
 }
 
 /// Externalities for benchmarks: block 1, a funded treasury.

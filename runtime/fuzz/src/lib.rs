@@ -421,7 +421,8 @@ fn subscriptions_call(u: &mut Unstructured) -> ArbitraryResult<RuntimeCall> {
 	let subscription = u.int_in_range(0u64..=4)?;
 	Ok(RuntimeCall::Subscriptions(match u.int_in_range(0u8..=3)? {
 		0 | 1 => Call::subscribe {
-			kind: if u.arbitrary()? {
+			// Mostly WASM, which most offers take.
+			kind: if u.ratio(3u8, 4u8)? {
 				pallet_offload_subscriptions::RuntimeKind::Wasm
 			} else {
 				pallet_offload_subscriptions::RuntimeKind::Container

@@ -286,3 +286,177 @@ fn a_job_left_open_past_its_subscription_keeps_every_invariant_until_expired() {
 		assert_eq!(held_for_jobs(REQUESTER), 0);
 	});
 }
+
+/// One step of a requester and its subscription's provider, in any order.
+#[derive(Clone, Debug)]
+enum Step {
+	/// The requester submits a job asking for `cores` thousand millicores, to run in `run`
+	/// blocks.
+	Submit { cores: u32, run: u64 },
+	/// The provider acknowledges the `nth` open job.
+	Ack(usize),
+	/// The provider delivers the `nth` open job.
+	Deliver(usize),
+	/// The provider declines the `nth` open job.
+	Decline(usize),
+	/// The requester cancels the `nth` open job.
+	Cancel(usize),
+	/// Anyone expires the `nth` open job.
+	Expire(usize),
+	/// The requester clears the `nth` job record.
+	Clear(usize),
+	/// `blocks` pass, the provider heartbeating all along.
+	Wait(u64),
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+	use proptest::prelude::*;
+	prop_oneof![
+		(0u32..=3, 1u64..=PERIOD).prop_map(|(cores, run)| Step::Submit { cores, run }),
+		(0usize..4).prop_map(Step::Ack),
+		(0usize..4).prop_map(Step::Deliver),
+		(0usize..4).prop_map(Step::Decline),
+		(0usize..4).prop_map(Step::Cancel),
+		(0usize..4).prop_map(Step::Expire),
+		(0usize..4).prop_map(Step::Clear),
+		(1u64..=PERIOD / 2).prop_map(Step::Wait),
+	]
+}
+
+proptest::proptest! {
+	#![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+	/// Whatever the requester submits and the provider does, in any order: a period is paid
+	/// exactly when every job of it was delivered, declined or cancelled before it ended (the
+	/// provider is live throughout); the provider's bond is never touched; each job record
+	/// holds just its deposit; no money appears or vanishes; every invariant holds after every
+	/// step.
+	#[test]
+	fn a_period_is_paid_exactly_when_its_jobs_were_served_and_money_adds_up(
+		steps in proptest::collection::vec(step(), 1..40),
+	) {
+		run(|| {
+			let subscription = subscribe(4);
+			let issuance = Balances::total_issuance();
+			// Jobs of each period (by its end) and whether each ended without a miss.
+			let mut jobs: Vec<(JobId, u64, bool)> = Vec::new();
+			let mut judged = 0usize;
+			let open = |jobs: &Vec<(JobId, u64, bool)>, nth: usize| {
+				let open: Vec<JobId> = jobs
+					.iter()
+					.filter(|(id, ..)| Jobs::<Test>::get(id).is_some_and(|job| !job.is_settled()))
+					.map(|(id, ..)| *id)
+					.collect();
+				(!open.is_empty()).then(|| open[nth % open.len()])
+			};
+			let served = |jobs: &mut Vec<(JobId, u64, bool)>, id: JobId| {
+				if let Some(entry) = jobs.iter_mut().find(|(job, ..)| *job == id) {
+					entry.2 = true;
+				}
+			};
+			for step in steps {
+				let now = System::block_number();
+				match step {
+					Step::Submit { cores, run } => {
+						let spec = JobSpec {
+							resources: Resources {
+								cpu_millicores: cores * 1_000,
+								..wasm_job(1, 1).resources
+							},
+							run_blocks: run,
+							..wasm_job(1, 1)
+						};
+						let id = crate::NextJobId::<Test>::get();
+						let period_end = Records::<Test>::get(subscription).map(|r| r.period_end);
+						if Market::submit_subscription_job(
+							RuntimeOrigin::signed(REQUESTER),
+							subscription,
+							spec,
+						)
+						.is_ok()
+						{
+							jobs.push((id, period_end.expect("a running subscription"), false));
+						}
+					},
+					Step::Ack(nth) => {
+						if let Some(id) = open(&jobs, nth) {
+							let _ = Market::ack(RuntimeOrigin::signed(1), id);
+						}
+					},
+					Step::Deliver(nth) => {
+						if let Some(id) = open(&jobs, nth) {
+							let delivered =
+								Market::submit_result(RuntimeOrigin::signed(1), id, report(1, 7));
+							if delivered.is_ok() {
+								served(&mut jobs, id);
+							}
+						}
+					},
+					Step::Decline(nth) => {
+						if let Some(id) = open(&jobs, nth) {
+							if Market::decline(RuntimeOrigin::signed(1), id).is_ok() {
+								served(&mut jobs, id);
+							}
+						}
+					},
+					Step::Cancel(nth) => {
+						if let Some(id) = open(&jobs, nth) {
+							if Market::cancel(RuntimeOrigin::signed(REQUESTER), id).is_ok() {
+								served(&mut jobs, id);
+							}
+						}
+					},
+					Step::Expire(nth) => {
+						if let Some(id) = open(&jobs, nth) {
+							let _ = expire_as(ANYONE, id);
+						}
+					},
+					Step::Clear(nth) => {
+						let settled: Vec<JobId> = jobs
+							.iter()
+							.filter(|(id, ..)| Jobs::<Test>::get(id).is_some_and(|job| job.is_settled()))
+							.map(|(id, ..)| *id)
+							.collect();
+						if !settled.is_empty() {
+							let id = settled[nth % settled.len()];
+							assert_ok!(Market::clear_job(RuntimeOrigin::signed(REQUESTER), id));
+						}
+					},
+					Step::Wait(blocks) => run_with_subscriptions(now + blocks, &[1]),
+				}
+				// Each period judged so far was paid exactly when all its jobs were served.
+				let outcomes = period_outcome(subscription);
+				let ends: Vec<u64> = subscription_events()
+					.into_iter()
+					.filter_map(|event| match event {
+						SubscriptionEvent::PeriodStarted { ends, .. } => Some(ends),
+						_ => None,
+					})
+					.collect();
+				while judged < outcomes.len() {
+					// The first period ends at 1 + PERIOD, each next one where it started.
+					let end = if judged == 0 { 1 + PERIOD } else { ends[judged - 1] };
+					let of_period: Vec<_> = jobs.iter().filter(|(_, e, _)| *e == end).collect();
+					let all_served = of_period.iter().all(|(.., ok)| *ok);
+					proptest::prop_assert_eq!(
+						outcomes[judged].0,
+						all_served,
+						"period ending at {} with jobs {:?}",
+						end,
+						of_period
+					);
+					judged += 1;
+				}
+				proptest::prop_assert_eq!(bond(1), BOND);
+				let records = Jobs::<Test>::iter().filter(|(_, job)| job.requester == REQUESTER).count();
+				proptest::prop_assert_eq!(held_for_jobs(REQUESTER), JOB_DEPOSIT * records as u64);
+				proptest::prop_assert_eq!(Balances::total_issuance(), issuance);
+				Market::do_try_state().expect("market invariants hold");
+				Subscriptions::do_try_state().expect("subscription invariants hold");
+				Escrow::do_try_state().expect("escrow invariants hold");
+				Registry::do_try_state().expect("registry invariants hold");
+			}
+			Ok(())
+		})?;
+	}
+}
