@@ -554,6 +554,12 @@ pub async fn status(chain: &Chain, id: u64) -> Result<()> {
 	let job =
 		job(chain, id, None).await?.ok_or_else(|| anyhow!("no job {id} (unknown or cleared)"))?;
 	println!("job {id} by {}", job.requester);
+	if let Some(on) = &job.subscription {
+		println!(
+			"  on subscription {}, in its period ending at block {} (paid by the period)",
+			on.id, on.period_end
+		);
+	}
 	match job.phase {
 		Phase::Queued { until } => println!("  waiting for providers until block {until}"),
 		Phase::Active => println!("  running"),

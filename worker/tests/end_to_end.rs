@@ -1118,6 +1118,8 @@ async fn a_subscription_runs_the_requesters_jobs_pays_the_periods_served_and_ref
 	let (first_job, out) = on_subscription("rented time\n", true);
 	assert!(out.contains("providers paid 0 OFL"), "the periods pay, not the job: {out}");
 	assert!(out.trim_end().ends_with("1 2 12"), "the output is wc's:\n{out}");
+	let status = offload(&node.ws_url, Alice, &["status", &first_job.to_string()]);
+	assert!(status.contains(&format!("on subscription {id}")), "{status}");
 
 	// Waits until `count` periods settled; returns them and the end.
 	let wait = |count: usize| {

@@ -607,6 +607,10 @@ pub struct JobJson {
 	/// A dispute of the result: `{"open"|"upheld"|"rejected": re-execution job id}`.
 	#[serde(skip_serializing_if = "Option::is_none")]
 	pub dispute: Option<serde_json::Value>,
+	/// For a job on a subscription: `{"id": subscription, "periodEnd": block}`, the period it
+	/// belongs to (the periods pay for it; it pays nothing of its own).
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub subscription: Option<serde_json::Value>,
 }
 
 impl JobJson {
@@ -646,6 +650,9 @@ impl JobJson {
 				Dispute::Upheld(id) => serde_json::json!({ "upheld": id }),
 				Dispute::Rejected(id) => serde_json::json!({ "rejected": id }),
 			}),
+			subscription: job
+				.subscription
+				.map(|on| serde_json::json!({ "id": on.id, "periodEnd": on.period_end })),
 		};
 		match job.phase {
 			Phase::Queued { until } => {

@@ -254,6 +254,7 @@ const reservedBefore = (await api.query.system.account(alice.address)).data.rese
 events = await send(api, api.tx.market.submitSubscriptionJob(subscription, { ...spec, replicas: 1, quorum: 1 }), alice);
 const onSubscription = find(events, 'market', 'JobOnSubscription');
 assert.equal(onSubscription.data.subscription.toNumber(), subscription);
+assert.equal((await api.rpc.offload.job(onSubscription.data.job)).toJSON().subscription.id, subscription);
 assert.equal(find(events, 'market', 'JobAssigned').data.provider.toString(), bob.address);
 assert.equal((await api.query.system.account(alice.address)).data.reserved.toBigInt() - reservedBefore, jobDeposit);
 const rented = (await api.rpc.offload.subscriptions(alice.address)).toJSON().subscriptions[0];
