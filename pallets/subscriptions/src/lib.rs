@@ -44,7 +44,9 @@
 //!
 //! Invariants (checked by `try_state`): every subscription is queued exactly once, at its
 //! period end, which lies in the future; the escrow holds exactly its remaining periods'
-//! prices and fees; each provider's count of subscriptions matches; each requester's too.
+//! prices and fees; each provider's count of subscriptions matches; each requester's too; its
+//! jobs take at most what it reserved, and are at most [`Config::MaxOpenJobs`] (the market
+//! checks that they are the jobs it holds).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
