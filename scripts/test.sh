@@ -12,7 +12,7 @@ cargo test --workspace --locked "$@"
 # The pallets' benchmarks, run once each as tests against their mock runtimes.
 cargo test --locked --features runtime-benchmarks \
 	-p pallet-offload-registry -p pallet-offload-reputation -p pallet-offload-market \
-	-p pallet-offload-rewards -p pallet-offload-subscriptions \
+	-p pallet-offload-rewards -p pallet-offload-subscriptions -p pallet-offload-datasets \
 	benchmarking "$@"
 
 # The relay-chain network test, where this machine has the relay node (scripts/relay.sh builds

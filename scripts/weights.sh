@@ -49,7 +49,7 @@ if [ ${#PALLETS[@]} -eq 0 ]; then
 	PALLETS=(overhead frame_system_extensions pallet_transaction_payment
 		cumulus_pallet_weight_reclaim pallet_balances pallet_treasury pallet_offload_registry
 		pallet_offload_market pallet_offload_reputation pallet_offload_rewards
-		pallet_offload_subscriptions)
+		pallet_offload_subscriptions pallet_offload_datasets)
 fi
 mkdir -p target-weights
 for pallet in "${PALLETS[@]}"; do

@@ -3,10 +3,10 @@
 
 use super::InherentDataExt;
 use crate::{
-	genesis_config_presets, AccountId, Balance, Block, BlockNumber, ConsensusHook, Executive,
-	Market, Nonce, ParachainInfo, ParachainSystem, Registry, Rewards, Runtime, RuntimeCall,
-	RuntimeGenesisConfig, SessionKeys, Subscriptions, System, TransactionPayment, SLOT_DURATION,
-	VERSION,
+	genesis_config_presets, AccountId, Balance, Block, BlockNumber, ConsensusHook, Datasets,
+	Executive, Market, Nonce, ParachainInfo, ParachainSystem, Registry, Rewards, Runtime,
+	RuntimeCall, RuntimeGenesisConfig, SessionKeys, Subscriptions, System, TransactionPayment,
+	SLOT_DURATION, VERSION,
 };
 use alloc::vec::Vec;
 use frame_support::{
@@ -282,6 +282,29 @@ impl_runtime_apis! {
 			period: BlockNumber,
 		) -> Option<pallet_offload_subscriptions::runtime_api::PeriodQuote<AccountId, Balance>> {
 			Subscriptions::quote_for(&who, kind, resources, min_reputation, period)
+		}
+	}
+
+	impl pallet_offload_datasets::runtime_api::DatasetsApi<Block, AccountId, Balance> for Runtime {
+		fn dataset(
+			id: pallet_offload_datasets::DatasetId,
+		) -> Option<pallet_offload_datasets::runtime_api::DatasetView<AccountId, Balance>> {
+			Datasets::view(id)
+		}
+
+		fn datasets(
+			owner: Option<AccountId>,
+			from: pallet_offload_datasets::DatasetId,
+			limit: u32,
+		) -> Vec<pallet_offload_datasets::runtime_api::DatasetView<AccountId, Balance>> {
+			Datasets::views(owner, from, limit)
+		}
+
+		fn royalties(
+			datasets: Vec<pallet_offload_datasets::DatasetId>,
+			code: [u8; 32],
+		) -> Result<Balance, sp_runtime::DispatchError> {
+			Datasets::royalties(datasets, code)
 		}
 	}
 

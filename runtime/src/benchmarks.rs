@@ -20,6 +20,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_offload_reputation, Reputation]
 	[pallet_offload_rewards, Rewards]
 	[pallet_offload_subscriptions, Subscriptions]
+	[pallet_offload_datasets, Datasets]
 );
 
 /// Fees go to the treasury account, which needs no setting up.

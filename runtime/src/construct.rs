@@ -95,4 +95,6 @@ mod runtime {
 	pub type Rewards = pallet_offload_rewards;
 	#[runtime::pallet_index(55)]
 	pub type Subscriptions = pallet_offload_subscriptions;
+	#[runtime::pallet_index(56)]
+	pub type Datasets = pallet_offload_datasets;
 }

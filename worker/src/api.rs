@@ -26,6 +26,7 @@ pub mod runtime {}
 pub use runtime::runtime_types::{
 	bounded_collections::bounded_vec::BoundedVec,
 	offload_primitives::{Prices, Resources, RuntimeKind},
+	pallet_offload_datasets::runtime_api::DatasetView,
 	pallet_offload_market::{
 		runtime_api::{Quote, QuotedProvider},
 		types::{
@@ -59,6 +60,8 @@ pub type EscrowEvent = runtime::runtime_types::pallet_offload_escrow::pallet::Ev
 pub type RegistryEvent = runtime::runtime_types::pallet_offload_registry::pallet::Event;
 /// The reward pool's events.
 pub type RewardsEvent = runtime::runtime_types::pallet_offload_rewards::pallet::Event;
+/// The datasets' events.
+pub type DatasetsEvent = runtime::runtime_types::pallet_offload_datasets::pallet::Event;
 /// The subscriptions' events.
 pub type SubscriptionsEvent = runtime::runtime_types::pallet_offload_subscriptions::pallet::Event;
 /// The system pallet's events.
@@ -73,6 +76,33 @@ pub fn bounded<T>(items: impl Into<Vec<T>>) -> BoundedVec<T> {
 /// A part in a million, from a percentage (capped at 100).
 pub fn percent(value: u8) -> Permill {
 	Permill(u32::from(value.min(100)) * 10_000)
+}
+
+impl Input {
+	/// The datasets the input names.
+	pub fn datasets(&self) -> &[u64] {
+		match self {
+			Input::Datasets { ids, .. } => ids,
+			Input::Inline(_) | Input::Url { .. } => &[],
+		}
+	}
+}
+
+impl Workload {
+	/// Its input.
+	pub fn input(&self) -> &Input {
+		match self {
+			Workload::Wasm { input, .. } | Workload::Container { input, .. } => input,
+		}
+	}
+
+	/// What it runs: the program's hash or the image's digest, as datasets allow them.
+	pub fn code(&self) -> Hash32 {
+		match self {
+			Workload::Wasm { program, .. } => *program,
+			Workload::Container { image_digest, .. } => *image_digest,
+		}
+	}
 }
 
 impl<T> core::ops::Deref for BoundedVec<T> {

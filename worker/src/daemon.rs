@@ -20,7 +20,7 @@ use crate::{
 		wasm, Failure, RunOutcome,
 	},
 	http,
-	inputs::Inputs,
+	inputs::{DatasetSource, Inputs},
 	metrics::Metrics,
 	store::{LocalJob, Step, Store},
 };
@@ -665,7 +665,8 @@ impl Daemon {
 		if matches!(job.phase, Phase::Queued { .. }) {
 			return Ok(Readiness::Wait);
 		}
-		if !job.spec.encrypted_input && job.checks.is_none() {
+		let names_datasets = !job.spec.workload.input().datasets().is_empty();
+		if !job.spec.encrypted_input && job.checks.is_none() && !names_datasets {
 			return Ok(Readiness::Ack);
 		}
 		if let Some(task) = self.preparing.get(&id) {
@@ -692,9 +693,10 @@ impl Daemon {
 				},
 			}
 		}
-		// A dispute's re-executor of a sealed input waits for the requester's grant while its
-		// acknowledgement deadline allows, reading the input again each block.
-		if job.checks.is_some()
+		// A dispute's re-executor of a sealed input waits for the requester's grant, and a
+		// provider of a job over a sealed dataset for its owner's, while its acknowledgement
+		// deadline allows, reading the grants again each block.
+		if (job.checks.is_some() || names_datasets)
 			&& matches!(self.prepared.get(&id), Some(Err(Failure::SealedToOthers)))
 		{
 			let ack_by = job.assignments.iter().find(|assignment| assignment.provider == self.me);
@@ -864,7 +866,8 @@ impl Daemon {
 		} else {
 			None
 		};
-		Ok(Ok(Plan { run, input, sealed }))
+		let datasets = crate::datasets::sources(chain, head.hash, id, input.datasets()).await?;
+		Ok(Ok(Plan { run, input, sealed, datasets }))
 	}
 
 	/// Keeps a finished run's output and report.
@@ -939,12 +942,14 @@ struct Plan {
 	input: api::Input,
 	/// The job's binding and the requester's grant, if its input is sealed.
 	sealed: Option<([u8; 32], Option<Vec<u8>>)>,
+	/// The datasets its input names.
+	datasets: Vec<DatasetSource>,
 }
 
 impl Plan {
 	/// The run with its input, or why the input cannot be had here.
 	async fn ready(self, id: u64, inputs: &Inputs) -> Result<PreparedRun, Failure> {
-		let bytes = inputs.get(id, &self.input, self.sealed).await?;
+		let bytes = inputs.get(id, &self.input, self.sealed, &self.datasets).await?;
 		let mut run = self.run;
 		match &mut run {
 			PreparedRun::Wasm { input, .. } | PreparedRun::Container { input, .. } => {

@@ -367,6 +367,100 @@ pub fn open_result(envelope: &[u8], secret: &StaticSecret) -> Result<Vec<u8>, En
 		.map_err(|_| EnvelopeError::Tampered)
 }
 
+const DATASET_MAGIC: &[u8; 5] = b"OFLD\x01";
+const DATASET_GRANT_MAGIC: &[u8; 5] = b"OFLK\x01";
+const DATASET_KEY: &[u8] = b"offload/dataset-key/v1";
+const DATASET_GRANT_KEY: &[u8] = b"offload/dataset-grant/v1";
+/// The header of a sealed dataset: magic, salt, key commitment.
+const DATASET_HEADER: usize = 5 + 32 + 32;
+
+/// The content key of the owner's sealed dataset with `salt`: derived from the owner's
+/// secret, so the owner keeps nothing but its account's key.
+fn dataset_key(owner: &StaticSecret, salt: &[u8; 32]) -> [u8; 32] {
+	let mut key = [0u8; 32];
+	// 32 bytes is always a valid HKDF-SHA256 output length.
+	let _ = Hkdf::<Sha256>::new(Some(salt), owner.as_bytes()).expand(DATASET_KEY, &mut key);
+	key
+}
+
+/// Seals `data` as a dataset of the owner of `secret`: `"OFLD" 0x01 | salt (32) | key
+/// commitment (32) | ciphertext`. The key is derived from the owner's secret and the salt;
+/// the ciphertext authenticates the header, and the commitment lets every provider check the
+/// key it is granted is the one, so that all open the same bytes.
+pub fn seal_dataset(data: &[u8], owner: &StaticSecret) -> Result<Vec<u8>, EnvelopeError> {
+	let mut salt = [0u8; 32];
+	OsRng.fill_bytes(&mut salt);
+	let key = dataset_key(owner, &salt);
+	let mut sealed = DATASET_MAGIC.to_vec();
+	sealed.extend(salt);
+	sealed.extend(commitment_of(&key));
+	let ciphertext = ChaCha20Poly1305::new(Key::from_slice(&key))
+		.encrypt(Nonce::from_slice(&ZERO_NONCE), Payload { msg: data, aad: &sealed })
+		.map_err(|_| EnvelopeError::Tampered)?;
+	sealed.extend(ciphertext);
+	Ok(sealed)
+}
+
+/// A sealed dataset's header: its salt and key commitment.
+fn dataset_header(sealed: &[u8]) -> Result<([u8; 32], [u8; 32]), EnvelopeError> {
+	let rest = sealed.strip_prefix(DATASET_MAGIC.as_slice()).ok_or(EnvelopeError::Malformed)?;
+	let (salt, rest) = split_key(rest)?;
+	let (commitment, _) = split_key(rest)?;
+	Ok((salt, commitment))
+}
+
+/// Whether `bytes` start as a sealed dataset does.
+pub fn is_sealed_dataset(bytes: &[u8]) -> bool {
+	dataset_header(bytes).is_ok()
+}
+
+/// The content key of a sealed dataset of the owner of `owner`, checked against its header:
+/// for the owner's service, which grants it.
+pub fn dataset_content_key(sealed: &[u8], owner: &StaticSecret) -> Result<[u8; 32], EnvelopeError> {
+	let (salt, commitment) = dataset_header(sealed)?;
+	let key = dataset_key(owner, &salt);
+	if commitment_of(&key) != commitment {
+		return Err(EnvelopeError::NotARecipient);
+	}
+	Ok(key)
+}
+
+/// The owner's grant of a dataset's content `key` to `recipients` (the providers assigned to
+/// a job, their offers' keys): `"OFLK" 0x01 | key commitment (32) | wrapped keys`.
+pub fn grant_dataset_key(
+	key: &[u8; 32],
+	recipients: &[[u8; 32]],
+) -> Result<Vec<u8>, EnvelopeError> {
+	let mut grant = DATASET_GRANT_MAGIC.to_vec();
+	grant.extend(commitment_of(key));
+	grant.extend(wrap_key(key, recipients, DATASET_GRANT_KEY)?);
+	Ok(grant)
+}
+
+/// Opens a sealed dataset with the owner's `grant`, as one of its recipients (`secret`):
+/// [`EnvelopeError::NotARecipient`] if the grant names no key of ours, or is of another key.
+pub fn open_dataset(
+	sealed: &[u8],
+	grant: &[u8],
+	secret: &StaticSecret,
+) -> Result<Vec<u8>, EnvelopeError> {
+	let (_, commitment) = dataset_header(sealed)?;
+	let rest =
+		grant.strip_prefix(DATASET_GRANT_MAGIC.as_slice()).ok_or(EnvelopeError::Malformed)?;
+	let (granted_for, wraps) = split_key(rest)?;
+	if granted_for != commitment {
+		return Err(EnvelopeError::NotARecipient);
+	}
+	let key = unwrap_key(wraps, secret, DATASET_GRANT_KEY)?.0?;
+	if commitment_of(&key) != commitment {
+		return Err(EnvelopeError::Tampered);
+	}
+	let (header, ciphertext) = sealed.split_at(DATASET_HEADER);
+	ChaCha20Poly1305::new(Key::from_slice(&key))
+		.decrypt(Nonce::from_slice(&ZERO_NONCE), Payload { msg: ciphertext, aad: header })
+		.map_err(|_| EnvelopeError::Tampered)
+}
+
 fn split_key(bytes: &[u8]) -> Result<([u8; 32], &[u8]), EnvelopeError> {
 	let key = bytes.get(..32).ok_or(EnvelopeError::Malformed)?;
 	let mut out = [0u8; 32];
@@ -604,5 +698,37 @@ mod tests {
 		let at = INPUT_MAGIC.len() + 64;
 		forged[at..at + 32].copy_from_slice(&low_order_points()[2]);
 		assert_eq!(open_input(&forged, &secret_of(&bob), &JOB, None), Err(EnvelopeError::WeakKey));
+	}
+	#[test]
+	fn a_sealed_dataset_opens_only_for_the_providers_its_owner_granted_it_to() {
+		let (owner, bob, eve) = (pair(1), pair(2), pair(5));
+		let sealed = seal_dataset(b"the owner's data", &secret_of(&owner)).unwrap();
+		assert!(is_sealed_dataset(&sealed));
+		assert!(!sealed.windows(5).any(|window| window == b"owner"), "no plaintext");
+		let key = dataset_content_key(&sealed, &secret_of(&owner)).unwrap();
+		// Someone else cannot derive the key from the file.
+		assert_eq!(
+			dataset_content_key(&sealed, &secret_of(&eve)),
+			Err(EnvelopeError::NotARecipient)
+		);
+		let grant = grant_dataset_key(&key, &[public_of(&bob)]).unwrap();
+		assert_eq!(open_dataset(&sealed, &grant, &secret_of(&bob)).unwrap(), b"the owner's data");
+		// Eve was not granted it, and a grant of another dataset's key does not open it.
+		assert_eq!(
+			open_dataset(&sealed, &grant, &secret_of(&eve)),
+			Err(EnvelopeError::NotARecipient)
+		);
+		let other = seal_dataset(b"other", &secret_of(&owner)).unwrap();
+		let other_key = dataset_content_key(&other, &secret_of(&owner)).unwrap();
+		let wrong = grant_dataset_key(&other_key, &[public_of(&bob)]).unwrap();
+		assert_eq!(
+			open_dataset(&sealed, &wrong, &secret_of(&bob)),
+			Err(EnvelopeError::NotARecipient)
+		);
+		// An altered byte of the file does not open.
+		let mut altered = sealed.clone();
+		let last = altered.len() - 1;
+		altered[last] ^= 1;
+		assert_eq!(open_dataset(&altered, &grant, &secret_of(&bob)), Err(EnvelopeError::Tampered));
 	}
 }

@@ -13,6 +13,19 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use x25519_dalek::StaticSecret;
 
+/// A dataset a job's input names, as the chain registers it.
+#[derive(Clone, Debug)]
+pub struct DatasetSource {
+	/// Its id.
+	pub id: u64,
+	/// Where it is served.
+	pub url: String,
+	/// blake2-256 of the served bytes.
+	pub hash: [u8; 32],
+	/// Sealed: opened with its owner's grant of the key, if there is one for this job.
+	pub sealed: Option<Option<Vec<u8>>>,
+}
+
 /// How many inputs are fetched at once.
 pub const FETCHES_AT_ONCE: usize = 4;
 
@@ -38,42 +51,80 @@ impl Inputs {
 	}
 
 	/// Job `id`'s input, opened if it is sealed (`sealed` is then the job's binding, see
-	/// [`envelope::binding_of`], and the requester's grant if it is a dispute's re-execution);
-	/// the requester's reply key is kept so the result is served sealed to it.
+	/// [`envelope::binding_of`], and the requester's grant if it is a dispute's re-execution),
+	/// followed by the `datasets` it names, each fetched, checked and, if sealed, opened with
+	/// its owner's grant; the requester's reply key is kept so the result is served sealed to
+	/// it. All of it together is at most the configured input size.
 	pub async fn get(
 		&self,
 		id: u64,
 		input: &Input,
 		sealed: Option<([u8; 32], Option<Vec<u8>>)>,
+		datasets: &[DatasetSource],
 	) -> Result<Vec<u8>, Failure> {
 		let bytes = self.bytes(input).await?;
-		let Some((binding, grant)) = sealed else {
-			return Ok(bytes);
-		};
-		match envelope::open_input(&bytes, &self.secret, &binding, grant.as_deref()) {
-			Ok(opened) => {
-				self.store
-					.set_reply_key(id, &opened.reply)
-					.map_err(|error| Failure::HostLimit(format!("the store: {error:#}")))?;
-				Ok(opened.input)
+		let mut bytes = match sealed {
+			None => bytes,
+			Some((binding, grant)) => {
+				match envelope::open_input(&bytes, &self.secret, &binding, grant.as_deref()) {
+					Ok(opened) => {
+						self.store
+							.set_reply_key(id, &opened.reply)
+							.map_err(|error| Failure::HostLimit(format!("the store: {error:#}")))?;
+						opened.input
+					},
+					Err(envelope::EnvelopeError::NotARecipient) => {
+						return Err(Failure::SealedToOthers)
+					},
+					Err(error) => return Err(Failure::Input(error.to_string())),
+				}
 			},
-			Err(envelope::EnvelopeError::NotARecipient) => Err(Failure::SealedToOthers),
-			Err(error) => Err(Failure::Input(error.to_string())),
+		};
+		for dataset in datasets {
+			let served = self.fetch(&dataset.url, &dataset.hash).await?;
+			let data = match &dataset.sealed {
+				None => served,
+				// Not granted to this provider (yet): others may be, or the owner's service
+				// is late; either way nothing this provider did.
+				Some(None) => return Err(Failure::SealedToOthers),
+				Some(Some(grant)) => match envelope::open_dataset(&served, grant, &self.secret) {
+					Ok(data) => data,
+					Err(envelope::EnvelopeError::NotARecipient) => {
+						return Err(Failure::SealedToOthers)
+					},
+					Err(error) => {
+						return Err(Failure::Input(format!("dataset {}: {error}", dataset.id)))
+					},
+				},
+			};
+			if bytes.len().saturating_add(data.len()) > self.max_bytes {
+				return Err(Failure::HostLimit(format!(
+					"the input with its datasets is over this provider's {} bytes",
+					self.max_bytes
+				)));
+			}
+			bytes.extend(data);
+		}
+		Ok(bytes)
+	}
+
+	/// The input's own bytes: inline (a dataset job's parameters), or fetched and checked
+	/// against its hash.
+	async fn bytes(&self, input: &Input) -> Result<Vec<u8>, Failure> {
+		match input {
+			Input::Inline(bytes) | Input::Datasets { params: bytes, .. } => Ok(bytes.to_vec()),
+			Input::Url { url, hash } => self.fetch(&String::from_utf8_lossy(url), hash).await,
 		}
 	}
 
-	/// The input's bytes: inline, or fetched and checked against its hash.
-	async fn bytes(&self, input: &Input) -> Result<Vec<u8>, Failure> {
-		let (url, hash) = match input {
-			Input::Inline(bytes) => return Ok(bytes.to_vec()),
-			Input::Url { url, hash } => (String::from_utf8_lossy(url).into_owned(), hash),
-		};
+	/// The bytes at `url`, checked against `hash`.
+	async fn fetch(&self, url: &str, hash: &[u8; 32]) -> Result<Vec<u8>, Failure> {
 		let _permit = self
 			.permits
 			.acquire()
 			.await
 			.map_err(|_| Failure::HostLimit("the daemon is stopping".into()))?;
-		let bytes = http::fetch(&url, self.max_bytes, self.reach)
+		let bytes = http::fetch(url, self.max_bytes, self.reach)
 			.await
 			.map_err(|error| Failure::Input(format!("fetching {url}: {error:#}")))?;
 		if sp_crypto_hashing::blake2_256(&bytes) != *hash {

@@ -18,6 +18,7 @@ pub mod api;
 pub mod chain;
 pub mod config;
 pub mod daemon;
+pub mod datasets;
 pub mod envelope;
 pub mod executor;
 pub mod http;

@@ -7,6 +7,7 @@ use offload_worker::{
 	chain::{self, Chain},
 	config::{format_ofl, parse_ofl, Config},
 	daemon::{shutdown_signal, Daemon},
+	datasets,
 	requester::{self, JobArgs, WorkloadArgs},
 	subscriptions,
 };
@@ -177,6 +178,11 @@ enum Command {
 		#[arg(long)]
 		cancel: Option<u64>,
 	},
+	/// Datasets: seal, register, list, retire or remove them, and serve their keys.
+	Data {
+		#[command(subcommand)]
+		command: DataCommand,
+	},
 	/// A sandbox process of the daemon (started by it, not by hand): `prepare` compiles a
 	/// module, `execute` runs jobs.
 	#[command(hide = true)]
@@ -191,6 +197,60 @@ enum Command {
 		/// Write the output here instead of stdout.
 		#[arg(long)]
 		out: Option<PathBuf>,
+	},
+}
+
+/// What a data owner does.
+#[derive(Subcommand)]
+enum DataCommand {
+	/// Encrypt a file as a sealed dataset of --suri's account: serve the output, register it,
+	/// and run `offload data serve` so the providers of jobs over it get its key.
+	Seal {
+		/// The data.
+		file: PathBuf,
+		/// Where to write the sealed dataset.
+		#[arg(long)]
+		out: PathBuf,
+	},
+	/// Register a dataset: the file as it is served (sealed by `offload data seal`, or plain)
+	/// and the URL it is served at; prints its id.
+	Register {
+		/// The file as served.
+		file: PathBuf,
+		/// Where providers fetch it (http:// or https://).
+		#[arg(long)]
+		url: String,
+		/// Paid to you by each job over it that ends with a result, in OFL.
+		#[arg(long)]
+		royalty: String,
+		/// A program (0x code hash) or container image (sha256:…) allowed to use it,
+		/// repeatable; none: any.
+		#[arg(long = "program")]
+		programs: Vec<String>,
+	},
+	/// The registered datasets (only --owner's, if given).
+	List {
+		/// Only this owner's (SS58).
+		#[arg(long)]
+		owner: Option<String>,
+	},
+	/// No new jobs may use the dataset; open ones finish and pay.
+	Retire {
+		/// The dataset id.
+		id: u64,
+	},
+	/// Remove a dataset no open job uses; its deposit comes back.
+	Remove {
+		/// The dataset id.
+		id: u64,
+	},
+	/// Grant the keys of --suri's sealed datasets to the providers assigned to jobs over
+	/// them, as they are assigned; runs until Ctrl-C.
+	Serve {
+		/// Also fetch the datasets from private addresses (a server on this machine or
+		/// network).
+		#[arg(long)]
+		allow_private: bool,
 	},
 }
 
@@ -224,6 +284,14 @@ struct JobOptions {
 	/// Seal the (inline) input to the providers the job will get, and their output to you.
 	#[arg(long, conflicts_with = "input_url")]
 	encrypt: bool,
+	/// A registered dataset the job runs over (`offload data list`), repeatable: the run's
+	/// input is the inline input followed by each dataset's bytes, in order. Each pays its
+	/// owner its royalty if the job ends with a result.
+	#[arg(long = "dataset", conflicts_with = "input_url")]
+	datasets: Vec<u64>,
+	/// The most to pay in royalties, in OFL [default: what the datasets charge now].
+	#[arg(long, requires = "datasets")]
+	max_royalties: Option<String>,
 	/// The blake2-256 hash of the URL's bytes (fetched now to compute it if not given).
 	#[arg(long, requires = "input_url")]
 	input_hash: Option<String>,
@@ -369,6 +437,19 @@ async fn job_args(
 	if options.replicas == 0 {
 		bail!("--replicas must be at least 1");
 	}
+	let code = match &workload {
+		WorkloadArgs::Wasm { program, .. } => *program,
+		WorkloadArgs::Container { image, .. } => *image,
+	};
+	let max_royalties = match (&options.max_royalties, options.datasets.is_empty()) {
+		(Some(most), _) => parse_ofl(most).context("--max-royalties")?,
+		(None, true) => 0,
+		(None, false) => {
+			let royalties = datasets::royalties(chain, &options.datasets, code).await?;
+			println!("the datasets charge {} in royalties", format_ofl(royalties));
+			royalties
+		},
+	};
 	let mut args = JobArgs {
 		workload,
 		input,
@@ -381,6 +462,8 @@ async fn job_args(
 		verified_only: options.verified_only,
 		run_blocks: options.run_blocks,
 		queue_blocks: options.queue_blocks,
+		datasets: options.datasets.clone(),
+		max_royalties,
 	};
 	if let Some(plaintext) = plaintext {
 		requester::seal_input(chain, &cli.signer()?, &mut args, &plaintext, provider).await?;
@@ -427,6 +510,49 @@ async fn run(cli: Cli) -> Result<()> {
 			let code = requester::read_program(file)?;
 			let hash = requester::upload(&chain, &cli.signer()?, code).await?;
 			println!("0x{}", hex::encode(hash));
+		},
+		Command::Data { command } => match command {
+			DataCommand::Seal { file, out } => {
+				let data = std::fs::read(file)
+					.with_context(|| format!("cannot read {}", file.display()))?;
+				let sealed = datasets::seal(&data, &cli.signer()?)?;
+				std::fs::write(out, &sealed)
+					.with_context(|| format!("cannot write {}", out.display()))?;
+				println!(
+					"{} sealed: {} bytes, hash 0x{}",
+					out.display(),
+					sealed.len(),
+					hex::encode(sp_crypto_hashing::blake2_256(&sealed))
+				);
+			},
+			DataCommand::Register { file, url, royalty, programs } => {
+				let bytes = std::fs::read(file)
+					.with_context(|| format!("cannot read {}", file.display()))?;
+				let programs = programs
+					.iter()
+					.map(|program| parse_hash(&program.replace("sha256:", "0x")))
+					.collect::<Result<Vec<_>>>()?;
+				let royalty = parse_ofl(royalty).context("--royalty")?;
+				datasets::register(&chain, &cli.signer()?, &bytes, url, royalty, programs).await?;
+			},
+			DataCommand::List { owner } => {
+				let owner = owner.as_deref().map(parse_account).transpose()?;
+				datasets::list(&chain, owner).await?;
+			},
+			DataCommand::Retire { id } => {
+				datasets::retire_or_remove(&chain, &cli.signer()?, *id, false).await?
+			},
+			DataCommand::Remove { id } => {
+				datasets::retire_or_remove(&chain, &cli.signer()?, *id, true).await?
+			},
+			DataCommand::Serve { allow_private } => {
+				let reach = if *allow_private {
+					offload_worker::http::Reach::Any
+				} else {
+					offload_worker::http::Reach::Public
+				};
+				datasets::serve(&chain, &cli.signer()?, reach, shutdown_signal()).await?;
+			},
 		},
 		Command::Quote { job } => {
 			let spec = job_args(&cli, &chain, job, None).await?.spec()?;

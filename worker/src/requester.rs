@@ -100,12 +100,24 @@ pub struct JobArgs {
 	pub run_blocks: u32,
 	/// Blocks to wait for providers.
 	pub queue_blocks: u32,
+	/// Datasets the input names, after its own (inline) bytes.
+	pub datasets: Vec<u64>,
+	/// The most to pay in the datasets' royalties.
+	pub max_royalties: Balance,
 }
 
 impl JobArgs {
 	/// The spec the chain takes.
 	pub fn spec(&self) -> Result<JobSpec> {
-		let input = self.input.clone();
+		let input = match (&self.input, self.datasets.is_empty()) {
+			(input, true) => input.clone(),
+			(Input::Inline(params), false) => Input::Datasets {
+				params: params.clone(),
+				ids: bounded(self.datasets.clone()),
+				max_royalties: self.max_royalties,
+			},
+			(_, false) => bail!("a job over datasets takes its own input inline, not from a URL"),
+		};
 		let workload = match &self.workload {
 			WorkloadArgs::Wasm { program, entry, fuel, memory_mib } => Workload::Wasm {
 				program: *program,
@@ -271,7 +283,16 @@ pub async fn quote(chain: &Chain, spec: JobSpec) -> Result<()> {
 	let quote = quote_of(chain, spec).await?;
 	println!("estimate:    {}", format_ofl(quote.estimate));
 	println!("max payment: {}", format_ofl(quote.max_payment));
-	println!("held:        {} (max payment + fee + job deposit)", format_ofl(quote.hold));
+	if quote.royalties > 0 {
+		println!(
+			"royalties:   {} (to the datasets' owners, if the job ends with a result)",
+			format_ofl(quote.royalties)
+		);
+	}
+	println!(
+		"held:        {} (max payment + fee + job deposit + royalties)",
+		format_ofl(quote.hold)
+	);
 	if !quote.matched_now {
 		println!("too few providers fit now: the job would wait in the queue");
 	}

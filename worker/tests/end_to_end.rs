@@ -1211,3 +1211,176 @@ async fn a_subscription_runs_the_requesters_jobs_pays_the_periods_served_and_ref
 	let listed = offload(&node.ws_url, Alice, &["subscriptions"]);
 	assert!(listed.contains("no subscriptions"), "{listed}");
 }
+
+/// Serves `body` to every HTTP request on a local port until the test ends; returns its URL.
+fn serve_file(body: Vec<u8>) -> String {
+	use std::io::{Read, Write};
+	let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+	let url = format!("http://{}/dataset", listener.local_addr().expect("address"));
+	std::thread::spawn(move || {
+		for mut stream in listener.incoming().flatten() {
+			let mut request = Vec::new();
+			let mut buffer = [0u8; 1024];
+			while !request.windows(4).any(|window| window == b"\r\n\r\n") {
+				match stream.read(&mut buffer) {
+					Ok(0) | Err(_) => break,
+					Ok(read) => request.extend_from_slice(&buffer[..read]),
+				}
+			}
+			let head = format!(
+				"HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+				body.len()
+			);
+			let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&body));
+		}
+	});
+	url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_over_a_sealed_dataset_settles_pays_the_owner_and_only_its_provider_opens_the_data() {
+	let mut node = DevNode::start(&["--dev-block-time", "500"]);
+	let (_client, chain) = start_chain(&mut node).await;
+	let dir = TempDir::new("offload-e2e-datasets");
+	// The dataset is served from this machine, as on a test network.
+	let bob = Worker::start_with(Bob, &node.ws_url, &dir.0, "0.01", "allow_private_inputs = true");
+	bob.wait_for_offer();
+
+	// Dave owns the data: he seals it, serves the sealed file, registers it for the word-count
+	// program only, and runs his key service.
+	let plain = dir.0.join("records.txt");
+	let secret_text = "alpha beta gamma delta\nepsilon\n";
+	std::fs::write(&plain, secret_text).expect("write the data");
+	let sealed_path = dir.0.join("records.sealed");
+	offload(
+		&node.ws_url,
+		Dave,
+		&["data", "seal", plain.to_str().unwrap(), "--out", sealed_path.to_str().unwrap()],
+	);
+	let sealed = std::fs::read(&sealed_path).expect("the sealed file");
+	assert!(!sealed.windows(5).any(|window| window == b"alpha"), "the served bytes are sealed");
+	let url = serve_file(sealed.clone());
+	let uploaded = offload(&node.ws_url, Alice, &["upload", WORDCOUNT]);
+	let program = uploaded.lines().last().expect("the program's hash").trim().to_string();
+	let dave_before = chain.finalized().await.unwrap();
+	let out = offload(
+		&node.ws_url,
+		Dave,
+		&[
+			"data",
+			"register",
+			sealed_path.to_str().unwrap(),
+			"--url",
+			&url,
+			"--royalty",
+			"0.5",
+			"--program",
+			&program,
+		],
+	);
+	assert!(out.starts_with("dataset 0:") && out.contains("sealed"), "{out}");
+	let listed = offload(&node.ws_url, Alice, &["data", "list"]);
+	assert!(listed.contains("royalty 0.5 OFL, sealed; 0 open job(s)"), "{listed}");
+	let mut serve = Command::new(env!("CARGO_BIN_EXE_offload"))
+		.args(["--node", &node.ws_url, "--suri", "//Dave", "data", "serve", "--allow-private"])
+		.stdout(std::process::Stdio::piped())
+		.spawn()
+		.expect("offload data serve starts");
+
+	// Another program may not use it: refused at submission, nothing held.
+	let other = dir.0.join("slow.wat");
+	std::fs::write(&other, SLOW).expect("write the program");
+	let Output { status, stdout, stderr } = Command::new(env!("CARGO_BIN_EXE_offload"))
+		.args(["--node", &node.ws_url, "--suri", "//Alice", "submit", "--program"])
+		.args([other.to_str().unwrap(), "--dataset", "0", "--budget", "1"])
+		.output()
+		.expect("offload runs");
+	let refused =
+		format!("{}{}", String::from_utf8_lossy(&stdout), String::from_utf8_lossy(&stderr));
+	assert!(!status.success() && refused.contains("ProgramNotAllowed"), "{refused}");
+
+	// Alice's job counts the words of her parameters followed by the dataset. Bob is
+	// assigned; Dave's service grants him the key; Bob opens the data and runs it.
+	let out = offload(
+		&node.ws_url,
+		Alice,
+		&[
+			"submit",
+			"--program",
+			WORDCOUNT,
+			"--input",
+			"two words ",
+			"--dataset",
+			"0",
+			"--budget",
+			"1",
+			"--watch",
+		],
+	);
+	assert!(out.contains("the datasets charge 0.5 OFL in royalties"), "{out}");
+	// wc of "two words alpha beta gamma delta\nepsilon\n": 2 lines, 7 words, 41 bytes.
+	assert!(out.trim_end().ends_with("2 7 41"), "the output is wc's over the data:\n{out}");
+	let id = job_id(&out);
+	bob.wait_for_log(&["sent", "step=Submit", &format!("job={id}")], Duration::from_secs(5));
+
+	// The royalty went to Dave, once, at settlement: his balance is what he started with,
+	// less the record's deposit and his fees, plus the royalty.
+	let royalty = UNIT / 2;
+	let head = chain.finalized().await.unwrap();
+	let mut events = Vec::new();
+	let mut granted_at = None;
+	for number in dave_before.number + 1..=head.number {
+		let hash = chain.block_hash(number).await.unwrap();
+		for (_, event) in chain.events(hash).await.unwrap() {
+			if matches!(&event, Event::Datasets(api::DatasetsEvent::KeyGranted { job, .. }) if *job == id)
+			{
+				granted_at = Some(hash);
+			}
+			events.push(event);
+		}
+	}
+	let paid: Vec<_> = events
+		.iter()
+		.filter_map(|event| match event {
+			Event::Datasets(api::DatasetsEvent::RoyaltyPaid { job, dataset, owner, amount }) => {
+				Some((*job, *dataset, owner.clone(), *amount))
+			},
+			_ => None,
+		})
+		.collect();
+	assert_eq!(paid, vec![(id, 0, account(Dave), royalty)]);
+	let deposit = offload_runtime::configs::compute::DatasetDepositBase::get()
+		+ offload_runtime::configs::compute::DatasetDepositPerByte::get()
+			* (url.len() as u128 + 32);
+	let dave_start = chain.free_balance(&account(Dave), Some(dave_before.hash)).await.unwrap();
+	let dave_end = chain.free_balance(&account(Dave), Some(head.hash)).await.unwrap();
+	assert_eq!(dave_end, dave_start - deposit - fees_paid(&events, &account(Dave)) + royalty);
+	let job = offload_worker::requester::job(&chain, id, None).await.unwrap().expect("the job");
+	assert!(matches!(job.phase, Phase::Settled { result: Some(_), .. }), "{:?}", job.phase);
+
+	// The key was granted to Bob alone: with it, Bob's key opens the data; Charlie, a
+	// provider that was not assigned, cannot, and neither can anyone without a grant.
+	let granted_at = granted_at.expect("Dave's service granted the key");
+	let grant = chain
+		.storage(api::storage().datasets().key_grants(), (id, 0), Some(granted_at))
+		.await
+		.unwrap()
+		.expect("the grant, while the job ran")
+		.0;
+	let secret = |who: Sr25519Keyring| offload_worker::envelope::secret_of(&who.pair());
+	assert_eq!(
+		offload_worker::envelope::open_dataset(&sealed, &grant, &secret(Bob)).unwrap(),
+		secret_text.as_bytes()
+	);
+	assert_eq!(
+		offload_worker::envelope::open_dataset(&sealed, &grant, &secret(Charlie)),
+		Err(offload_worker::envelope::EnvelopeError::NotARecipient)
+	);
+	// Settled: the grant is gone from the chain, and the dataset is free to remove.
+	let gone = chain.storage(api::storage().datasets().key_grants(), (id, 0), None).await.unwrap();
+	assert!(gone.is_none());
+	let _ = serve.kill();
+	let _ = serve.wait();
+	drop(bob);
+	assert!(node.stop(), "offload-node did not exit on SIGINT:\n{}", node.log());
+}

@@ -6,6 +6,7 @@
 use frame_support::BoundedVec;
 use offload_primitives::{Prices, Resources, RuntimeKind};
 use offload_runtime::{AccountId, Balance, BlockNumber, Runtime};
+use pallet_offload_datasets::runtime_api::DatasetView;
 use pallet_offload_market::{
 	runtime_api::{MarketStats, Quote},
 	Dispute, Hash32, Input, JobOf, JobSpec, Phase, Pricing, ReplicaState, Report, Workload,
@@ -132,6 +133,17 @@ pub enum InputJson {
 		/// blake2-256 of the bytes.
 		hash: HexBytes,
 	},
+	/// Registered datasets, after the job's own bytes.
+	#[serde(rename_all = "camelCase")]
+	Datasets {
+		/// The job's own bytes, as hex (none).
+		#[serde(default)]
+		params: HexBytes,
+		/// The datasets' ids.
+		datasets: Vec<u64>,
+		/// The most the job pays in royalties.
+		max_royalties: Amount,
+	},
 }
 
 impl Default for InputJson {
@@ -154,6 +166,13 @@ impl InputJson {
 				url: BoundedVec::try_from(url.into_bytes())
 					.map_err(|_| "the input URL is too long".to_string())?,
 				hash: hash_of(hash, "input.url.hash")?,
+			}),
+			InputJson::Datasets { params, datasets, max_royalties } => Ok(Input::Datasets {
+				params: BoundedVec::try_from(params.0)
+					.map_err(|_| "the parameters are too long".to_string())?,
+				ids: BoundedVec::try_from(datasets)
+					.map_err(|_| "a job names at most 4 datasets".to_string())?,
+				max_royalties: max_royalties.0,
 			}),
 		}
 	}
@@ -329,7 +348,10 @@ pub struct QuoteJson {
 	pub estimate: Amount,
 	/// The most the job can pay providers.
 	pub max_payment: Amount,
-	/// What submitting holds: the maximum payment, the fee on it and the job deposit.
+	/// What the datasets it names charge in royalties, paid if it ends with a result.
+	pub royalties: Amount,
+	/// What submitting holds: the maximum payment, the fee on it, the job deposit and the
+	/// royalties.
 	pub hold: Amount,
 }
 
@@ -349,6 +371,7 @@ impl From<Quote<AccountId, Balance>> for QuoteJson {
 			matched_now: quote.matched_now,
 			estimate: Amount(quote.estimate),
 			max_payment: Amount(quote.max_payment),
+			royalties: Amount(quote.royalties),
 			hold: Amount(quote.hold),
 		}
 	}
@@ -611,6 +634,8 @@ pub struct JobJson {
 	/// belongs to (the periods pay for it; it pays nothing of its own).
 	#[serde(skip_serializing_if = "Option::is_none")]
 	pub subscription: Option<serde_json::Value>,
+	/// The datasets its input names (empty: none).
+	pub datasets: Vec<u64>,
 }
 
 impl JobJson {
@@ -653,6 +678,7 @@ impl JobJson {
 			subscription: job
 				.subscription
 				.map(|on| serde_json::json!({ "id": on.id, "periodEnd": on.period_end })),
+			datasets: job.spec.workload.input().datasets().to_vec(),
 		};
 		match job.phase {
 			Phase::Queued { until } => {
@@ -840,6 +866,62 @@ impl RewardsJson {
 			claimable: Amount(claimable),
 		}
 	}
+}
+
+/// A dataset, in `offload_datasets`' answer.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetJson {
+	/// Its id.
+	pub id: u64,
+	/// Its owner (SS58).
+	pub owner: String,
+	/// blake2-256 of the served bytes.
+	pub hash: HexBytes,
+	/// Their size.
+	pub size: u64,
+	/// Where they are served.
+	pub location: String,
+	/// Paid to the owner by each job over it that ends with a result.
+	pub royalty: Amount,
+	/// Programs (code hashes, image digests) allowed; empty: any.
+	pub programs: Vec<HexBytes>,
+	/// Only a job's assigned providers get its key.
+	pub sealed: bool,
+	/// Takes no new jobs.
+	pub retired: bool,
+	/// Open jobs using it.
+	pub users: u32,
+	/// The owner's deposit.
+	pub deposit: Amount,
+}
+
+impl From<DatasetView<AccountId, Balance>> for DatasetJson {
+	fn from(view: DatasetView<AccountId, Balance>) -> Self {
+		DatasetJson {
+			id: view.id,
+			owner: account_text(&view.owner),
+			hash: HexBytes(view.hash.to_vec()),
+			size: view.size,
+			location: String::from_utf8_lossy(&view.location).into_owned(),
+			royalty: Amount(view.royalty),
+			programs: view.programs.iter().map(|program| HexBytes(program.to_vec())).collect(),
+			sealed: view.sealed,
+			retired: view.retired,
+			users: view.users,
+			deposit: Amount(view.deposit),
+		}
+	}
+}
+
+/// `offload_datasets`' answer.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetsJson {
+	/// The datasets of this page.
+	pub datasets: Vec<DatasetJson>,
+	/// The `from` of the next page, if there may be one.
+	pub next: Option<u64>,
 }
 
 /// A subscription, in `offload_subscriptions`' answer.

@@ -4,8 +4,9 @@
 //! among at most [`ONLINE_SCAN`] records.
 
 use super::json::{
-	parse_account, JobJson, JobSpecJson, ProviderFilterJson, ProviderJson, ProvidersPageJson,
-	QuoteJson, RewardsJson, StatsJson, SubscriptionJson, SubscriptionsJson,
+	parse_account, DatasetJson, DatasetsJson, JobJson, JobSpecJson, ProviderFilterJson,
+	ProviderJson, ProvidersPageJson, QuoteJson, RewardsJson, StatsJson, SubscriptionJson,
+	SubscriptionsJson,
 };
 use jsonrpsee::{
 	core::RpcResult,
@@ -15,6 +16,7 @@ use jsonrpsee::{
 use offload_runtime::{
 	opaque::Block, AccountId, Balance, BlockNumber, Hash, Runtime, RuntimeError,
 };
+use pallet_offload_datasets::runtime_api::DatasetsApi;
 use pallet_offload_market::{runtime_api::ComputeApi, JobOf, JobSpec};
 use pallet_offload_registry::{ProviderFilter, ProviderSummary};
 use pallet_offload_rewards::runtime_api::RewardsApi;
@@ -71,6 +73,17 @@ pub trait OffloadApi {
 	/// plus the provider's job slots).
 	#[method(name = "subscriptions")]
 	fn subscriptions(&self, who: String, at: Option<Hash>) -> RpcResult<SubscriptionsJson>;
+
+	/// Registered datasets from id `from` (0) on, at most `limit` (≤ 100, default 100); with
+	/// `owner`, only its datasets. Pass the answer's `next` as `from` for the next page.
+	#[method(name = "datasets")]
+	fn datasets(
+		&self,
+		owner: Option<String>,
+		from: Option<u64>,
+		limit: Option<u32>,
+		at: Option<Hash>,
+	) -> RpcResult<DatasetsJson>;
 }
 
 /// The methods' implementation over a client.
@@ -115,7 +128,8 @@ where
 			ProviderFilter<Balance>,
 			ProviderSummary<Runtime>,
 		> + RewardsApi<Block, AccountId, Balance, BlockNumber>
-		+ SubscriptionsApi<Block, AccountId, Balance, BlockNumber>,
+		+ SubscriptionsApi<Block, AccountId, Balance, BlockNumber>
+		+ DatasetsApi<Block, AccountId, Balance>,
 {
 	fn quote(&self, spec: JobSpecJson, at: Option<Hash>) -> RpcResult<QuoteJson> {
 		let spec = spec.into_spec().map_err(invalid)?;
@@ -210,5 +224,27 @@ where
 		Ok(SubscriptionsJson {
 			subscriptions: views.into_iter().map(SubscriptionJson::from).collect(),
 		})
+	}
+
+	fn datasets(
+		&self,
+		owner: Option<String>,
+		from: Option<u64>,
+		limit: Option<u32>,
+		at: Option<Hash>,
+	) -> RpcResult<DatasetsJson> {
+		let owner = owner.as_deref().map(parse_account).transpose().map_err(invalid)?;
+		let at = block(&*self.client, at)?;
+		let limit = limit.unwrap_or(MAX_PAGE).min(MAX_PAGE);
+		let views = self
+			.client
+			.runtime_api()
+			.datasets(at, owner, from.unwrap_or(0), limit)
+			.map_err(runtime_error)?;
+		let next = match views.last() {
+			Some(last) if views.len() as u32 == limit => Some(last.id.saturating_add(1)),
+			_ => None,
+		};
+		Ok(DatasetsJson { datasets: views.into_iter().map(DatasetJson::from).collect(), next })
 	}
 }

@@ -37,6 +37,16 @@ const rpc = {
     stats: { description: 'Market totals', params: [at], type: 'Json' },
     rewards: { description: 'The reward era and an account\'s unclaimed eras', params: [{ name: 'who', type: 'Text' }, at], type: 'Json' },
     subscriptions: { description: 'An account\'s subscriptions', params: [{ name: 'who', type: 'Text' }, at], type: 'Json' },
+    datasets: {
+      description: 'Registered datasets, paged',
+      params: [
+        { name: 'owner', type: 'Text', isOptional: true },
+        { name: 'from', type: 'u64', isOptional: true },
+        { name: 'limit', type: 'u32', isOptional: true },
+        at,
+      ],
+      type: 'Json',
+    },
   },
 };
 
@@ -77,7 +87,7 @@ step(`connected to ${(await api.rpc.system.chain()).toString()}, ${properties.to
 
 // Every call, event, error and storage item of the compute pallets carries documentation, so
 // apps shows it.
-for (const pallet of api.runtimeMetadata.asLatest.pallets.filter((p) => ['Registry', 'Market', 'Escrow', 'Reputation', 'Rewards', 'Subscriptions'].includes(p.name.toString()))) {
+for (const pallet of api.runtimeMetadata.asLatest.pallets.filter((p) => ['Registry', 'Market', 'Escrow', 'Reputation', 'Rewards', 'Subscriptions', 'Datasets'].includes(p.name.toString()))) {
   const name = pallet.name.toString();
   for (const kind of ['calls', 'events', 'errors']) {
     if (pallet[kind].isNone) continue;
@@ -92,7 +102,7 @@ for (const pallet of api.runtimeMetadata.asLatest.pallets.filter((p) => ['Regist
     }
   }
 }
-step('every call, event, error and storage item of Registry, Market, Escrow, Reputation, Rewards and Subscriptions is documented');
+step('every call, event, error and storage item of Registry, Market, Escrow, Reputation, Rewards, Subscriptions and Datasets is documented');
 
 const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
 const alice = keyring.addFromUri('//Alice');
@@ -266,6 +276,50 @@ events = await send(api, api.tx.subscriptions.cancel(subscription), alice);
 find(events, 'subscriptions', 'Cancelled');
 await assert.rejects(send(api, api.tx.subscriptions.renew(subscription, 1), alice), /subscriptions\.Ending/);
 step(`subscriptions: Alice rented a core of Bob's for ${periodQuote.price.toHuman()} a period of ${period} blocks, saw it listed, ran a job on it and cancelled both`);
+
+// Datasets: Charlie registers one for Alice's program only; a job over it holds its royalty
+// with the job's funds, a job of another program is refused, and the cancelled job gets the
+// royalty back.
+const charlie = keyring.addFromUri('//Charlie');
+const royalty = UNIT / 2n;
+const location = 'https://data.example/records.sealed';
+events = await send(api, api.tx.datasets.register(blake2AsHex('records', 256), 1000, location, royalty, [program], true), charlie);
+const registered = find(events, 'datasets', 'Registered');
+const dataset = registered.data.dataset.toNumber();
+assert.equal(registered.data.owner.toString(), charlie.address);
+const stored = (await api.query.datasets.records(dataset)).unwrap();
+const depositExpected = api.consts.datasets.depositBase.toBigInt() + api.consts.datasets.depositPerByte.toBigInt() * BigInt(location.length + 32);
+assert.equal(stored.deposit.toBigInt(), depositExpected);
+assert.equal((await api.call.datasetsApi.royalties([dataset], program)).asOk.toBigInt(), royalty);
+assert.ok((await api.call.datasetsApi.royalties([dataset], blake2AsHex('other', 256))).isErr);
+const overData = {
+  ...spec,
+  replicas: 1,
+  quorum: 1,
+  workload: { Wasm: { ...spec.workload.Wasm, input: { Datasets: { params: u8aToHex(stringToU8a('q')), ids: [dataset], maxRoyalties: royalty } } } },
+};
+const dataQuote = (await api.call.computeApi.quote(overData)).asOk;
+assert.equal(dataQuote.royalties.toBigInt(), royalty);
+// A program the dataset does not allow, uploaded first so the holds compare below.
+const otherCode = u8aToHex(stringToU8a('\0asm\x01\0\0\0 another program'));
+find(await send(api, api.tx.market.uploadProgram(otherCode), alice), 'market', 'ProgramUploaded');
+const reservedBeforeData = (await api.query.system.account(alice.address)).data.reserved.toBigInt();
+events = await send(api, api.tx.market.submitJob(overData), alice);
+const used = find(events, 'datasets', 'Used');
+assert.equal(used.data.royalty.toBigInt(), royalty);
+const dataJob = used.data.job.toNumber();
+assert.equal((await api.query.system.account(alice.address)).data.reserved.toBigInt() - reservedBeforeData, dataQuote.hold.toBigInt());
+assert.deepEqual((await api.rpc.offload.job(dataJob)).toJSON().datasets, [dataset]);
+const listedData = (await api.rpc.offload.datasets(charlie.address)).toJSON();
+assert.equal(listedData.datasets[0].users, 1);
+assert.equal(listedData.datasets[0].sealed, true);
+const otherProgram = { ...overData, workload: { Wasm: { ...overData.workload.Wasm, program: blake2AsHex(otherCode, 256) } } };
+await assert.rejects(send(api, api.tx.market.submitJob(otherProgram), alice), /datasets\.ProgramNotAllowed/);
+await assert.rejects(send(api, api.tx.datasets.remove(dataset), charlie), /datasets\.InUse/);
+find(await send(api, api.tx.market.cancel(dataJob), alice), 'market', 'JobCancelled');
+assert.equal((await api.query.system.account(alice.address)).data.reserved.toBigInt(), reservedBeforeData);
+find(await send(api, api.tx.datasets.remove(dataset), charlie), 'datasets', 'Removed');
+step(`datasets: Charlie registered a sealed dataset at ${royalty * 100n / UNIT / 100n}.${(royalty * 100n / UNIT) % 100n} OFL a job, Alice's job over it held the royalty and got it back on cancel, and Charlie removed it`);
 
 await api.disconnect();
 step('done');

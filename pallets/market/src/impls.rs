@@ -10,10 +10,12 @@ use frame_support::{
 	traits::{fungible::MutateHold, tokens::Precision, Randomness},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use offload_primitives::{JobId, Resources, SubscribedCapacity, SubscriptionId};
+use offload_primitives::{
+	DatasetRoyalties, JobId, Resources, SubscribedCapacity, SubscriptionId, MAX_JOB_DATASETS,
+};
 use sp_runtime::{
 	traits::{CheckedMul, One, Saturating, UniqueSaturatedInto, Zero},
-	DispatchResult, Perbill,
+	DispatchError, DispatchResult, Perbill,
 };
 
 /// What the randomness that draws dispute re-executors is asked for.
@@ -32,6 +34,104 @@ enum Retry<AccountId> {
 impl<T: Config> Pallet<T> {
 	fn now() -> BlockNumberFor<T> {
 		frame_system::Pallet::<T>::block_number()
+	}
+
+	// ---- datasets ----
+
+	/// The weight of starting the datasets `spec`'s input names.
+	pub fn datasets_start_weight(spec: &JobSpec<T>) -> Weight {
+		match spec.workload.input().datasets().len() as u32 {
+			0 => Weight::zero(),
+			n => T::Datasets::start_weight(n),
+		}
+	}
+
+	/// The weight of ending a job over the most datasets a job may name.
+	pub fn datasets_end_weight() -> Weight {
+		T::Datasets::end_weight(MAX_JOB_DATASETS)
+	}
+
+	/// The weight `cancel` is charged before dispatch: the most datasets a job may name are
+	/// assumed, and what the job does not name is refunded ([`Self::ending`]).
+	pub fn cancel_weight() -> Weight {
+		<T as Config>::WeightInfo::cancel()
+			.saturating_add(T::DbWeight::get().reads_writes(1, 1))
+			.saturating_add(Self::datasets_end_weight())
+	}
+
+	/// The weight `decline` is charged before dispatch: the most datasets a job may name are
+	/// assumed, and what the job does not name is refunded ([`Self::ending`]).
+	pub fn decline_weight() -> Weight {
+		<T as Config>::WeightInfo::decline()
+			.max(<T as Config>::WeightInfo::cancel())
+			.saturating_add(T::DbWeight::get().reads_writes(2, 2))
+			.saturating_add(Self::datasets_end_weight())
+	}
+
+	/// The weight `submit_result` is charged before dispatch: the most datasets a job may name are
+	/// assumed, and what the job does not name is refunded ([`Self::ending`]).
+	pub fn submit_result_weight() -> Weight {
+		<T as Config>::WeightInfo::submit_result().saturating_add(Self::datasets_end_weight())
+	}
+
+	/// The weight `reveal_result` is charged before dispatch: the most datasets a job may name are
+	/// assumed, and what the job does not name is refunded ([`Self::ending`]).
+	pub fn reveal_result_weight() -> Weight {
+		<T as Config>::WeightInfo::reveal_result()
+			.max(<T as Config>::WeightInfo::reveal_result_resolving_dispute())
+			.saturating_add(Self::datasets_end_weight())
+	}
+
+	/// The weight `expire` is charged before dispatch: the most datasets a job may name are
+	/// assumed, and what the job does not name is refunded ([`Self::ending`]).
+	pub fn expire_weight() -> Weight {
+		<T as Config>::WeightInfo::expire()
+			.max(<T as Config>::WeightInfo::reveal_result())
+			.max(<T as Config>::WeightInfo::reveal_result_resolving_dispute())
+			.saturating_add(Self::datasets_end_weight())
+	}
+
+	/// Runs `call`, which may end job `id`, charged `declared` (which assumes the job names
+	/// the most datasets): what ending the datasets it does name would not use is refunded,
+	/// so a job over no dataset costs what it did before datasets existed.
+	pub(crate) fn ending(
+		id: JobId,
+		declared: Weight,
+		call: impl FnOnce() -> DispatchResult,
+	) -> DispatchResultWithPostInfo {
+		let named =
+			Jobs::<T>::get(id).map_or(0, |job| job.spec.workload.input().datasets().len() as u32);
+		call()?;
+		let unused = Self::datasets_end_weight().saturating_sub(match named {
+			0 => Weight::zero(),
+			n => T::Datasets::end_weight(n),
+		});
+		Ok(Some(declared.saturating_sub(unused)).into())
+	}
+
+	/// Starts job `id`'s use of the datasets `spec`'s input names (none paid for a dispute's
+	/// re-execution, `checks`); returns the royalties to hold, refused above the input's
+	/// bound.
+	fn start_datasets(
+		id: JobId,
+		spec: &JobSpec<T>,
+		checks: bool,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		let Input::Datasets { ids, max_royalties, .. } = spec.workload.input() else {
+			return Ok(Zero::zero());
+		};
+		let royalties = T::Datasets::start(id, ids, &spec.workload.code(), checks)?;
+		ensure!(royalties <= *max_royalties, Error::<T>::RoyaltiesAboveBound);
+		Ok(royalties)
+	}
+
+	/// Ends job `id`'s use of datasets: with a result, their owners are paid out of its
+	/// escrow. Nothing for a job over none.
+	fn end_datasets(id: JobId, job: &JobOf<T>, with_result: bool) -> DispatchResult {
+		if !job.spec.workload.input().datasets().is_empty() {
+			T::Datasets::end(id, with_result)?;
+		}
+		Ok(())
 	}
 
 	// ---- programs ----
@@ -151,12 +251,13 @@ impl<T: Config> Pallet<T> {
 		Self::use_program(&spec, true)?;
 		let id = NextJobId::<T>::get();
 		NextJobId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
+		let royalties = Self::start_datasets(id, &spec, checks.is_some())?;
 		T::Escrow::hold_for_job(
 			id,
 			&requester,
 			spec.pricing.cap(),
 			spec.replicas.into(),
-			T::JobDeposit::get(),
+			T::JobDeposit::get().checked_add(&royalties).ok_or(Error::<T>::Overflow)?,
 		)?;
 		Self::deposit_event(Event::JobSubmitted {
 			job: id,
@@ -200,7 +301,7 @@ impl<T: Config> Pallet<T> {
 		Self::check_spec(&spec)?;
 		ensure!(spec.replicas == 1 && spec.quorum == 1, Error::<T>::BadReplicas);
 		let now = Self::now();
-		let ack_by = now.saturating_add(T::AckTimeout::get());
+		let ack_by = now.saturating_add(Self::ack_time_of(&spec, false));
 		let (provider, period_end) = T::Subscriptions::take(
 			subscription,
 			&requester,
@@ -211,8 +312,11 @@ impl<T: Config> Pallet<T> {
 		Self::use_program(&spec, true)?;
 		let id = NextJobId::<T>::get();
 		NextJobId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
-		// The periods pay for the work: only the record's deposit is held.
-		T::Escrow::hold_for_job(id, &requester, Zero::zero(), 0, T::JobDeposit::get())?;
+		// The periods pay for the work: only the record's deposit is held, and the datasets'
+		// royalties.
+		let royalties = Self::start_datasets(id, &spec, false)?;
+		let deposit = T::JobDeposit::get().checked_add(&royalties).ok_or(Error::<T>::Overflow)?;
+		T::Escrow::hold_for_job(id, &requester, Zero::zero(), 0, deposit)?;
 		Self::deposit_event(Event::JobSubmitted {
 			job: id,
 			requester: requester.clone(),
@@ -302,8 +406,15 @@ impl<T: Config> Pallet<T> {
 	/// How long a replica of `job` may wait to be acknowledged: [`Config::AckTimeout`], twice
 	/// that for the re-executors of a sealed input, who wait for the requester's grant.
 	pub(crate) fn ack_time(job: &JobOf<T>) -> BlockNumberFor<T> {
+		Self::ack_time_of(&job.spec, job.checks.is_some())
+	}
+
+	/// The acknowledgement time of a job of `spec` (`check`: a dispute's re-execution):
+	/// doubled when a grant must reach its providers first (a sealed input's re-executors wait
+	/// for the requester's, a job over datasets for their owners' keys, and fetches them).
+	pub(crate) fn ack_time_of(spec: &JobSpec<T>, check: bool) -> BlockNumberFor<T> {
 		let ack = T::AckTimeout::get();
-		if job.checks.is_some() && job.spec.encrypted_input {
+		if (check && spec.encrypted_input) || !spec.workload.input().datasets().is_empty() {
 			ack.saturating_add(ack)
 		} else {
 			ack
@@ -411,6 +522,7 @@ impl<T: Config> Pallet<T> {
 		);
 		Self::close_assignments(id, &job)?;
 		Self::use_program(&job.spec, false)?;
+		Self::end_datasets(id, &job, false)?;
 		if matches!(job.phase, Phase::Queued { .. }) {
 			Self::stop_waiting(id, &job);
 		}
@@ -758,16 +870,18 @@ impl<T: Config> Pallet<T> {
 		}
 		Self::close_assignments(id, &job)?;
 		Self::use_program(&job.spec, false)?;
-		// A job on a subscription held only its deposit.
-		let refunded = if job.subscription.is_some() {
-			Zero::zero()
-		} else {
-			T::Escrow::refund_keeping(id, T::JobDeposit::get())?
-		};
 		let (result, ok) = match winner {
 			Some((result, ok)) => (Some(result), ok),
 			None => (None, false),
 		};
+		Self::end_datasets(id, &job, result.is_some())?;
+		// A job on a subscription held only its deposit (and royalties, paid or not).
+		let refunded =
+			if job.subscription.is_some() && job.spec.workload.input().datasets().is_empty() {
+				Zero::zero()
+			} else {
+				T::Escrow::refund_keeping(id, T::JobDeposit::get())?
+			};
 		job.phase = Phase::Settled { result, ok, paid, at: Self::now() };
 		let checks = job.checks;
 		Jobs::<T>::insert(id, job);
@@ -904,6 +1018,7 @@ impl<T: Config> Pallet<T> {
 	fn end_without_result(id: JobId, job: JobOf<T>, caller: T::AccountId) -> DispatchResult {
 		Self::close_assignments(id, &job)?;
 		Self::use_program(&job.spec, false)?;
+		Self::end_datasets(id, &job, false)?;
 		if matches!(job.phase, Phase::Queued { .. }) {
 			Self::stop_waiting(id, &job);
 		}
@@ -1087,6 +1202,7 @@ impl<T: Config> Pallet<T> {
 					.map_err(|_| "fee overflow")?
 					.saturating_add(T::JobDeposit::get())
 			};
+			let expected = expected.saturating_add(T::Datasets::held(id));
 			ensure!(held == expected, "an open job's escrow is not its full hold");
 			ensure!(job.assignments.len() <= job.target() as usize, "too many replicas");
 			for assignment in &job.assignments {

@@ -17,6 +17,14 @@
 //!   period. Its provider missing a deadline fails the period (no slash: the period's pay is
 //!   what it loses), and the job ends; a decline ends it too, and never moves it to another
 //!   provider.
+//! - **Datasets.** A job's input may name registered datasets ([`Input::Datasets`]): at
+//!   submission [`Config::Datasets`] checks them (refusing a program a dataset does not allow)
+//!   and the royalties, at most the input's `max_royalties`, are held with the job's funds;
+//!   they are paid to the owners when the job ends with a result, and refunded with the rest
+//!   otherwise. A dispute's re-execution pays none. The calls that may end a job are charged for
+//!   the most datasets a job may name, and refund what the job does not name. Such a job's
+//!   replicas have twice [`Config::AckTimeout`] to acknowledge (their owners' keys must reach
+//!   them, and the data be fetched).
 //! - **Replicas.** Each assigned provider acknowledges ([`Pallet::ack`]) within
 //!   [`Config::AckTimeout`]. With one replica it then submits its result in one call
 //!   ([`Pallet::submit_result`]), which settles the job. With more, each commits to
@@ -66,8 +74,8 @@ pub mod types;
 pub mod weights;
 
 pub use offload_primitives::{
-	JobEscrow, JobId, Outcome, Prices, ProviderRegistry, ReputationOf, Reservations, Resources,
-	RewardWork, RuntimeKind, SubscribedCapacity, SubscriptionId,
+	DatasetRoyalties, JobEscrow, JobId, Outcome, Prices, ProviderRegistry, ReputationOf,
+	Reservations, Resources, RewardWork, RuntimeKind, SubscribedCapacity, SubscriptionId,
 };
 pub use types::*;
 pub use weights::WeightInfo;
@@ -123,6 +131,10 @@ pub mod pallet {
 
 		/// Subscriptions, on whose reserved capacity their requesters' jobs run.
 		type Subscriptions: SubscribedCapacity<Self::AccountId, BlockNumberFor<Self>>;
+
+		/// Datasets a job's input names: checked and their royalties held at submission, paid
+		/// to their owners when the job ends with a result.
+		type Datasets: DatasetRoyalties<Self::AccountId, BalanceOf<Self>>;
 
 		/// Longest program, in bytes. Too large and one upload fills blocks; too small and real
 		/// programs do not fit.
@@ -562,6 +574,8 @@ pub mod pallet {
 		NotSettled,
 		/// Only a dispute's re-execution of a sealed input, before it settles, takes a grant.
 		NotASealedCheck,
+		/// The datasets' royalties add up to more than the input's `max_royalties`.
+		RoyaltiesAboveBound,
 		/// The job settled too recently to be cleared by others.
 		StillRetained,
 		/// The job settled without a result; there is nothing to dispute.
@@ -664,7 +678,8 @@ pub mod pallet {
 			<T as Config>::WeightInfo::submit_job_verified(spec.replicas as u32)
 		} else {
 			<T as Config>::WeightInfo::submit_job(spec.replicas as u32)
-		})]
+		}
+		.saturating_add(Pallet::<T>::datasets_start_weight(spec)))]
 		pub fn submit_job(origin: OriginFor<T>, spec: JobSpec<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_submit_job(who, spec)
@@ -678,11 +693,10 @@ pub mod pallet {
 		/// O(MaxReplicas + MaxQueued).
 		#[pallet::call_index(4)]
 		// Cancelling a dispute's check also closes the dispute: one more record read and written.
-		#[pallet::weight(<T as Config>::WeightInfo::cancel()
-			.saturating_add(T::DbWeight::get().reads_writes(1, 1)))]
-		pub fn cancel(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+		#[pallet::weight(Pallet::<T>::cancel_weight())]
+		pub fn cancel(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_cancel(who, job)
+			Self::ending(job, Self::cancel_weight(), || Self::do_cancel(who, job))
 		}
 
 		/// Acknowledges the caller's replica of `job`: it runs now, and must deliver within the
@@ -718,12 +732,10 @@ pub mod pallet {
 		#[pallet::call_index(12)]
 		// Ending the job instead, when nobody fits and it may not wait, costs at most what
 		// `cancel` does, plus the deposit's transfer and a dispute's closing.
-		#[pallet::weight(<T as Config>::WeightInfo::decline()
-			.max(<T as Config>::WeightInfo::cancel())
-			.saturating_add(T::DbWeight::get().reads_writes(2, 2)))]
-		pub fn decline(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+		#[pallet::weight(Pallet::<T>::decline_weight())]
+		pub fn decline(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_decline(who, job)
+			Self::ending(job, Self::decline_weight(), || Self::do_decline(who, job))
 		}
 
 		/// Delivers the result of a single-replica job and settles it: the provider is paid by
@@ -734,9 +746,16 @@ pub mod pallet {
 		/// ## Complexity
 		/// O(MaxReplicas).
 		#[pallet::call_index(6)]
-		pub fn submit_result(origin: OriginFor<T>, job: JobId, report: Report) -> DispatchResult {
+		#[pallet::weight(Pallet::<T>::submit_result_weight())]
+		pub fn submit_result(
+			origin: OriginFor<T>,
+			job: JobId,
+			report: Report,
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_submit_result(who, job, report)
+			Self::ending(job, Self::submit_result_weight(), || {
+				Self::do_submit_result(who, job, report)
+			})
 		}
 
 		/// Commits the caller's replica to `commitment` =
@@ -765,16 +784,17 @@ pub mod pallet {
 		/// ## Complexity
 		/// O(MaxReplicas²) to group the reports at settlement; `MaxReplicas` is small.
 		#[pallet::call_index(8)]
-		#[pallet::weight(<T as Config>::WeightInfo::reveal_result()
-			.max(<T as Config>::WeightInfo::reveal_result_resolving_dispute()))]
+		#[pallet::weight(Pallet::<T>::reveal_result_weight())]
 		pub fn reveal_result(
 			origin: OriginFor<T>,
 			job: JobId,
 			report: Report,
 			salt: Hash32,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_reveal_result(who, job, report, salt)
+			Self::ending(job, Self::reveal_result_weight(), || {
+				Self::do_reveal_result(who, job, report, salt)
+			})
 		}
 
 		/// Acts on a job's passed deadlines: replaces replicas that did not acknowledge, drops
@@ -787,12 +807,10 @@ pub mod pallet {
 		/// ## Complexity
 		/// O(MaxScan + MaxReplicas²).
 		#[pallet::call_index(9)]
-		#[pallet::weight(<T as Config>::WeightInfo::expire()
-			.max(<T as Config>::WeightInfo::reveal_result())
-			.max(<T as Config>::WeightInfo::reveal_result_resolving_dispute()))]
-		pub fn expire(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+		#[pallet::weight(Pallet::<T>::expire_weight())]
+		pub fn expire(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_expire(who, job)
+			Self::ending(job, Self::expire_weight(), || Self::do_expire(who, job))
 		}
 
 		/// Removes a settled job's record and gives its deposit to the caller.
@@ -819,6 +837,8 @@ pub mod pallet {
 		/// ## Complexity
 		/// O(MaxScan + DisputeReplicas), as `submit_job`.
 		#[pallet::call_index(11)]
+		#[pallet::weight(<T as Config>::WeightInfo::dispute()
+			.saturating_add(T::Datasets::start_weight(offload_primitives::MAX_JOB_DATASETS)))]
 		pub fn dispute(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_dispute(who, job)
@@ -838,6 +858,8 @@ pub mod pallet {
 		/// ## Complexity
 		/// O(1).
 		#[pallet::call_index(14)]
+		#[pallet::weight(<T as Config>::WeightInfo::submit_subscription_job()
+			.saturating_add(Pallet::<T>::datasets_start_weight(spec)))]
 		pub fn submit_subscription_job(
 			origin: OriginFor<T>,
 			subscription: SubscriptionId,

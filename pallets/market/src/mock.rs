@@ -25,6 +25,7 @@ frame_support::construct_runtime!(
 		Reputation: pallet_offload_reputation,
 		Market: pallet_offload_market,
 		Subscriptions: pallet_offload_subscriptions,
+		Datasets: pallet_offload_datasets,
 	}
 );
 
@@ -118,6 +119,47 @@ impl pallet_offload_reputation::Config for Test {
 	type WeightInfo = ();
 }
 
+/// The deposit for a dataset's record.
+pub const DATASET_DEPOSIT: u64 = 20;
+
+impl pallet_offload_datasets::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Escrow = Escrow;
+	type DepositBase = ConstU64<DATASET_DEPOSIT>;
+	type DepositPerByte = ConstU64<0>;
+	type MaxLocationLen = ConstU32<64>;
+	type MaxPrograms = ConstU32<4>;
+	type WeightInfo = DatasetWeights;
+}
+
+/// Datasets' weights for the market's refund test: 1,000 per dataset started or ended.
+pub struct DatasetWeights;
+
+impl pallet_offload_datasets::WeightInfo for DatasetWeights {
+	fn register() -> Weight {
+		Weight::zero()
+	}
+	fn update() -> Weight {
+		Weight::zero()
+	}
+	fn retire() -> Weight {
+		Weight::zero()
+	}
+	fn remove() -> Weight {
+		Weight::zero()
+	}
+	fn grant_key() -> Weight {
+		Weight::zero()
+	}
+	fn start(n: u32) -> Weight {
+		Weight::from_parts(1_000 * n as u64, 0)
+	}
+	fn end(n: u32) -> Weight {
+		Weight::from_parts(1_000 * n as u64, 0)
+	}
+}
+
 impl pallet_offload_market::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -127,6 +169,7 @@ impl pallet_offload_market::Config for Test {
 	type Rewards = WorkLog;
 	type Reservations = Subscriptions;
 	type Subscriptions = Subscriptions;
+	type Datasets = Datasets;
 	type MaxCodeLen = ConstU32<1_024>;
 	type ProgramDepositBase = ProgramDepositBase;
 	type ProgramDepositPerByte = ProgramDepositPerByte;
@@ -362,6 +405,7 @@ pub fn run<R>(test: impl FnOnce() -> R) -> R {
 		Subscriptions::do_try_state().expect("subscription invariants hold");
 		Registry::do_try_state().expect("registry invariants hold");
 		Escrow::do_try_state().expect("escrow invariants hold");
+		Datasets::do_try_state().expect("dataset invariants hold");
 		result
 	})
 }

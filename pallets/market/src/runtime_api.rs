@@ -2,7 +2,7 @@
 //! `state_call` (polkadot.js decorates them as `api.call.computeApi.*` from metadata alone), and
 //! the node's `offload_*` JSON-RPC methods wrap them.
 
-use crate::{pallet::*, types::*, JobEscrow, JobId, ProviderRegistry};
+use crate::{pallet::*, types::*, DatasetRoyalties, JobEscrow, JobId, ProviderRegistry};
 use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};
 use frame_support::traits::Get;
@@ -37,8 +37,11 @@ pub struct Quote<AccountId, Balance> {
 	pub estimate: Balance,
 	/// The most the job can pay providers: the cap per replica times the replicas.
 	pub max_payment: Balance,
-	/// What submitting holds: per replica the cap and the protocol fee on it, and the job
-	/// deposit.
+	/// What the datasets the input names charge in royalties, paid to their owners if the
+	/// job ends with a result (no protocol fee on them).
+	pub royalties: Balance,
+	/// What submitting holds: per replica the cap and the protocol fee on it, the job
+	/// deposit, and the royalties.
 	pub hold: Balance,
 }
 
@@ -103,8 +106,20 @@ impl<T: Config> Pallet<T> {
 			let program = Programs::<T>::get(hash).ok_or(Error::<T>::UnknownProgram)?;
 			frame_support::ensure!(!program.freed, Error::<T>::ProgramFreed);
 		}
+		let royalties = match spec.workload.input() {
+			Input::Datasets { ids, max_royalties, .. } => {
+				let royalties = T::Datasets::quote(ids, &spec.workload.code())?;
+				frame_support::ensure!(
+					royalties <= *max_royalties,
+					Error::<T>::RoyaltiesAboveBound
+				);
+				royalties
+			},
+			Input::Inline(_) | Input::Url { .. } => Zero::zero(),
+		};
 		let hold = T::Escrow::with_fee(spec.pricing.cap(), spec.replicas.into())?
 			.checked_add(&T::JobDeposit::get())
+			.and_then(|hold| hold.checked_add(&royalties))
 			.ok_or(Error::<T>::Overflow)?;
 		let cap = spec.pricing.cap();
 		let providers: Vec<_> = Self::ranked_candidates(spec, &[])
@@ -127,6 +142,7 @@ impl<T: Config> Pallet<T> {
 			providers,
 			estimate,
 			max_payment,
+			royalties,
 			hold,
 		})
 	}

@@ -7,7 +7,9 @@ use frame_support::{
 	pallet_prelude::ConstU32, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use offload_primitives::{JobId, Prices, Resources, RuntimeKind, SubscriptionId};
+use offload_primitives::{
+	DatasetId, JobId, Prices, Resources, RuntimeKind, SubscriptionId, MAX_JOB_DATASETS,
+};
 use scale_info::TypeInfo;
 use sp_runtime::Permill;
 
@@ -52,6 +54,30 @@ pub enum Input<T: Config> {
 		/// blake2-256 of the bytes.
 		hash: Hash32,
 	},
+	/// Registered datasets (the datasets pallet), each paying its owner a royalty when the job
+	/// ends with a result. The run's input is `params` followed by each dataset's bytes, in
+	/// the order named (a sealed dataset's opened); with `encrypted_input`, `params` is an
+	/// input envelope, opened first.
+	Datasets {
+		/// The requester's own bytes, before the datasets'.
+		params: BoundedVec<u8, T::MaxInlineInput>,
+		/// The datasets, at most [`MAX_JOB_DATASETS`], each at most once.
+		ids: BoundedVec<DatasetId, ConstU32<MAX_JOB_DATASETS>>,
+		/// The most the requester pays in royalties: the job is refused if the datasets'
+		/// royalties at submission add up to more (an owner raising its royalty just before
+		/// the submission is included gains nothing).
+		max_royalties: BalanceOf<T>,
+	},
+}
+
+impl<T: Config> Input<T> {
+	/// The datasets the input names.
+	pub fn datasets(&self) -> &[DatasetId] {
+		match self {
+			Input::Datasets { ids, .. } => ids,
+			Input::Inline(_) | Input::Url { .. } => &[],
+		}
+	}
 }
 
 /// What a job runs.
@@ -111,6 +137,22 @@ impl<T: Config> Workload<T> {
 		match self {
 			Workload::Wasm { fuel_limit, .. } => Usage { fuel: *fuel_limit, seconds: 0 },
 			Workload::Container { max_seconds, .. } => Usage { fuel: 0, seconds: *max_seconds },
+		}
+	}
+
+	/// Its input.
+	pub fn input(&self) -> &Input<T> {
+		match self {
+			Workload::Wasm { input, .. } | Workload::Container { input, .. } => input,
+		}
+	}
+
+	/// What it runs: the WASM program's code hash, or the container image's digest (what a
+	/// dataset's list of allowed programs names).
+	pub fn code(&self) -> Hash32 {
+		match self {
+			Workload::Wasm { program, .. } => *program,
+			Workload::Container { image_digest, .. } => *image_digest,
 		}
 	}
 

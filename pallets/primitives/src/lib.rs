@@ -519,6 +519,78 @@ impl<AccountId, BlockNumber> SubscribedCapacity<AccountId, BlockNumber> for () {
 	}
 }
 
+/// Identifier of a dataset.
+pub type DatasetId = u64;
+
+/// The most datasets one job may name.
+pub const MAX_JOB_DATASETS: u32 = 4;
+
+/// Datasets as the market uses them: a job that names datasets has each checked and its
+/// royalties held with its funds at submission; when the job ends, the royalties are paid to
+/// the datasets' owners out of the job's escrow if it ended with a result, and otherwise stay
+/// there to be refunded with the rest.
+pub trait DatasetRoyalties<AccountId, Balance> {
+	/// What a job running `code` (a WASM program's hash, or a container image's digest) over
+	/// `datasets` would pay in royalties now; refused for an unknown or retired dataset, one
+	/// named twice, or one that does not allow `code`.
+	fn quote(datasets: &[DatasetId], code: &[u8; 32]) -> Result<Balance, DispatchError>;
+
+	/// Job `job`, running `code` over `datasets`, starts: checks them as [`Self::quote`] does,
+	/// counts the use and records the royalties due (none when `royalty_free`: a dispute's
+	/// re-execution of a job that paid them). Returns what the job must hold for them.
+	fn start(
+		job: JobId,
+		datasets: &[DatasetId],
+		code: &[u8; 32],
+		royalty_free: bool,
+	) -> Result<Balance, DispatchError>;
+
+	/// Job `job` ended: with a result (`with_result`), each owner is paid its royalty out of
+	/// the job's escrow; either way the use ends. Returns what was paid. Nothing for a job
+	/// that named no dataset.
+	fn end(job: JobId, with_result: bool) -> Result<Balance, DispatchError>;
+
+	/// The royalties `job` still holds, for the market's invariant check.
+	fn held(job: JobId) -> Balance;
+
+	/// The weight of [`Self::start`] over `n` datasets.
+	fn start_weight(n: u32) -> sp_runtime::Weight;
+
+	/// The weight of [`Self::end`] of a job over `n` datasets.
+	fn end_weight(n: u32) -> sp_runtime::Weight;
+}
+
+/// No datasets: a job naming one is refused.
+impl<AccountId, Balance: Default> DatasetRoyalties<AccountId, Balance> for () {
+	fn quote(datasets: &[DatasetId], _: &[u8; 32]) -> Result<Balance, DispatchError> {
+		if datasets.is_empty() {
+			Ok(Balance::default())
+		} else {
+			Err(DispatchError::Other("no datasets in this runtime"))
+		}
+	}
+	fn start(
+		_: JobId,
+		datasets: &[DatasetId],
+		code: &[u8; 32],
+		_: bool,
+	) -> Result<Balance, DispatchError> {
+		<() as DatasetRoyalties<AccountId, Balance>>::quote(datasets, code)
+	}
+	fn end(_: JobId, _: bool) -> Result<Balance, DispatchError> {
+		Ok(Balance::default())
+	}
+	fn held(_: JobId) -> Balance {
+		Balance::default()
+	}
+	fn start_weight(_: u32) -> sp_runtime::Weight {
+		sp_runtime::Weight::zero()
+	}
+	fn end_weight(_: u32) -> sp_runtime::Weight {
+		sp_runtime::Weight::zero()
+	}
+}
+
 /// The x25519 public keys of low order, as 32 bytes little-endian with the top bit clear (the
 /// list libsodium refuses): 0, 1, the two points of order 8, and p − 1, p, p + 1. With any of
 /// them, every secret agrees on the same shared value, so what is sealed to it is open to all.

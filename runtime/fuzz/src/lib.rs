@@ -216,6 +216,7 @@ impl Chain {
 				RuntimeCall::Reputation(call) => call.get_call_name(),
 				RuntimeCall::Rewards(call) => call.get_call_name(),
 				RuntimeCall::Subscriptions(call) => call.get_call_name(),
+				RuntimeCall::Datasets(call) => call.get_call_name(),
 				_ => "other",
 			}
 		};
@@ -288,6 +289,8 @@ impl Chain {
 			.map_err(|error| format!("rewards: {error:?}"))?;
 		pallet_offload_subscriptions::Pallet::<Runtime>::do_try_state()
 			.map_err(|error| format!("subscriptions: {error:?}"))?;
+		pallet_offload_datasets::Pallet::<Runtime>::do_try_state()
+			.map_err(|error| format!("datasets: {error:?}"))?;
 		check_holds()?;
 
 		// Fees go to the treasury and the reward pool, slashes to requesters and the
@@ -349,6 +352,9 @@ pub fn check_holds() -> Result<(), String> {
 			subscription.deposit,
 		);
 	}
+	for (_, dataset) in pallet_offload_datasets::Records::<Runtime>::iter() {
+		add(dataset.owner, pallet_offload_datasets::HoldReason::Deposit.into(), dataset.deposit);
+	}
 	for (who, holds) in pallet_balances::Holds::<Runtime>::iter() {
 		for hold in holds {
 			let recorded = expected.remove(&(who.clone(), hold.id.encode())).unwrap_or_default();
@@ -379,7 +385,7 @@ impl Action {
 		let who = u.choose_index(keys().len())?;
 		// Mostly the market and the registry; transfers rarely, so that accounts keep enough
 		// to pay fees.
-		let call = match u.int_in_range(0u8..=35)? {
+		let call = match u.int_in_range(0u8..=37)? {
 			0..=8 => registry_call(u)?,
 			9..=28 => market_call(u, who)?,
 			29 => balances_call(u)?,
@@ -397,6 +403,7 @@ impl Action {
 				provider: account(u)?,
 			}),
 			32 | 33 => rewards_call(u)?,
+			34 | 35 => datasets_call(u)?,
 			_ => subscriptions_call(u)?,
 		};
 		Ok((who, call))
@@ -441,6 +448,43 @@ fn subscriptions_call(u: &mut Unstructured) -> ArbitraryResult<RuntimeCall> {
 		},
 		2 => Call::renew { subscription, periods: *u.choose(&[0, 1, 63, 64, u32::MAX])? },
 		_ => Call::cancel { subscription },
+	}))
+}
+
+/// A call of the datasets: registering one with edge royalties (any program, or the fuzz's
+/// programs), updating, retiring or removing one of the first few ids, granting a key for a
+/// job.
+fn datasets_call(u: &mut Unstructured) -> ArbitraryResult<RuntimeCall> {
+	use pallet_offload_datasets::Call;
+	let dataset = u.int_in_range(0u64..=4)?;
+	let programs = if u.ratio(1u8, 3u8)? {
+		BoundedVec::truncate_from(vec![program_hash(u)?])
+	} else {
+		BoundedVec::new()
+	};
+	let royalty = sane_or_edge(u, &[MILLI_UNIT, UNIT], &[0, 1, Balance::MAX])?;
+	Ok(RuntimeCall::Datasets(match u.int_in_range(0u8..=5)? {
+		0 | 1 => Call::register {
+			hash: [3; 32],
+			size: *u.choose(&[0, 1, 1 << 30])?,
+			location: BoundedVec::truncate_from(b"https://data.example/set".to_vec()),
+			royalty,
+			programs,
+			sealed: u.arbitrary()?,
+		},
+		2 => Call::update {
+			dataset,
+			location: BoundedVec::truncate_from(b"https://data.example/moved".to_vec()),
+			royalty,
+			programs,
+		},
+		3 => Call::retire { dataset },
+		4 => Call::remove { dataset },
+		_ => Call::grant_key {
+			job: job_id(u)?,
+			dataset,
+			grant: BoundedVec::truncate_from(vec![1; 149]),
+		},
 	}))
 }
 
@@ -665,6 +709,16 @@ fn market_call(u: &mut Unstructured, who: usize) -> ArbitraryResult<RuntimeCall>
 }
 
 fn input(u: &mut Unstructured) -> ArbitraryResult<Input<Runtime>> {
+	if u.ratio(1u8, 4u8)? {
+		let count = u.int_in_range(0..=5)?;
+		let ids =
+			(0..count).map(|_| u.int_in_range(0u64..=4)).collect::<ArbitraryResult<Vec<_>>>()?;
+		return Ok(Input::Datasets {
+			params: BoundedVec::truncate_from(b"q".to_vec()),
+			ids: BoundedVec::truncate_from(ids),
+			max_royalties: sane_or_edge(u, &[10 * UNIT], &[0, 1, Balance::MAX])?,
+		});
+	}
 	Ok(if u.arbitrary()? {
 		let len = u.int_in_range(0..=8)?;
 		Input::Inline(BoundedVec::truncate_from(u.bytes(len)?.to_vec()))

@@ -1,12 +1,12 @@
-//! The compute market: escrow, registry, reputation, market and subscriptions, and the treasury
+//! The compute market: escrow, registry, reputation, market, subscriptions and datasets, and the treasury
 //! account that
 //! receives protocol fees, the unpaid part of slashes, and transaction fees (the treasury pallet
 //! and the reward pool are configured in `treasury.rs`).
 
 use crate::{
-	weights, AccountId, Balance, Balances, Escrow, Registry, Reputation, Rewards, Runtime,
-	RuntimeHoldReason, Subscriptions, DAYS, HOURS, MICRO_UNIT, MILLI_SECS_PER_BLOCK, MILLI_UNIT,
-	MINUTES, UNIT,
+	weights, AccountId, Balance, Balances, Datasets, Escrow, Registry, Reputation, Rewards,
+	Runtime, RuntimeHoldReason, Subscriptions, DAYS, HOURS, MICRO_UNIT, MILLI_SECS_PER_BLOCK,
+	MILLI_UNIT, MINUTES, UNIT,
 };
 use frame_support::{
 	parameter_types,
@@ -185,6 +185,7 @@ impl pallet_offload_market::Config for Runtime {
 	type Rewards = Rewards;
 	type Reservations = Subscriptions;
 	type Subscriptions = Subscriptions;
+	type Datasets = Datasets;
 	type MaxCodeLen = ConstU32<{ offload_primitives::MAX_PROGRAM_BYTES }>;
 	type ProgramDepositBase = ProgramDepositBase;
 	type ProgramDepositPerByte = ProgramDepositPerByte;
@@ -237,6 +238,24 @@ impl pallet_offload_subscriptions::Config for Runtime {
 	type WeightInfo = weights::pallet_offload_subscriptions::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = benchmarks::Helper;
+}
+
+parameter_types! {
+	/// 0.1 OFL per dataset record, as for a job or a subscription.
+	pub const DatasetDepositBase: Balance = 100 * MILLI_UNIT;
+	/// 10 µOFL per byte of location and program list, as for program code.
+	pub const DatasetDepositPerByte: Balance = 10 * MICRO_UNIT;
+}
+
+impl pallet_offload_datasets::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Escrow = Escrow;
+	type DepositBase = DatasetDepositBase;
+	type DepositPerByte = DatasetDepositPerByte;
+	type MaxLocationLen = ConstU32<256>;
+	type MaxPrograms = ConstU32<8>;
+	type WeightInfo = weights::pallet_offload_datasets::WeightInfo<Runtime>;
 }
 
 /// What the compute pallets' benchmarks need from this runtime.

@@ -7,7 +7,7 @@ use frame_support::assert_noop;
 use offload_primitives::ReputationOf;
 
 fn decline(who: u64, id: JobId) -> sp_runtime::DispatchResult {
-	Market::decline(RuntimeOrigin::signed(who), id)
+	Market::decline(RuntimeOrigin::signed(who), id).map(|_| ()).map_err(|error| error.error)
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! invariants checked (see [`crate::mock::run`]).
 
 mod cheating;
+mod datasets;
 mod deadlines;
 mod declines;
 mod disputes;
@@ -34,7 +35,8 @@ pub fn submit(spec: JobSpec<Test>) -> JobId {
 /// it acts (for a job that exists).
 pub fn expire_as(who: u64, id: JobId) -> sp_runtime::DispatchResult {
 	let foretold = Jobs::<Test>::get(id).map(|job| job.expirable_at(System::block_number()));
-	let result = Market::expire(RuntimeOrigin::signed(who), id);
+	let result =
+		Market::expire(RuntimeOrigin::signed(who), id).map(|_| ()).map_err(|error| error.error);
 	if let Some(foretold) = foretold {
 		assert_eq!(
 			foretold,
