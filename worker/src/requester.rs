@@ -581,6 +581,14 @@ pub async fn status(chain: &Chain, id: u64) -> Result<()> {
 			on.id, on.period_end
 		);
 	}
+	if let Input::Datasets { ids, max_royalties, .. } = job.spec.workload.input() {
+		let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+		println!(
+			"  over dataset(s) {}, royalties at most {} (paid to the owners if it ends with a result)",
+			ids.join(", "),
+			format_ofl(*max_royalties)
+		);
+	}
 	match job.phase {
 		Phase::Queued { until } => println!("  waiting for providers until block {until}"),
 		Phase::Active => println!("  running"),

@@ -1318,6 +1318,7 @@ async fn a_job_over_a_sealed_dataset_settles_pays_the_owner_and_only_its_provide
 		],
 	);
 	assert!(out.contains("the datasets charge 0.5 OFL in royalties"), "{out}");
+	assert!(out.contains("over dataset(s) 0, royalties at most 0.5 OFL"), "{out}");
 	// wc of "two words alpha beta gamma delta\nepsilon\n": 2 lines, 7 words, 41 bytes.
 	assert!(out.trim_end().ends_with("2 7 41"), "the output is wc's over the data:\n{out}");
 	let id = job_id(&out);
