@@ -128,21 +128,27 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The datasets a job over `datasets` running `code` would use, each with its record, in
-	/// order; refused as [`DatasetRoyalties::quote`] says.
+	/// order; refused as [`DatasetRoyalties::quote`] says. A dispute's re-execution
+	/// (`re_execution`) is checked only for datasets that exist: the job it re-executes passed
+	/// the rest at its submission, and an owner retiring its dataset or changing its programs
+	/// since must not stop a requester disputing that job's result.
 	fn check(
 		datasets: &[DatasetId],
 		code: &Hash32,
+		re_execution: bool,
 	) -> Result<Vec<(DatasetId, Dataset<T>)>, DispatchError> {
 		ensure!(datasets.len() <= MAX_JOB_DATASETS as usize, Error::<T>::TooManyDatasets);
 		let mut checked = Vec::with_capacity(datasets.len());
 		for (index, &id) in datasets.iter().enumerate() {
 			ensure!(!datasets[..index].contains(&id), Error::<T>::Duplicate);
 			let record = Records::<T>::get(id).ok_or(Error::<T>::UnknownDataset)?;
-			ensure!(!record.retired, Error::<T>::Retired);
-			ensure!(
-				record.programs.is_empty() || record.programs.contains(code),
-				Error::<T>::ProgramNotAllowed
-			);
+			if !re_execution {
+				ensure!(!record.retired, Error::<T>::Retired);
+				ensure!(
+					record.programs.is_empty() || record.programs.contains(code),
+					Error::<T>::ProgramNotAllowed
+				);
+			}
 			checked.push((id, record));
 		}
 		Ok(checked)
@@ -191,7 +197,7 @@ impl<T: Config> Pallet<T> {
 
 impl<T: Config> DatasetRoyalties<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	fn quote(datasets: &[DatasetId], code: &Hash32) -> Result<BalanceOf<T>, DispatchError> {
-		Self::check(datasets, code)?.iter().try_fold(Zero::zero(), |total, (_, record)| {
+		Self::check(datasets, code, false)?.iter().try_fold(Zero::zero(), |total, (_, record)| {
 			BalanceOf::<T>::checked_add(&total, &record.royalty)
 				.ok_or_else(|| Error::<T>::Overflow.into())
 		})
@@ -208,7 +214,7 @@ impl<T: Config> DatasetRoyalties<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		}
 		let mut total = BalanceOf::<T>::zero();
 		let mut uses = BoundedVec::new();
-		for (id, mut record) in Self::check(datasets, code)? {
+		for (id, mut record) in Self::check(datasets, code, royalty_free)? {
 			let royalty = if royalty_free { Zero::zero() } else { record.royalty };
 			total = total.checked_add(&royalty).ok_or(Error::<T>::Overflow)?;
 			record.users = record.users.checked_add(1).ok_or(Error::<T>::Overflow)?;

@@ -198,6 +198,29 @@ fn a_job_with_a_result_pays_each_owner_the_royalty_of_its_submission_and_one_wit
 }
 
 #[test]
+fn an_owner_retiring_its_dataset_or_changing_its_programs_cannot_stop_a_dispute() {
+	new_test_ext().execute_with(|| {
+		let a = register(OWNER, 30, &[PROGRAM], false);
+		assert_eq!(open(0, &[a]), Ok(30));
+		assert_ok!(Datasets::end(0, true));
+		// After the job settled, the owner retires the dataset and allows another program.
+		assert_ok!(Datasets::update(
+			RuntimeOrigin::signed(OWNER),
+			a,
+			at("https://data.example/set"),
+			30,
+			BoundedVec::truncate_from(vec![OTHER_PROGRAM])
+		));
+		assert_ok!(Datasets::retire(RuntimeOrigin::signed(OWNER), a));
+		// New jobs are refused; the dispute's re-execution of the settled job is not.
+		assert_eq!(Datasets::start(1, &[a], &PROGRAM, false), Err(Error::<Test>::Retired.into()));
+		assert_eq!(Datasets::start(2, &[a], &PROGRAM, true), Ok(0));
+		assert_eq!(Records::<Test>::get(a).expect("the dataset exists").users, 1);
+		assert_ok!(Datasets::do_try_state());
+	});
+}
+
+#[test]
 fn a_disputes_re_execution_uses_the_data_without_a_second_royalty() {
 	new_test_ext().execute_with(|| {
 		let a = register(OWNER, 30, &[], false);

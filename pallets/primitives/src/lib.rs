@@ -536,8 +536,10 @@ pub trait DatasetRoyalties<AccountId, Balance> {
 	fn quote(datasets: &[DatasetId], code: &[u8; 32]) -> Result<Balance, DispatchError>;
 
 	/// Job `job`, running `code` over `datasets`, starts: checks them as [`Self::quote`] does,
-	/// counts the use and records the royalties due (none when `royalty_free`: a dispute's
-	/// re-execution of a job that paid them). Returns what the job must hold for them.
+	/// counts the use and records the royalties due. When `royalty_free` (a dispute's
+	/// re-execution of a job that paid them) none are due, and a dataset retired, or no longer
+	/// allowing `code`, since the disputed job's submission is still used. Returns what the
+	/// job must hold for them.
 	fn start(
 		job: JobId,
 		datasets: &[DatasetId],
