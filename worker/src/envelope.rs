@@ -373,6 +373,8 @@ const DATASET_KEY: &[u8] = b"offload/dataset-key/v1";
 const DATASET_GRANT_KEY: &[u8] = b"offload/dataset-grant/v1";
 /// The header of a sealed dataset: magic, salt, key commitment.
 const DATASET_HEADER: usize = 5 + 32 + 32;
+/// What sealing adds to a dataset: its header and the cipher's tag.
+pub const DATASET_OVERHEAD: usize = DATASET_HEADER + TAG;
 
 /// The content key of the owner's sealed dataset with `salt`: derived from the owner's
 /// secret, so the owner keeps nothing but its account's key.

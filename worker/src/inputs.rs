@@ -81,7 +81,12 @@ impl Inputs {
 			},
 		};
 		for dataset in datasets {
-			let served = self.fetch(&dataset.url, &dataset.hash).await?;
+			// Never more than what is left of the bound (and what sealing adds), so a job
+			// naming several large datasets holds at most the bound in memory.
+			let left = self.max_bytes.saturating_sub(bytes.len());
+			let served = self
+				.fetch(&dataset.url, &dataset.hash, left.saturating_add(envelope::DATASET_OVERHEAD))
+				.await?;
 			let data = match &dataset.sealed {
 				None => served,
 				// Not granted to this provider (yet): others may be, or the owner's service
@@ -113,23 +118,95 @@ impl Inputs {
 	async fn bytes(&self, input: &Input) -> Result<Vec<u8>, Failure> {
 		match input {
 			Input::Inline(bytes) | Input::Datasets { params: bytes, .. } => Ok(bytes.to_vec()),
-			Input::Url { url, hash } => self.fetch(&String::from_utf8_lossy(url), hash).await,
+			Input::Url { url, hash } => {
+				self.fetch(&String::from_utf8_lossy(url), hash, self.max_bytes).await
+			},
 		}
 	}
 
-	/// The bytes at `url`, checked against `hash`.
-	async fn fetch(&self, url: &str, hash: &[u8; 32]) -> Result<Vec<u8>, Failure> {
+	/// The bytes at `url`, at most `limit` of them, checked against `hash`.
+	async fn fetch(&self, url: &str, hash: &[u8; 32], limit: usize) -> Result<Vec<u8>, Failure> {
 		let _permit = self
 			.permits
 			.acquire()
 			.await
 			.map_err(|_| Failure::HostLimit("the daemon is stopping".into()))?;
-		let bytes = http::fetch(url, self.max_bytes, self.reach)
+		let bytes = http::fetch(url, limit, self.reach)
 			.await
 			.map_err(|error| Failure::Input(format!("fetching {url}: {error:#}")))?;
 		if sp_crypto_hashing::blake2_256(&bytes) != *hash {
 			return Err(Failure::Input(format!("the input at {url} does not match its hash")));
 		}
 		Ok(bytes)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::api;
+
+	/// Serves `body` to every request on a local port; returns its URL.
+	fn serve(body: Vec<u8>) -> String {
+		use std::io::{Read, Write};
+		let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+		let url = format!("http://{}/data", listener.local_addr().expect("address"));
+		std::thread::spawn(move || {
+			for mut stream in listener.incoming().flatten() {
+				let mut request = Vec::new();
+				let mut buffer = [0u8; 1024];
+				while !request.windows(4).any(|window| window == b"\r\n\r\n") {
+					match stream.read(&mut buffer) {
+						Ok(0) | Err(_) => break,
+						Ok(read) => request.extend_from_slice(&buffer[..read]),
+					}
+				}
+				let head = format!(
+					"HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+					body.len()
+				);
+				let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&body));
+			}
+		});
+		url
+	}
+
+	fn plain(id: u64, url: &str, data: &[u8]) -> DatasetSource {
+		DatasetSource {
+			id,
+			url: url.to_string(),
+			hash: sp_crypto_hashing::blake2_256(data),
+			sealed: None,
+		}
+	}
+
+	#[tokio::test]
+	async fn a_jobs_datasets_follow_its_own_bytes_and_together_stay_within_the_bound() {
+		let dir = std::env::temp_dir().join(format!("offload-inputs-{}", std::process::id()));
+		let store = Arc::new(Store::open(&dir).expect("the store opens"));
+		let inputs = Inputs::new(store, StaticSecret::from([3; 32]), 100, http::Reach::Any);
+		let data = vec![7u8; 60];
+		let url = serve(data.clone());
+		let input = Input::Datasets {
+			params: api::bounded(b"abc".to_vec()),
+			ids: api::bounded(vec![0, 1]),
+			max_royalties: 0,
+		};
+		let one = inputs.get(1, &input, None, &[plain(0, &url, &data)]).await.expect("fits");
+		assert_eq!(one, [b"abc".as_slice(), &data].concat());
+		// A requester naming datasets that add up to more than this provider takes: given
+		// back (an abstention, never a failed run), whatever their count.
+		let two = [plain(0, &url, &data), plain(1, &url, &data)];
+		let over = inputs.get(2, &input, None, &two).await.expect_err("over the bound");
+		assert!(over.is_abstention(), "{over:?}");
+		// Bytes that are not the registered ones: given back too.
+		let wrong = DatasetSource { hash: [0; 32], ..plain(0, &url, &data) };
+		let differ = inputs.get(3, &input, None, &[wrong]).await.expect_err("hash differs");
+		assert!(differ.is_abstention(), "{differ:?}");
+		// A sealed dataset without its owner's grant for this provider: given back.
+		let sealed = DatasetSource { sealed: Some(None), ..plain(0, &url, &data) };
+		let ungranted = inputs.get(4, &input, None, &[sealed]).await.expect_err("no grant");
+		assert_eq!(ungranted, Failure::SealedToOthers);
+		let _ = std::fs::remove_dir_all(dir);
 	}
 }
